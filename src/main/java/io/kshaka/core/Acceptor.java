@@ -1,0 +1,49 @@
+package io.kshaka.core;
+
+/**
+ * The acceptor's rules as pure functions over the state of one key. The caller persists {@link Transition#next()}
+ * (when it is not null) and only then sends {@link Transition#reply()}; when {@code next} is null nothing changed,
+ * but the reply must still wait until any earlier write of that key is durable.
+ */
+public final class Acceptor {
+  private Acceptor() {}
+
+  /** The state to persist (null if unchanged) and the reply to send once it is durable. */
+  public record Transition(AcceptorState next, AcceptorReply reply) {}
+
+  public static Transition handle(AcceptorState current, AcceptorRequest request) {
+    if (request instanceof AcceptorRequest.Accept a) return accept(current, a.ballot(), a.state(), a.next());
+    return prepare(current, request.ballot());
+  }
+
+  /** Conflict if {@code promised > b} or {@code accepted > b}; else promise {@code b}. */
+  public static Transition prepare(AcceptorState current, Ballot b) {
+    if (conflicts(current, b)) return conflict(current);
+    AcceptorReply reply = new AcceptorReply.Promise(current.accepted(), current.state());
+    if (current.promised().equals(b)) return new Transition(null, reply);
+    return new Transition(new AcceptorState(b, current.accepted(), current.state()), reply);
+  }
+
+  /**
+   * Conflict if {@code promised > b} or {@code accepted > b}; else accept {@code state} at {@code b} and promise
+   * {@code next} (or {@code b}). A repeated accept of the same ballot and state is answered {@code Accepted} again,
+   * even when a later promise (its own {@code next}) is in place: it changes nothing.
+   */
+  public static Transition accept(AcceptorState current, Ballot b, RegisterState state, Ballot next) {
+    if (current.accepted().equals(b) && current.state().equals(state) && !b.equals(Ballot.ZERO)) {
+      return new Transition(null, AcceptorReply.Accepted.INSTANCE);
+    }
+    if (conflicts(current, b)) return conflict(current);
+    Ballot promise = next != null ? next : b;
+    AcceptorState after = new AcceptorState(promise, b, state);
+    return new Transition(after.equals(current) ? null : after, AcceptorReply.Accepted.INSTANCE);
+  }
+
+  private static boolean conflicts(AcceptorState current, Ballot b) {
+    return current.promised().isAbove(b) || current.accepted().isAbove(b);
+  }
+
+  private static Transition conflict(AcceptorState current) {
+    return new Transition(null, new AcceptorReply.Conflict(Ballot.max(current.promised(), current.accepted())));
+  }
+}
