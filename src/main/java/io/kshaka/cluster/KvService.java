@@ -1,0 +1,27 @@
+package io.kshaka.cluster;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The node's client-facing operations, shared by the HTTP verticle and the {@code kshaka.kv} consumers.
+ *
+ * <p>{@link #execute} takes a request in the event-bus JSON contract of design.md §3:
+ * {@code {"op":"get|put|cas|create|delete|add","key":"...","value":"<base64>","version":n,"delta":n}} and completes
+ * with the success reply {@code {"version":n, "value":"<base64>"}} ({@code value} only when the register holds one;
+ * for {@code add} it is the base64 of the decimal sum). It fails with a
+ * {@link io.vertx.core.eventbus.ReplyException} of type {@code RECIPIENT_FAILURE} whose {@code failureCode()} is the
+ * HTTP status and whose message is the JSON error body {@code {"error":code,"message":text,"outcome":...,"version":n}}
+ * (see {@link Wire#failure}): 400 bad_request, 409 not_integer, 412 version_mismatch (with the current version),
+ * 413 value_too_large, 422 change_rejected, 503 no_quorum (outcome not_applied), 504 outcome_unknown (outcome unknown).
+ */
+public interface KvService {
+  Future<JsonObject> execute(JsonObject request);
+
+  /**
+   * This node and the acceptor configuration, and which acceptors answer right now:
+   * {@code {"nodeId":1,"acceptors":[1,2,3],"prepare":{"nodes":[..],"quorum":2},"accept":{...},
+   * "reachable":[1,2],"ready":true}}; {@code ready} = enough acceptors answer for both quorums.
+   */
+  Future<JsonObject> status();
+}

@@ -1,0 +1,175 @@
+package io.kshaka.cluster;
+
+import io.kshaka.core.QuorumSpec;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One node's configuration (design.md §4), read from JSON and validated: a bad field fails fast with an
+ * {@link IllegalArgumentException} naming it.
+ *
+ * <pre>
+ * { "nodeId": 1, "dataDir": "data/node-1",
+ *   "http": { "host": "127.0.0.1", "port": 8081, "maxValueBytes": 1048576 },
+ *   "cluster": { "name": "kshaka", "host": "127.0.0.1", "port": 5701, "members": ["127.0.0.1:5701", ...] },
+ *   "acceptors": [1, 2, 3],
+ *   "prepare": { "nodes": [1,2,3], "quorum": 2 },          (optional; default: majority of acceptors)
+ *   "accept":  { "nodes": [1,2,3], "quorum": 2 },          (optional)
+ *   "proposer": { "sendTimeoutMs": 500, "requestTimeoutMs": 5000, "backoffMinMs": 1, "backoffMaxMs": 50,
+ *                 "batchMax": 256, "counterBlock": 10000 },
+ *   "storage": { "snapshotBytes": 67108864 } }
+ * </pre>
+ */
+public record NodeConfig(
+    int nodeId,
+    String dataDir,
+    String httpHost,
+    int httpPort,
+    int maxValueBytes,
+    String clusterName,
+    String clusterHost,
+    int clusterPort,
+    List<String> members,
+    List<Integer> acceptors,
+    QuorumSpec quorums,
+    long sendTimeoutMs,
+    long requestTimeoutMs,
+    long backoffMinMs,
+    long backoffMaxMs,
+    int batchMax,
+    long counterBlock,
+    long snapshotBytes,
+    JsonObject json) {
+
+  public static NodeConfig fromJson(JsonObject json) {
+    if (json == null) throw new IllegalArgumentException("config: missing");
+    int nodeId = positiveInt(json, "nodeId");
+    String dataDir = string(json, "dataDir", null);
+    JsonObject http = object(json, "http");
+    JsonObject cluster = object(json, "cluster");
+    List<Integer> acceptors = intList(json, "acceptors");
+    if (acceptors.isEmpty()) throw bad("acceptors", "must list at least one node id");
+    List<String> members = new ArrayList<>();
+    JsonArray m = array(cluster, "cluster.members");
+    for (int i = 0; i < m.size(); i++) {
+      if (!(m.getValue(i) instanceof String s) || !s.matches("[^:\\s]+:\\d{1,5}")) {
+        throw bad("cluster.members[" + i + "]", "must be \"host:port\"");
+      }
+      members.add(s);
+    }
+    QuorumSpec quorums;
+    try {
+      QuorumSpec majority = QuorumSpec.majority(acceptors);
+      JsonObject prepare = json.getJsonObject("prepare");
+      JsonObject accept = json.getJsonObject("accept");
+      quorums = new QuorumSpec(
+          prepare == null ? majority.prepareNodes() : Set.copyOf(intList(prepare, "prepare.nodes")),
+          prepare == null ? majority.prepareQuorum() : positiveInt(prepare, "prepare.quorum"),
+          accept == null ? majority.acceptNodes() : Set.copyOf(intList(accept, "accept.nodes")),
+          accept == null ? majority.acceptQuorum() : positiveInt(accept, "accept.quorum"));
+    } catch (ClassCastException e) {
+      throw bad("prepare/accept", "must be objects {\"nodes\": [...], \"quorum\": n}");
+    } catch (IllegalArgumentException e) {
+      if (e.getMessage().startsWith("config:")) throw e;
+      throw bad("prepare/accept", e.getMessage());
+    }
+    JsonObject proposer = optionalObject(json, "proposer");
+    JsonObject storage = optionalObject(json, "storage");
+    long backoffMin = longIn(proposer, "proposer.backoffMinMs", 1, 0, 10_000);
+    long backoffMax = longIn(proposer, "proposer.backoffMaxMs", 50, 0, 60_000);
+    if (backoffMax < backoffMin) throw bad("proposer.backoffMaxMs", "must be >= proposer.backoffMinMs");
+    return new NodeConfig(
+        nodeId,
+        dataDir == null ? "data/node-" + nodeId : dataDir,
+        string(http, "http.host", "127.0.0.1"),
+        (int) longIn(http, "http.port", 8080 + nodeId, 0, 65535),
+        (int) longIn(http, "http.maxValueBytes", 1 << 20, 1, 64 << 20),
+        string(cluster, "cluster.name", "kshaka"),
+        string(cluster, "cluster.host", "127.0.0.1"),
+        (int) longIn(cluster, "cluster.port", 5700 + nodeId, 0, 65535),
+        List.copyOf(members),
+        List.copyOf(acceptors),
+        quorums,
+        longIn(proposer, "proposer.sendTimeoutMs", 500, 1, 600_000),
+        longIn(proposer, "proposer.requestTimeoutMs", 5_000, 1, 600_000),
+        backoffMin,
+        backoffMax,
+        (int) longIn(proposer, "proposer.batchMax", 256, 1, 100_000),
+        longIn(proposer, "proposer.counterBlock", 10_000, 1, 1L << 40),
+        longIn(storage, "storage.snapshotBytes", 64L << 20, 1024, 1L << 40),
+        json.copy());
+  }
+
+  private static IllegalArgumentException bad(String field, String why) {
+    return new IllegalArgumentException("config: field '" + field + "' " + why);
+  }
+
+  private static String leaf(String path) {
+    return path.substring(path.lastIndexOf('.') + 1);
+  }
+
+  private static JsonObject object(JsonObject json, String field) {
+    Object v = json.getValue(field);
+    if (!(v instanceof JsonObject o)) throw bad(field, "must be an object");
+    return o;
+  }
+
+  private static JsonObject optionalObject(JsonObject json, String field) {
+    Object v = json.getValue(field);
+    if (v == null) return new JsonObject();
+    if (!(v instanceof JsonObject o)) throw bad(field, "must be an object");
+    return o;
+  }
+
+  private static JsonArray array(JsonObject json, String path) {
+    Object v = json.getValue(leaf(path));
+    if (!(v instanceof JsonArray a)) throw bad(path, "must be an array");
+    return a;
+  }
+
+  private static List<Integer> intList(JsonObject json, String path) {
+    JsonArray a = array(json, path);
+    List<Integer> out = new ArrayList<>();
+    Set<Integer> seen = new HashSet<>();
+    for (int i = 0; i < a.size(); i++) {
+      Object v = a.getValue(i);
+      if (!(v instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1) {
+        throw bad(path + "[" + i + "]", "must be a positive integer node id");
+      }
+      if (!seen.add(n.intValue())) throw bad(path + "[" + i + "]", "repeats node id " + n.intValue());
+      out.add(n.intValue());
+    }
+    return out;
+  }
+
+  private static int positiveInt(JsonObject json, String path) {
+    Object v = json.getValue(leaf(path));
+    if (!(v instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1) {
+      throw bad(path, "must be a positive integer");
+    }
+    return n.intValue();
+  }
+
+  private static String string(JsonObject json, String path, String dflt) {
+    Object v = json.getValue(leaf(path));
+    if (v == null) {
+      if (dflt == null && !path.equals("dataDir")) throw bad(path, "is required");
+      return dflt;
+    }
+    if (!(v instanceof String s) || s.isBlank()) throw bad(path, "must be a non-empty string");
+    return s;
+  }
+
+  private static long longIn(JsonObject json, String path, long dflt, long min, long max) {
+    Object v = json.getValue(leaf(path));
+    if (v == null) return dflt;
+    if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min || n.longValue() > max) {
+      throw bad(path, "must be an integer in " + min + ".." + max);
+    }
+    return n.longValue();
+  }
+}

@@ -1,0 +1,141 @@
+package io.kshaka.cluster;
+
+import io.kshaka.core.Change;
+import io.kshaka.core.RegisterState;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.Base64;
+
+/** The only place messages are encoded: client requests and replies (JSON), acceptor messages (binary). */
+public final class Wire {
+  private Wire() {}
+
+  // ---- client requests (design.md §3) ----
+
+  public static JsonObject kvRequest(String op, String key, byte[] value, Long version, Long delta) {
+    JsonObject o = new JsonObject().put("op", op).put("key", key);
+    if (value != null) o.put("value", Base64.getEncoder().encodeToString(value));
+    if (version != null) o.put("version", version);
+    if (delta != null) o.put("delta", delta);
+    return o;
+  }
+
+  /** The key of a request, validated (1..512 bytes of UTF-8); a bad key fails with 400. */
+  public static String key(JsonObject request) {
+    Object k = request.getValue("key");
+    if (!(k instanceof String key)) throw failure(KvError.BAD_REQUEST, "field 'key' must be a string", null);
+    int bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes < 1 || bytes > 512) {
+      throw failure(KvError.BAD_REQUEST, "key must be 1..512 bytes of UTF-8, got " + bytes, null);
+    }
+    return key;
+  }
+
+  /** The change a request asks for; malformed requests fail with 400, a value over the limit with 413. */
+  public static Change change(JsonObject request, int maxValueBytes) {
+    Object op = request.getValue("op");
+    if (!(op instanceof String name)) throw failure(KvError.BAD_REQUEST, "field 'op' must be a string", null);
+    switch (name) {
+      case "get":
+        return Change.Read.INSTANCE;
+      case "put":
+        return new Change.Put(value(request, maxValueBytes));
+      case "create":
+        return new Change.PutIfAbsent(value(request, maxValueBytes));
+      case "cas":
+        return new Change.CompareAndSet(version(request, true), value(request, maxValueBytes));
+      case "delete":
+        return new Change.Delete(version(request, false));
+      case "add":
+        return new Change.Add(longField(request, "delta", true));
+      default:
+        throw failure(KvError.BAD_REQUEST, "unknown op '" + name + "' (get, put, cas, create, delete, add)", null);
+    }
+  }
+
+  /** The success reply for the state after a change. */
+  public static JsonObject kvReply(RegisterState state) {
+    JsonObject o = new JsonObject().put("version", state.version());
+    if (state.present()) o.put("value", Base64.getEncoder().encodeToString(state.value()));
+    return o;
+  }
+
+  public static byte[] replyValue(JsonObject reply) {
+    String v = reply.getString("value");
+    return v == null ? null : Base64.getDecoder().decode(v);
+  }
+
+  /** A failure as it travels on the bus: the failure code is the HTTP status, the message the JSON error body. */
+  public static ReplyException failure(KvError error, String message, Long version) {
+    JsonObject body = new JsonObject().put("error", error.code).put("message", message);
+    if (error.outcome != null) body.put("outcome", KvError.outcomeName(error.outcome));
+    if (version != null) body.put("version", version);
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, error.status, body.encode());
+  }
+
+  /**
+   * The JSON error body of any failure: ours carry it as their message; transport failures (timeout, no handler)
+   * become 503 (the request was never delivered) or 504 (it may have been delivered).
+   */
+  public static JsonObject errorBody(Throwable t) {
+    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && KvError.byStatus(re.failureCode()) != null) {
+      try {
+        return new JsonObject(re.getMessage());
+      } catch (DecodeException | NullPointerException ignored) {
+        // fall through: a failure sent by someone else
+      }
+    }
+    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+      return body(KvError.NO_QUORUM, "no proposer reachable: " + re.getMessage());
+    }
+    return body(KvError.OUTCOME_UNKNOWN, "request failed: " + t.getMessage());
+  }
+
+  /** The HTTP status of any failure (see {@link #errorBody}). */
+  public static int status(Throwable t) {
+    JsonObject body = errorBody(t);
+    for (KvError e : KvError.values()) if (e.code.equals(body.getString("error"))) return e.status;
+    return 500;
+  }
+
+  private static JsonObject body(KvError error, String message) {
+    return new JsonObject(failure(error, message, null).getMessage());
+  }
+
+  private static byte[] value(JsonObject request, int maxValueBytes) {
+    Object v = request.getValue("value");
+    if (!(v instanceof String s)) throw failure(KvError.BAD_REQUEST, "field 'value' must be a base64 string", null);
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(s);
+    } catch (IllegalArgumentException e) {
+      throw failure(KvError.BAD_REQUEST, "field 'value' is not valid base64", null);
+    }
+    if (bytes.length > maxValueBytes) {
+      throw failure(KvError.VALUE_TOO_LARGE, "value of " + bytes.length + " bytes is over the limit of "
+          + maxValueBytes, null);
+    }
+    return bytes;
+  }
+
+  private static Long version(JsonObject request, boolean required) {
+    Long v = longField(request, "version", required);
+    if (v != null && v < 0) throw failure(KvError.BAD_REQUEST, "field 'version' must be >= 0", null);
+    return v;
+  }
+
+  private static Long longField(JsonObject request, String field, boolean required) {
+    Object v = request.getValue(field);
+    if (v == null) {
+      if (required) throw failure(KvError.BAD_REQUEST, "field '" + field + "' is required", null);
+      return null;
+    }
+    if (!(v instanceof Number n) || v instanceof Double || v instanceof Float) {
+      throw failure(KvError.BAD_REQUEST, "field '" + field + "' must be an integer", null);
+    }
+    return n.longValue();
+  }
+}
