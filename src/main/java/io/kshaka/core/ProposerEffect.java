@@ -1,0 +1,22 @@
+package io.kshaka.core;
+
+/** What the pure {@link Proposer} asks its I/O shell to do. */
+public sealed interface ProposerEffect {
+  /**
+   * Send {@code request} to acceptor {@code to}; feed its reply back with {@link Proposer#onReply} and a timeout or
+   * delivery failure with {@link Proposer#onNoVote}, both tagged with {@code roundId}.
+   */
+  record Send(long roundId, int to, AcceptorRequest request) implements ProposerEffect {}
+
+  /** Answer the caller that submitted {@code token}. */
+  record Complete(Object token, ProposerResult result) implements ProposerEffect {}
+
+  /** Call {@link Proposer#onWake} for {@code key} at (or after) {@code atMillis}. */
+  record Wake(String key, long atMillis) implements ProposerEffect {}
+
+  /**
+   * Durably store {@code floor} as the ballot counter floor (no ballot at or above it has been used), then call
+   * {@link Proposer#onCounterReserved}. After a restart the proposer starts at the stored floor.
+   */
+  record Reserve(long floor) implements ProposerEffect {}
+}
