@@ -1,11 +1,16 @@
 package io.kshaka.cluster;
 
+import io.kshaka.core.AcceptorReply;
+import io.kshaka.core.AcceptorRequest;
+import io.kshaka.core.Ballot;
 import io.kshaka.core.Change;
 import io.kshaka.core.RegisterState;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /** The only place messages are encoded: client requests and replies (JSON), acceptor messages (binary). */
@@ -137,5 +142,115 @@ public final class Wire {
       throw failure(KvError.BAD_REQUEST, "field '" + field + "' must be an integer", null);
     }
     return n.longValue();
+  }
+
+  // ---- acceptor messages (binary, big-endian) ----
+  // request: type(1) | key length(4) | key UTF-8 | ballot | [accept: state | has-next(1) | next ballot]
+  // reply:   type(1) | [promise: ballot | state] | [conflict: ballot]
+  // ballot = counter(8) | nodeId(4); state = version(8) | value length(4, -1 = absent) | value
+
+  private static final byte PING = 0, PREPARE = 1, ACCEPT = 2;
+  private static final byte PONG = 0, PROMISE = 1, ACCEPTED = 2, CONFLICT = 3;
+
+  /** The liveness probe an acceptor answers with {@link #pong()} without touching any state. */
+  public static Buffer ping() {
+    return Buffer.buffer(1).appendByte(PING);
+  }
+
+  public static Buffer pong() {
+    return Buffer.buffer(1).appendByte(PONG);
+  }
+
+  public static boolean isPing(Buffer b) {
+    return b.length() == 1 && b.getByte(0) == PING;
+  }
+
+  public static Buffer encode(AcceptorRequest request) {
+    byte[] key = request.key().getBytes(StandardCharsets.UTF_8);
+    Buffer b = Buffer.buffer(64 + key.length);
+    b.appendByte(request instanceof AcceptorRequest.Accept ? ACCEPT : PREPARE);
+    b.appendInt(key.length).appendBytes(key);
+    appendBallot(b, request.ballot());
+    if (request instanceof AcceptorRequest.Accept a) {
+      appendState(b, a.state());
+      b.appendByte((byte) (a.next() == null ? 0 : 1));
+      if (a.next() != null) appendBallot(b, a.next());
+    }
+    return b;
+  }
+
+  /** Decodes a request; a malformed buffer throws {@link IllegalArgumentException}. */
+  public static AcceptorRequest decodeRequest(Buffer b) {
+    try {
+      int[] pos = {1};
+      byte type = b.getByte(0);
+      int keyLength = b.getInt(pos[0]);
+      if (keyLength < 1 || keyLength > 512) throw new IllegalArgumentException("bad key length " + keyLength);
+      String key = b.getString(pos[0] + 4, pos[0] + 4 + keyLength, "UTF-8");
+      pos[0] += 4 + keyLength;
+      Ballot ballot = readBallot(b, pos);
+      if (type == PREPARE) return new AcceptorRequest.Prepare(key, ballot);
+      if (type != ACCEPT) throw new IllegalArgumentException("unknown request type " + type);
+      RegisterState state = readState(b, pos);
+      Ballot next = b.getByte(pos[0]++) == 1 ? readBallot(b, pos) : null;
+      return new AcceptorRequest.Accept(key, ballot, state, next);
+    } catch (IndexOutOfBoundsException e) {
+      throw new IllegalArgumentException("truncated acceptor request", e);
+    }
+  }
+
+  public static Buffer encode(AcceptorReply reply) {
+    if (reply instanceof AcceptorReply.Promise p) {
+      Buffer b = Buffer.buffer(32 + (p.state().present() ? p.state().value().length : 0)).appendByte(PROMISE);
+      appendBallot(b, p.accepted());
+      return appendState(b, p.state());
+    }
+    if (reply instanceof AcceptorReply.Conflict c) return appendBallot(Buffer.buffer(13).appendByte(CONFLICT), c.higher());
+    return Buffer.buffer(1).appendByte(ACCEPTED);
+  }
+
+  public static AcceptorReply decodeReply(Buffer b) {
+    try {
+      int[] pos = {1};
+      switch (b.getByte(0)) {
+        case PROMISE:
+          Ballot accepted = readBallot(b, pos);
+          return new AcceptorReply.Promise(accepted, readState(b, pos));
+        case ACCEPTED:
+          return AcceptorReply.Accepted.INSTANCE;
+        case CONFLICT:
+          return new AcceptorReply.Conflict(readBallot(b, pos));
+        default:
+          throw new IllegalArgumentException("unknown reply type " + b.getByte(0));
+      }
+    } catch (IndexOutOfBoundsException e) {
+      throw new IllegalArgumentException("truncated acceptor reply", e);
+    }
+  }
+
+  private static Buffer appendBallot(Buffer b, Ballot ballot) {
+    return b.appendLong(ballot.counter()).appendInt(ballot.nodeId());
+  }
+
+  private static Buffer appendState(Buffer b, RegisterState s) {
+    b.appendLong(s.version());
+    if (!s.present()) return b.appendInt(-1);
+    return b.appendInt(s.value().length).appendBytes(s.value());
+  }
+
+  private static Ballot readBallot(Buffer b, int[] pos) {
+    Ballot ballot = new Ballot(b.getLong(pos[0]), b.getInt(pos[0] + 8));
+    pos[0] += 12;
+    return ballot;
+  }
+
+  private static RegisterState readState(Buffer b, int[] pos) {
+    long version = b.getLong(pos[0]);
+    int length = b.getInt(pos[0] + 8);
+    pos[0] += 12;
+    if (length < 0) return new RegisterState(null, version);
+    byte[] value = b.getBytes(pos[0], pos[0] + length);
+    pos[0] += length;
+    return new RegisterState(value, version);
   }
 }

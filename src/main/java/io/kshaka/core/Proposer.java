@@ -56,6 +56,17 @@ public final class Proposer {
   private final Map<Long, KeyState> rounds = new HashMap<>();
   private final LinkedHashMap<String, Cached> cache;
   private long nextRoundId = 1;
+  private final Stats stats = new Stats();
+
+  /** Running totals, for metrics. Read from any thread (values may lag). */
+  public static final class Stats {
+    public volatile long fullRounds;
+    public volatile long fastRounds;
+    public volatile long acceptsSkipped;
+    public volatile long conflicts;
+    public volatile long retries;
+    public volatile long changes;
+  }
 
   private record Pending(Object token, Change change, long deadline) {}
 
@@ -125,6 +136,10 @@ public final class Proposer {
     return counter;
   }
 
+  public Stats stats() {
+    return stats;
+  }
+
   /** Number of keys with queued or in-flight work. */
   public int activeKeys() {
     return keys.size();
@@ -135,6 +150,7 @@ public final class Proposer {
     List<ProposerEffect> out = new ArrayList<>();
     KeyState ks = keys.computeIfAbsent(key, KeyState::new);
     ks.queue.add(new Pending(token, change, now + options.requestTimeoutMillis()));
+    stats.changes++;
     startRound(now, ks, out);
     return out;
   }
@@ -235,11 +251,14 @@ public final class Proposer {
     cache.remove(ks.key);
     ks.roundId = nextRoundId++;
     rounds.put(ks.roundId, ks);
+    if (ks.attempts > 0) stats.retries++;
     if (cached != null) {
+      stats.fastRounds++;
       compute(ks.batch, cached.state());
       ks.round = ProposerRound.fast(ballot, next, quorums, ks.batch.after);
       sendAccepts(ks, out);
     } else {
+      stats.fullRounds++;
       ks.round = ProposerRound.full(ballot, next, quorums);
       for (int to : ks.round.targets()) {
         out.add(new ProposerEffect.Send(ks.roundId, to, ks.round.prepareRequest(ks.key)));
@@ -261,7 +280,10 @@ public final class Proposer {
       ks.attempts = 0;
       startRound(now, ks, out);
     } else if (step instanceof ProposerRound.Failed f) {
-      if (f.highestConflict() != null) observe(f.highestConflict());
+      if (f.highestConflict() != null) {
+        observe(f.highestConflict());
+        stats.conflicts++;
+      }
       endRound(ks);
       ks.attempts++;
       ks.sleeping = true;
@@ -305,6 +327,7 @@ public final class Proposer {
 
   private void acceptOrFinish(long now, KeyState ks, boolean alreadyChosen, List<ProposerEffect> out) {
     if (alreadyChosen) {
+      stats.acceptsSkipped++;
       ks.round.finishWithoutAccept();
       handle(now, ks, new ProposerRound.Chosen(false), out);
       return;

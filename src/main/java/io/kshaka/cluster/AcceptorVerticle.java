@@ -1,0 +1,78 @@
+package io.kshaka.cluster;
+
+import io.kshaka.core.Acceptor;
+import io.kshaka.core.AcceptorRequest;
+import io.kshaka.storage.AcceptorStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The acceptor role on {@code kshaka.acceptor.<nodeId>}: applies {@link Acceptor}'s pure rules to the stored state
+ * of the key and replies only once the new state is durable. All work runs on this verticle's event loop, so the
+ * messages of one key are handled one after the other; the store's group commit batches their fsyncs.
+ *
+ * <p>If the store fails (a write or fsync error) the acceptor stops voting: it unregisters and answers nothing, as
+ * it may have lost state it promised.
+ */
+public final class AcceptorVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(AcceptorVerticle.class);
+
+  private final int nodeId;
+  private final AcceptorStore store;
+  private MessageConsumer<Buffer> consumer;
+  private volatile boolean stopped;
+
+  public AcceptorVerticle(int nodeId, AcceptorStore store) {
+    this.nodeId = nodeId;
+    this.store = store;
+  }
+
+  @Override
+  public Future<?> start() {
+    consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return consumer.unregister();
+  }
+
+  private void handle(Message<Buffer> message) {
+    if (stopped) return;
+    Buffer body = message.body();
+    if (Wire.isPing(body)) {
+      message.reply(Wire.pong());
+      return;
+    }
+    AcceptorRequest request;
+    try {
+      request = Wire.decodeRequest(body);
+    } catch (IllegalArgumentException e) {
+      message.fail(400, e.getMessage());
+      return;
+    }
+    Acceptor.Transition t = Acceptor.handle(store.get(request.key()), request);
+    Future<Void> durable = t.next() == null ? store.barrier() : store.put(request.key(), t.next());
+    durable.onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(Wire.encode(t.reply()));
+      } else {
+        stopVoting(ar.cause());
+      }
+    });
+  }
+
+  private void stopVoting(Throwable cause) {
+    if (stopped) return;
+    stopped = true;
+    log.error("acceptor {} stops voting: its store failed ({}); restart the node after fixing the disk",
+        nodeId, cause.toString());
+    consumer.unregister();
+  }
+}

@@ -1,0 +1,48 @@
+package io.kshaka.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+
+/**
+ * The Hazelcast and event-bus settings of a node: TCP-IP join on the configured members only, bound to the
+ * configured host, multicast and phone-home off, and failure detection tuned for seconds (runtime-facts.md).
+ * Hazelcast is only the transport and the directory of live handlers: no Kshaka state is kept in it.
+ */
+public final class HazelcastSetup {
+  private HazelcastSetup() {}
+
+  public static Config hazelcast(NodeConfig node) {
+    Config hz = ConfigUtil.loadConfig();
+    hz.setClusterName(node.clusterName());
+    hz.setProperty("hazelcast.logging.type", "slf4j");
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.socket.bind.any", "false");
+    hz.setProperty("hazelcast.wait.seconds.before.join", "0");
+    hz.setProperty("hazelcast.partition.count", "11");
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
+    hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    NetworkConfig net = hz.getNetworkConfig();
+    net.setPort(node.clusterPort()).setPortAutoIncrement(false);
+    net.getInterfaces().setEnabled(true).getInterfaces().clear();
+    net.getInterfaces().addInterface(node.clusterHost());
+    JoinConfig join = net.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).getMembers().clear();
+    for (String member : node.members()) join.getTcpIpConfig().addMember(member);
+    return hz;
+  }
+
+  /** Vert.x options of a node: the event bus listens on the cluster host, on a free port. */
+  public static VertxOptions vertxOptions(NodeConfig node) {
+    VertxOptions options = new VertxOptions();
+    options.getEventBusOptions().setHost(node.clusterHost()).setPort(0);
+    return options;
+  }
+}

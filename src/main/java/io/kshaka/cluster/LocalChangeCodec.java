@@ -1,0 +1,36 @@
+package io.kshaka.cluster;
+
+import io.kshaka.core.Change;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageCodec;
+
+/**
+ * Carries a {@link Change.Custom} (a Java function) to the proposer of this JVM. Functions never cross the cluster:
+ * encoding to the wire fails.
+ */
+final class LocalChangeCodec implements MessageCodec<Change.Custom, Change.Custom> {
+  @Override
+  public void encodeToWire(Buffer buffer, Change.Custom change) {
+    throw new IllegalStateException("change functions are local-only and never cross the cluster");
+  }
+
+  @Override
+  public Change.Custom decodeFromWire(int pos, Buffer buffer) {
+    throw new IllegalStateException("change functions are local-only and never cross the cluster");
+  }
+
+  @Override
+  public Change.Custom transform(Change.Custom change) {
+    return change;
+  }
+
+  @Override
+  public String name() {
+    return Addresses.LOCAL_CHANGE_CODEC;
+  }
+
+  @Override
+  public byte systemCodecID() {
+    return -1;
+  }
+}

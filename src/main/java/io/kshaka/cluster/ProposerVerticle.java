@@ -1,0 +1,221 @@
+package io.kshaka.cluster;
+
+import io.kshaka.core.AcceptorReply;
+import io.kshaka.core.AcceptorRequest;
+import io.kshaka.core.Change;
+import io.kshaka.core.ChangeResult;
+import io.kshaka.core.Proposer;
+import io.kshaka.core.ProposerEffect;
+import io.kshaka.core.ProposerResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proposer role: the I/O shell around the pure {@link Proposer}. It consumes client requests on
+ * {@code kshaka.kv.<nodeId>} (executed here), {@code kshaka.kv} (routed to each key's home by {@link KvRouter}) and
+ * the local-only {@code kshaka.kv.local} (Java change functions), and carries out the proposer's effects: messages
+ * to acceptors with an explicit send timeout (a timeout is no vote), timers, and the durable ballot counter floor.
+ * Everything runs on this verticle's event loop; the core is single-threaded.
+ */
+public final class ProposerVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(ProposerVerticle.class);
+  private final NodeConfig config;
+  private final long counterFloor;
+  private final Function<Long, Future<Void>> storeFloor;
+  private final NodeHealth health;
+  private final KvService router;
+  private final MeterRegistry registry;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private Proposer proposer;
+  private DeliveryOptions acceptorOptions;
+
+  /**
+   * @param counterFloor the ballot counter floor stored by the last run
+   * @param storeFloor durably stores a new floor (completes once it is fsynced)
+   */
+  public ProposerVerticle(NodeConfig config, long counterFloor, Function<Long, Future<Void>> storeFloor,
+      NodeHealth health, KvService router, MeterRegistry registry) {
+    this.config = config;
+    this.counterFloor = counterFloor;
+    this.storeFloor = storeFloor;
+    this.health = health;
+    this.router = router;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    Proposer.Options options = new Proposer.Options(config.backoffMinMs(), config.backoffMaxMs(),
+        config.requestTimeoutMs(), config.batchMax(), config.counterBlock(), 100_000,
+        config.json().getJsonObject("proposer", new JsonObject()).getBoolean("oneRtt", true));
+    proposer = new Proposer(config.nodeId(), config.quorums(), options, new SplittableRandom(), counterFloor);
+    acceptorOptions = new DeliveryOptions().setSendTimeout(config.sendTimeoutMs());
+    registerMetrics();
+    vertx.eventBus().registerCodec(new LocalChangeCodec());
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.kv(config.nodeId()), this::handleKv));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.KV,
+        msg -> router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null,
+            ar.cause()))));
+    consumers.add(vertx.eventBus().<Change.Custom>localConsumer(Addresses.KV_LOCAL, this::handleLocal));
+    List<Future<Void>> ready = new ArrayList<>();
+    for (MessageConsumer<?> c : consumers) ready.add(c.completion());
+    return Future.all(ready);
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.eventBus().unregisterCodec(Addresses.LOCAL_CHANGE_CODEC);
+    List<Future<Void>> done = new ArrayList<>();
+    for (MessageConsumer<?> c : consumers) done.add(c.unregister());
+    return Future.join(done);
+  }
+
+  private void handleKv(Message<JsonObject> msg) {
+    String key;
+    Change change;
+    try {
+      key = Wire.key(msg.body());
+      change = Wire.change(msg.body(), config.maxValueBytes());
+    } catch (ReplyException e) {
+      msg.fail(e.failureCode(), e.getMessage());
+      return;
+    }
+    submit(key, change).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+  }
+
+  private void handleLocal(Message<Change.Custom> msg) {
+    String key = msg.headers().get("key");
+    JsonObject keyOnly = new JsonObject().put("key", key);
+    try {
+      Wire.key(keyOnly);
+    } catch (ReplyException e) {
+      msg.fail(e.failureCode(), e.getMessage());
+      return;
+    }
+    submit(key, msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+  }
+
+  private static void reply(Message<?> msg, JsonObject result, Throwable failure) {
+    if (failure == null) {
+      msg.reply(result);
+    } else if (failure instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
+      msg.fail(re.failureCode(), re.getMessage());
+    } else {
+      JsonObject body = Wire.errorBody(failure);
+      msg.fail(Wire.status(failure), body.encode());
+    }
+  }
+
+  /** Submits a change to this node's proposer; the future holds the success reply or fails as {@link KvService}. */
+  private Future<JsonObject> submit(String key, Change change) {
+    Promise<ProposerResult> promise = Promise.promise();
+    run(proposer.submit(now(), key, change, promise));
+    return promise.future().map(ProposerVerticle::toReply);
+  }
+
+  /** The one mapping from a proposer result to the client reply or failure. */
+  static JsonObject toReply(ProposerResult r) {
+    switch (r.outcome()) {
+      case NOT_APPLIED:
+        throw Wire.failure(KvError.NO_QUORUM, r.reason(), null);
+      case UNKNOWN:
+        throw Wire.failure(KvError.OUTCOME_UNKNOWN, r.reason(), null);
+      default:
+        break;
+    }
+    ChangeResult c = r.result();
+    long version = c.state().version();
+    switch (c.status()) {
+      case VERSION_MISMATCH:
+        throw Wire.failure(KvError.VERSION_MISMATCH, "version is " + version, version);
+      case NOT_INTEGER:
+        throw Wire.failure(KvError.NOT_INTEGER, c.message(), version);
+      case REJECTED:
+        throw Wire.failure(KvError.CHANGE_REJECTED, "change function failed: " + c.message(), version);
+      default:
+        return Wire.kvReply(c.state());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void run(List<ProposerEffect> effects) {
+    AcceptorRequest lastRequest = null;
+    Buffer lastEncoded = null;
+    for (ProposerEffect effect : effects) {
+      if (effect instanceof ProposerEffect.Send s) {
+        if (s.request() != lastRequest) {
+          lastRequest = s.request();
+          lastEncoded = Wire.encode(s.request());
+        }
+        send(s, lastEncoded);
+      } else if (effect instanceof ProposerEffect.Complete c) {
+        countOutcome(c.result());
+        ((Promise<ProposerResult>) c.token()).tryComplete(c.result());
+      } else if (effect instanceof ProposerEffect.Wake w) {
+        vertx.setTimer(Math.max(1, w.atMillis() - now()), id -> run(proposer.onWake(now(), w.key())));
+      } else if (effect instanceof ProposerEffect.Reserve r) {
+        storeFloor.apply(r.floor()).onComplete(ar -> run(ar.succeeded()
+            ? proposer.onCounterReserved(now(), r.floor())
+            : proposer.onCounterReserveFailed(now(), String.valueOf(ar.cause()))));
+      }
+    }
+  }
+
+  private void send(ProposerEffect.Send s, Buffer body) {
+    vertx.eventBus().<Buffer>request(Addresses.acceptor(s.to()), body, acceptorOptions).onComplete(ar -> {
+      AcceptorReply reply = null;
+      if (ar.succeeded()) {
+        health.success(s.to());
+        try {
+          reply = Wire.decodeReply(ar.result().body());
+        } catch (IllegalArgumentException e) {
+          log.warn("malformed reply from acceptor {}: {}", s.to(), e.getMessage());
+        }
+      }
+      if (reply != null) {
+        run(proposer.onReply(now(), s.roundId(), s.to(), reply));
+      } else {
+        if (ar.failed()) health.failure(s.to());
+        run(proposer.onNoVote(now(), s.roundId(), s.to()));
+      }
+    });
+  }
+
+  private static long now() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  private void registerMetrics() {
+    Proposer.Stats stats = proposer.stats();
+    FunctionCounter.builder("kshaka_proposer_rounds", stats, s -> s.fullRounds).tag("kind", "full")
+        .description("Paxos rounds started").register(registry);
+    FunctionCounter.builder("kshaka_proposer_rounds", stats, s -> s.fastRounds).tag("kind", "one_rtt")
+        .register(registry);
+    FunctionCounter.builder("kshaka_proposer_accepts_skipped", stats, s -> s.acceptsSkipped)
+        .description("rounds that needed no accept phase (state already chosen)").register(registry);
+    FunctionCounter.builder("kshaka_proposer_conflicts", stats, s -> s.conflicts).register(registry);
+    FunctionCounter.builder("kshaka_proposer_retries", stats, s -> s.retries).register(registry);
+    FunctionCounter.builder("kshaka_proposer_changes", stats, s -> s.changes).register(registry);
+  }
+
+  private void countOutcome(ProposerResult r) {
+    Counter.builder("kshaka_proposer_outcomes").tag("outcome", r.outcome().name().toLowerCase())
+        .register(registry).increment();
+  }
+}
