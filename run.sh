@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Kshaka launcher.
+#   ./run.sh                     build if needed, run a 3-node cluster on this machine until Ctrl-C
+#   ./run.sh node CONF.json      run one node in the foreground (exec: the JVM gets this PID)
+#   ./run.sh check HISTORY.jsonl check a history for linearizability
+#   ./run.sh bench [options]     benchmark a running cluster (--help for options)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+JAR_GLOB="target/kshaka-*-all.jar"
+HZ_FLAGS="--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
+--add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+--add-opens java.management/sun.management=ALL-UNNAMED \
+--add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED"
+JAVA_OPTS="${KSHAKA_JAVA_OPTS:--Xms128m -Xmx1g -XX:+UseSerialGC}"
+
+jar_path() { ls $JAR_GLOB 2>/dev/null | head -n 1; }
+
+build_if_needed() {
+  local jar; jar=$(jar_path)
+  if [ -z "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -type f 2>/dev/null | head -n 1)" ]; then
+    echo "building $JAR_GLOB ..." >&2
+    mvn -B -q -DskipTests package >&2
+  fi
+}
+
+java_cmd() {
+  build_if_needed
+  # shellcheck disable=SC2086
+  exec java $HZ_FLAGS $JAVA_OPTS -Dlogback.configurationFile=conf/logback.xml \
+    -Dhazelcast.logging.type=slf4j -jar "$(jar_path)" "$@"
+}
+
+cluster() {
+  build_if_needed
+  mkdir -p logs data
+  local pids=()
+  stop_all() {
+    trap - INT TERM EXIT
+    echo "stopping nodes: ${pids[*]}" >&2
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  }
+  trap stop_all INT TERM EXIT
+  for i in 1 2 3; do
+    "$0" node "conf/node-$i.json" >"logs/node-$i.log" 2>&1 &
+    pids+=($!)
+    echo "node $i: pid $! http://127.0.0.1:808$i (log: logs/node-$i.log)" >&2
+  done
+  local deadline=$((SECONDS + 120))
+  for i in 1 2 3; do
+    until curl -sf "http://127.0.0.1:808$i/ready" >/dev/null 2>&1; do
+      if [ $SECONDS -ge $deadline ]; then echo "node $i not ready after 120 s; see logs/node-$i.log" >&2; exit 1; fi
+      if ! kill -0 "${pids[$((i-1))]}" 2>/dev/null; then echo "node $i exited; see logs/node-$i.log" >&2; exit 1; fi
+      sleep 0.2
+    done
+  done
+  echo "cluster ready: http://127.0.0.1:8081 http://127.0.0.1:8082 http://127.0.0.1:8083 (Ctrl-C stops all three)" >&2
+  wait
+}
+
+case "${1:-}" in
+  "") cluster ;;
+  node|check|bench) java_cmd "$@" ;;
+  *) echo "usage: ./run.sh [node CONF.json | check HISTORY.jsonl | bench [options]]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,117 @@
+package io.kshaka;
+
+import io.kshaka.cluster.AcceptorVerticle;
+import io.kshaka.cluster.KvRouter;
+import io.kshaka.cluster.NodeConfig;
+import io.kshaka.cluster.NodeHealth;
+import io.kshaka.cluster.ProposerVerticle;
+import io.kshaka.http.HttpVerticle;
+import io.kshaka.storage.DurableLong;
+import io.kshaka.storage.FileAcceptorStore;
+import io.kshaka.storage.StoreMetrics;
+import io.kshaka.storage.StoreOptions;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The module's entry point: deploys one Kshaka node (acceptor, proposer and HTTP verticles) from one JSON config
+ * (design.md §4) into any clustered Vert.x — a user's own application or {@link Main}. The config comes from the
+ * constructor or from the deployment options' config.
+ *
+ * <pre>
+ * vertx.deployVerticle(new KshakaVerticle(), new DeploymentOptions().setConfig(nodeJson));
+ * </pre>
+ */
+public final class KshakaVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(KshakaVerticle.class);
+
+  private final JsonObject explicitConfig;
+  private final PrometheusMeterRegistry registry;
+  private FileAcceptorStore store;
+  private HttpVerticle http;
+
+  /** Config from the deployment options; metrics in a registry of its own (served on /metrics). */
+  public KshakaVerticle() {
+    this(null, null);
+  }
+
+  /**
+   * @param config the node's JSON config, or null to take the deployment options' config
+   * @param registry where to register metrics (null: a new one)
+   */
+  public KshakaVerticle(JsonObject config, PrometheusMeterRegistry registry) {
+    this.explicitConfig = config;
+    this.registry = registry != null ? registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  @Override
+  public Future<?> start() {
+    NodeConfig cfg;
+    try {
+      cfg = NodeConfig.fromJson(explicitConfig != null ? explicitConfig : config());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    store = new FileAcceptorStore(vertx, StoreOptions.defaults(cfg.dataDir())
+        .withSnapshotThresholds(Math.min(cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_MIN_LOG_BYTES),
+            cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_LIVE_RATIO)
+        .withMetrics(storeMetrics(cfg.nodeId())));
+    NodeHealth health = new NodeHealth(5_000);
+    KvRouter router = new KvRouter(vertx, cfg, health);
+    http = new HttpVerticle(cfg, router, registry);
+    String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
+    return vertx.fileSystem().mkdirs(cfg.dataDir())
+        .compose(v -> store.open())
+        .compose(v -> DurableLong.open(vertx, floorFile))
+        .compose(floor -> vertx.deployVerticle(new AcceptorVerticle(cfg.nodeId(), store))
+            .compose(id -> vertx.deployVerticle(new ProposerVerticle(cfg, floor.value(), floor::store, health,
+                router, registry))))
+        .compose(id -> vertx.deployVerticle(http))
+        .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {})", cfg.nodeId(),
+            cfg.httpHost(), http.actualPort(), store.size(), cfg.acceptors()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return store == null ? Future.succeededFuture() : store.close();
+  }
+
+  /** The port the HTTP API listens on (useful with port 0). */
+  public int httpPort() {
+    return http.actualPort();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  private StoreMetrics storeMetrics(int nodeId) {
+    Timer flushes = Timer.builder("kshaka_store_flush").description("acceptor log write + fsync")
+        .publishPercentileHistogram().register(registry);
+    DistributionSummary records = DistributionSummary.builder("kshaka_store_records_per_flush")
+        .publishPercentileHistogram().register(registry);
+    Gauge.builder("kshaka_store_keys", () -> store == null ? 0 : store.size()).register(registry);
+    return new StoreMetrics() {
+      @Override
+      public void onFlush(int n, int bytes, long nanos) {
+        flushes.record(nanos, TimeUnit.NANOSECONDS);
+        records.record(n);
+      }
+
+      @Override
+      public void onFailure(Throwable cause) {
+        log.error("node {}: acceptor store failed: {}", nodeId, cause.toString());
+      }
+    };
+  }
+}

@@ -1,0 +1,143 @@
+package io.kshaka.it;
+
+import io.kshaka.KshakaVerticle;
+import io.kshaka.cluster.HazelcastSetup;
+import io.kshaka.cluster.NodeConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * N real Kshaka nodes inside this JVM: each its own clustered Vert.x with its own Hazelcast (on 127.0.0.1, a
+ * random cluster name, free ports) and its own data directory, with {@link KshakaVerticle} deployed the way a
+ * user deploys the module (DeploymentOptions config).
+ */
+public final class TestCluster implements AutoCloseable {
+  private final String clusterName = "kshaka-test-" + UUID.randomUUID();
+  private final Path baseDir;
+  private final int[] hzPorts;
+  private final int[] httpPorts;
+  private final Vertx[] nodes;
+  private final JsonObject proposerOptions;
+
+  private TestCluster(Path baseDir, int n, JsonObject proposerOptions) {
+    this.baseDir = baseDir;
+    this.hzPorts = new int[n];
+    this.httpPorts = new int[n];
+    this.nodes = new Vertx[n];
+    this.proposerOptions = proposerOptions;
+    for (int i = 0; i < n; i++) {
+      hzPorts[i] = freePort();
+      httpPorts[i] = freePort();
+    }
+  }
+
+  /** Starts n nodes together and waits until every one is deployed. */
+  public static TestCluster start(Path baseDir, int n, JsonObject proposerOptions) {
+    TestCluster c = new TestCluster(baseDir, n, proposerOptions);
+    List<Future<Vertx>> all = new ArrayList<>();
+    for (int i = 1; i <= n; i++) all.add(c.startAsync(i));
+    for (Future<Vertx> f : all) await(f);
+    return c;
+  }
+
+  public int size() {
+    return nodes.length;
+  }
+
+  public JsonObject config(int node) {
+    JsonArray members = new JsonArray();
+    JsonArray acceptors = new JsonArray();
+    for (int i = 0; i < nodes.length; i++) {
+      members.add("127.0.0.1:" + hzPorts[i]);
+      acceptors.add(i + 1);
+    }
+    return new JsonObject()
+        .put("nodeId", node)
+        .put("dataDir", baseDir.resolve("node-" + node).toString())
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPorts[node - 1]))
+        .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1")
+            .put("port", hzPorts[node - 1]).put("members", members))
+        .put("acceptors", acceptors)
+        .put("proposer", proposerOptions == null ? new JsonObject() : proposerOptions.copy());
+  }
+
+  public String url(int node) {
+    return "http://127.0.0.1:" + httpPorts[node - 1];
+  }
+
+  public int httpPort(int node) {
+    return httpPorts[node - 1];
+  }
+
+  public Vertx vertx(int node) {
+    return nodes[node - 1];
+  }
+
+  public boolean running(int node) {
+    return nodes[node - 1] != null;
+  }
+
+  public void startNode(int node) {
+    await(startAsync(node));
+  }
+
+  private Future<Vertx> startAsync(int node) {
+    NodeConfig cfg = NodeConfig.fromJson(config(node));
+    return Vertx.builder()
+        .with(HazelcastSetup.vertxOptions(cfg))
+        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.hazelcast(cfg)))
+        .buildClustered()
+        .compose(vertx -> vertx.deployVerticle(new KshakaVerticle(), new DeploymentOptions().setConfig(config(node)))
+            .map(id -> {
+              nodes[node - 1] = vertx;
+              return vertx;
+            })
+            .recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e))));
+  }
+
+  /** Closes the node's Vert.x (as a clean shutdown would); its data directory stays. */
+  public void stopNode(int node) {
+    Vertx v = nodes[node - 1];
+    nodes[node - 1] = null;
+    if (v != null) await(v.close());
+  }
+
+  @Override
+  public void close() {
+    for (int i = 1; i <= nodes.length; i++) {
+      try {
+        stopNode(i);
+      } catch (RuntimeException ignored) {
+        // best effort: the others must still close
+      }
+    }
+  }
+
+  public static <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e.getCause() != null ? e.getCause() : e);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
