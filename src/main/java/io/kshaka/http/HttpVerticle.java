@@ -103,8 +103,7 @@ public final class HttpVerticle extends VerticleBase {
         "no such endpoint; see /v1/kv/{key}, /v1/cluster, /health, /ready, /metrics")));
     router.errorHandler(405, this::methodNotAllowed);
     router.errorHandler(413, this::valueTooLarge);
-    router.errorHandler(500, ctx -> replyFailure(ctx, new HttpError(500, "internal_error",
-        routerMessage(ctx, "internal error"))));
+    router.errorHandler(500, this::internalError);
     return router;
   }
 
@@ -287,10 +286,10 @@ public final class HttpVerticle extends VerticleBase {
         body.appendBuffer(chunk);
       }
     });
-    req.exceptionHandler(t -> {
+    req.exceptionHandler(t -> { // the client went away or broke the framing mid-body
       if (!over[0]) {
         over[0] = true;
-        ctx.fail(t);
+        replyFailure(ctx, badRequest("request body could not be read: " + t.getMessage()));
       }
     });
     req.endHandler(v -> {
@@ -388,11 +387,10 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /** THE mapping from a failure to a status and a JSON error body {@code {"error","message","outcome"?,"version"?}}. */
-  private void replyFailure(RoutingContext ctx, Throwable failure) {
+  private static Future<Void> replyFailure(RoutingContext ctx, Throwable failure) {
     int status;
     JsonObject body;
-    if (failure instanceof HttpError) {
-      HttpError e = (HttpError) failure;
+    if (failure instanceof HttpError e) {
       status = e.status;
       body = new JsonObject().put("error", e.code).put("message", e.getMessage());
     } else {
@@ -400,13 +398,14 @@ public final class HttpVerticle extends VerticleBase {
       body = Wire.errorBody(failure);
     }
     if (status >= 500) {
-      if (status == 500) {
-        LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
-      } else {
-        LOG.debug("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), status, body.getString("error"));
-      }
+      LOG.debug("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), status, body.getString("error"));
     }
-    send(ctx, Reply.json(status, body));
+    return send(ctx, Reply.json(status, body));
+  }
+
+  private void internalError(RoutingContext ctx) {
+    LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+    replyFailure(ctx, new HttpError(500, "internal_error", routerMessage(ctx, "internal error")));
   }
 
   private void methodNotAllowed(RoutingContext ctx) {
@@ -420,17 +419,17 @@ public final class HttpVerticle extends VerticleBase {
   /** The body was not read past the limit; the rest of it is not worth reading either: close the connection. */
   private void valueTooLarge(RoutingContext ctx) {
     ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-    ctx.addEndHandler(ar -> ctx.request().connection().close());
     replyFailure(ctx, Wire.failure(KvError.VALUE_TOO_LARGE,
-        "value is over the limit of " + config.maxValueBytes() + " bytes", null));
+        "value is over the limit of " + config.maxValueBytes() + " bytes", null))
+        .onComplete(ar -> ctx.request().connection().close());
   }
 
-  private static void send(RoutingContext ctx, Reply reply) {
+  private static Future<Void> send(RoutingContext ctx, Reply reply) {
     HttpServerResponse response = ctx.response();
-    if (response.ended() || response.closed()) return;
+    if (response.ended() || response.closed()) return Future.succeededFuture();
     response.setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, reply.contentType());
     if (reply.etag() != null) response.putHeader(HttpHeaders.ETAG, "\"" + reply.etag() + "\"");
-    response.end(reply.body());
+    return response.end(reply.body());
   }
 
   private static ReplyException badRequest(String message) {
@@ -444,7 +443,10 @@ public final class HttpVerticle extends VerticleBase {
 
   // ---------------------------------------------------------------- metrics
 
-  /** Times every request (router errors included) into {@link #TIMER}, tagged with a fixed set of names. */
+  /**
+   * Times every request (router errors included) into {@link #TIMER}, tagged with a fixed set of names. It owns
+   * the response's single end handler: handlers must not call {@code ctx.addEndHandler}, which would replace it.
+   */
   private void measured(HttpServerRequest request, Router router) {
     long start = System.nanoTime();
     request.response().endHandler(v -> Timer.builder(TIMER)

@@ -6,6 +6,7 @@ import io.kshaka.cluster.Wire;
 import io.kshaka.core.Change;
 import io.kshaka.core.ChangeResult;
 import io.kshaka.core.RegisterState;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.Message;
@@ -29,6 +30,7 @@ public final class FakeKvService implements KvService {
   private Throwable nextFailure;
   private boolean hangNext;
   private boolean ready = true;
+  private Context answerFrom;
 
   public FakeKvService(int maxValueBytes) {
     this.maxValueBytes = maxValueBytes;
@@ -46,6 +48,12 @@ public final class FakeKvService implements KvService {
     return this;
   }
 
+  /** Completes every later execute on this context, like a proposer on its own event loop. */
+  public synchronized FakeKvService answerFrom(Context context) {
+    this.answerFrom = context;
+    return this;
+  }
+
   public synchronized FakeKvService ready(boolean ready) {
     this.ready = ready;
     return this;
@@ -57,6 +65,13 @@ public final class FakeKvService implements KvService {
 
   @Override
   public synchronized Future<JsonObject> execute(JsonObject request) {
+    if (answerFrom == null) return apply(request);
+    Promise<JsonObject> answer = Promise.promise();
+    answerFrom.runOnContext(v -> apply(request).onComplete(answer));
+    return answer.future();
+  }
+
+  private synchronized Future<JsonObject> apply(JsonObject request) {
     requests.add(request.copy());
     if (hangNext) {
       hangNext = false;

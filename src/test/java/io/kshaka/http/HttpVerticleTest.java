@@ -487,6 +487,17 @@ class HttpVerticleTest {
     assertEquals(200, put("k", "y").statusCode()); // the node keeps serving
   }
 
+  @Test
+  void answersCompletedOnTheNodesOwnEventLoopAreServed(Vertx vertx) {
+    start(vertx);
+    io.vertx.core.Context proposerLoop = vertx.getOrCreateContext();
+    kv.answerFrom(proposerLoop);
+    assertEquals(1L, put("k", "x").bodyAsJsonObject().getLong("version"));
+    assertEquals("x", get("k").bodyAsString());
+    kv.failNext(Wire.failure(KvError.NO_QUORUM, "no quorum", null));
+    assertError(put("k", "y"), 503, "no_quorum");
+  }
+
   // ------------------------------------------------------------------ operations
 
   @Test
@@ -522,6 +533,7 @@ class HttpVerticleTest {
     put("secret-key-name", "y", "If-Match", "\"7\"");
     call(HttpMethod.GET, "/health", null);
     raw("GET /v1/kv/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    call(HttpMethod.PUT, "/v1/kv/k", Buffer.buffer(new byte[LIMIT + 1]));
     HttpResponse<Buffer> r = call(HttpMethod.GET, "/metrics", null);
     assertEquals(200, r.statusCode());
     assertTrue(r.getHeader("content-type").startsWith("text/plain; version=0.0.4"), r.getHeader("content-type"));
@@ -533,6 +545,7 @@ class HttpVerticleTest {
         text);
     assertTrue(text.contains("route=\"health\""), text);
     assertTrue(text.contains("method=\"GET\",route=\"kv\",status=\"400\""), text);
+    assertTrue(text.contains("method=\"PUT\",route=\"kv\",status=\"413\""), text);
     assertFalse(text.contains("secret-key-name"), text);
   }
 }
