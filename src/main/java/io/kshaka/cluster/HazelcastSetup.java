@@ -29,13 +29,11 @@ public final class HazelcastSetup {
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(node.clusterPort()).setPortAutoIncrement(false);
-    net.getInterfaces().setEnabled(true).getInterfaces().clear();
-    net.getInterfaces().addInterface(node.clusterHost());
+    net.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(node.clusterHost()));
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).getMembers().clear();
-    for (String member : node.members()) join.getTcpIpConfig().addMember(member);
+    join.getTcpIpConfig().setEnabled(true).setMembers(node.members());
     return hz;
   }
 

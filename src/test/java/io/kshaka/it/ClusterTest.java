@@ -139,7 +139,7 @@ class ClusterTest {
     assertEquals(400, emptyKey.status());
     Http.Response tooLong = Http.get(kv(1, "k".repeat(513)));
     assertEquals(400, tooLong.status());
-    Http.Response tooBig = Http.put(kv(1, "big"), "x".repeat((1 << 20) + 1));
+    Http.Response tooBig = Http.put(kv(1, "big"), "x".repeat((1 << 20) + 1), "Expect", "100-continue");
     assertEquals(413, tooBig.status());
     assertEquals(404, Http.get(kv(2, "big")).status());
   }

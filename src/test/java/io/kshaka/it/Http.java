@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** A tiny blocking HTTP client for tests (java.net.http), with generous timeouts. */
 public final class Http {
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
   private Http() {}
 
@@ -33,7 +33,13 @@ public final class Http {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      if (headers[i].equalsIgnoreCase("Expect")) {
+        b.expectContinue(true);
+      } else {
+        b.header(headers[i], headers[i + 1]);
+      }
+    }
     return CLIENT.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
         .thenApply(r -> new Response(r.statusCode(), r.body(), r.headers().firstValue("ETag").orElse(null)));
   }
