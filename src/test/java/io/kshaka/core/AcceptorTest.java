@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,13 +65,13 @@ class AcceptorTest {
     int cases = 0;
     for (AcceptorState s : states()) {
       for (Ballot b : ballots()) {
-        String ctx = s + " prepare(" + b + ")";
+        Supplier<String> ctx = () -> s + " prepare(" + b + ")";
         Acceptor.Transition t = Acceptor.prepare(s, b);
-        assertEquals(t, Acceptor.handle(s, new AcceptorRequest.Prepare(KEY, b)), ctx + " via handle");
+        assertEquals(t, Acceptor.handle(s, new AcceptorRequest.Prepare(KEY, b)), () -> ctx.get() + " via handle");
         boolean conflict = s.promised().isAbove(b) || s.accepted().isAbove(b);
         if (conflict) {
           assertEquals(new AcceptorReply.Conflict(Ballot.max(s.promised(), s.accepted())), t.reply(), ctx);
-          assertNull(t.next(), ctx + ": nothing to persist on conflict");
+          assertNull(t.next(), () -> ctx.get() + ": nothing to persist on conflict");
         } else {
           assertEquals(new AcceptorReply.Promise(s.accepted(), s.state()), t.reply(), ctx);
           AcceptorState expected = new AcceptorState(b, s.accepted(), s.state());
@@ -90,17 +91,19 @@ class AcceptorTest {
       for (Ballot b : realBallots()) {
         for (RegisterState value : List.of(stateAt(b), OTHER)) {
           for (Ballot next : nextsFor(b)) {
-            String ctx = s + " accept(" + b + ", " + value + ", next " + next + ")";
+            Supplier<String> ctx = () -> s + " accept(" + b + ", " + value + ", next " + next + ")";
             Acceptor.Transition t = Acceptor.accept(s, b, value, next);
-            assertEquals(t, Acceptor.handle(s, new AcceptorRequest.Accept(KEY, b, value, next)), ctx + " via handle");
+            assertEquals(t, Acceptor.handle(s, new AcceptorRequest.Accept(KEY, b, value, next)),
+                () -> ctx.get() + " via handle");
             boolean repeat = s.accepted().equals(b) && s.state().equals(value);
             boolean conflict = !repeat && (s.promised().isAbove(b) || s.accepted().isAbove(b));
             if (repeat) {
-              assertEquals(AcceptorReply.Accepted.INSTANCE, t.reply(), ctx + ": repeated accept is answered again");
-              assertNull(t.next(), ctx + ": repeated accept changes nothing");
+              assertEquals(AcceptorReply.Accepted.INSTANCE, t.reply(),
+                  () -> ctx.get() + ": repeated accept is answered again");
+              assertNull(t.next(), () -> ctx.get() + ": repeated accept changes nothing");
             } else if (conflict) {
               assertEquals(new AcceptorReply.Conflict(Ballot.max(s.promised(), s.accepted())), t.reply(), ctx);
-              assertNull(t.next(), ctx + ": nothing to persist on conflict");
+              assertNull(t.next(), () -> ctx.get() + ": nothing to persist on conflict");
             } else {
               assertEquals(AcceptorReply.Accepted.INSTANCE, t.reply(), ctx);
               AcceptorState expected = new AcceptorState(next != null ? next : b, b, value);
@@ -123,17 +126,17 @@ class AcceptorTest {
         Acceptor.Transition first = Acceptor.prepare(s, b);
         AcceptorState after = first.next() != null ? first.next() : s;
         Acceptor.Transition second = Acceptor.prepare(after, b);
-        assertEquals(first.reply(), second.reply(), s + " prepare(" + b + ") twice");
-        assertNull(second.next(), s + " prepare(" + b + ") twice changes nothing the second time");
+        assertEquals(first.reply(), second.reply(), () -> s + " prepare(" + b + ") twice");
+        assertNull(second.next(), () -> s + " prepare(" + b + ") twice changes nothing the second time");
       }
       for (Ballot b : realBallots()) {
         for (Ballot next : nextsFor(b)) {
           Acceptor.Transition first = Acceptor.accept(s, b, stateAt(b), next);
           AcceptorState after = first.next() != null ? first.next() : s;
           Acceptor.Transition second = Acceptor.accept(after, b, stateAt(b), next);
-          String ctx = s + " accept(" + b + ", next " + next + ") twice";
+          Supplier<String> ctx = () -> s + " accept(" + b + ", next " + next + ") twice";
           assertEquals(first.reply(), second.reply(), ctx);
-          assertNull(second.next(), ctx + " changes nothing the second time");
+          assertNull(second.next(), () -> ctx.get() + " changes nothing the second time");
         }
       }
     }
@@ -205,19 +208,20 @@ class AcceptorTest {
   }
 
   /** Transition.next() is null exactly when nothing changed; otherwise it is the expected new state. */
-  private static void checkPersisted(AcceptorState before, AcceptorState expected, Acceptor.Transition t, String ctx) {
+  private static void checkPersisted(AcceptorState before, AcceptorState expected, Acceptor.Transition t,
+      Supplier<String> ctx) {
     if (expected.equals(before)) {
-      assertNull(t.next(), ctx + ": unchanged state must not be persisted");
+      assertNull(t.next(), () -> ctx.get() + ": unchanged state must not be persisted");
     } else {
       assertEquals(expected, t.next(), ctx);
       assertNotEquals(before, t.next(), ctx);
     }
   }
 
-  private static void checkPromiseNeverDecreases(AcceptorState before, Acceptor.Transition t, String ctx) {
+  private static void checkPromiseNeverDecreases(AcceptorState before, Acceptor.Transition t, Supplier<String> ctx) {
     if (t.next() == null) return;
-    assertFalse(t.next().promised().isBelow(before.promised()), ctx + ": promise decreased");
-    assertFalse(t.next().accepted().isBelow(before.accepted()), ctx + ": accepted ballot decreased");
-    assertFalse(t.next().accepted().isAbove(t.next().promised()), ctx + ": accepted above promised");
+    assertFalse(t.next().promised().isBelow(before.promised()), () -> ctx.get() + ": promise decreased");
+    assertFalse(t.next().accepted().isBelow(before.accepted()), () -> ctx.get() + ": accepted ballot decreased");
+    assertFalse(t.next().accepted().isAbove(t.next().promised()), () -> ctx.get() + ": accepted above promised");
   }
 }

@@ -149,6 +149,13 @@ final class ProposerHarness {
       feed(proposer.onNoVote(now, s.roundId(), s.to()));
     }
 
+    /** The acceptor handles the send, but its reply is lost: the proposer sees a timeout. */
+    void deliverLosingReply(ProposerEffect.Send s) {
+      assertTrue(inFlight.remove(s));
+      acceptors.handle(s.to(), s.request());
+      feed(proposer.onNoVote(now, s.roundId(), s.to()));
+    }
+
     /** Delivers the first in-flight send matching {@code which}; false if there is none. */
     boolean deliverFirst(Predicate<ProposerEffect.Send> which) {
       for (ProposerEffect.Send s : inFlight) {

@@ -305,6 +305,75 @@ class ProposerTest {
     }
   }
 
+  /** The in-doubt accept did reach a quorum (only the replies were lost): the next prepare shows it chosen. */
+  @Test
+  void inDoubtBatchAlreadyChosenCompletesWithoutAnotherAccept() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, NO_1RTT, 0);
+    a.submit(K, new Change.Add(5), "add");
+    a.deliverWhile(prepares());
+    a.deliverLosingReply(a.inFlight(accepts().and(to(1))).get(0));
+    a.deliverLosingReply(a.inFlight(accepts().and(to(2))).get(0));
+    a.loseAll(accepts());
+    assertFalse(a.results.containsKey("add"));
+    long acceptsBefore = a.sentCount(accepts());
+    a.run();
+    assertApplied(a.result("add"), RegisterState.of("5", 1));
+    assertEquals(acceptsBefore, a.sentCount(accepts()), "the replies show the batch chosen: no accept needed");
+    assertEquals(RegisterState.of("5", 1), acc.state(1, K).state());
+    assertEquals(RegisterState.of("5", 1), acc.state(2, K).state());
+  }
+
+  /** Two rounds in a row end in doubt; the third finds the second's accept and completes the batch once. */
+  @Test
+  void batchInDoubtTwiceIsStillAppliedOnce() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, new Change.Add(1), "add");
+    a.deliverWhile(prepares());
+    assertTrue(a.deliverFirst(accepts().and(to(1))));
+    a.loseAll(accepts());
+    assertTrue(a.fireWake());
+    a.deliverWhile(prepares()); // 1 and 2 promise: 1 shows the in-doubt accept
+    assertTrue(a.deliverFirst(accepts().and(to(2))));
+    a.loseAll(accepts());
+    assertFalse(a.results.containsKey("add"));
+    a.unreachable.add(1);
+    a.run(); // prepares: 1 times out, 2 and 3 promise; 2 shows the second in-doubt accept
+    assertApplied(a.result("add"), RegisterState.of("1", 1));
+    assertEquals(RegisterState.of("1", 1), acc.state(2, K).state());
+    assertEquals(RegisterState.of("1", 1), acc.state(3, K).state());
+  }
+
+  /** design.md §1, membership change: prepare on {1,2,3} (quorum 2), accept on {1,2,3,4} (quorum 3). */
+  @Test
+  void proposerRunsWithSeparatePrepareAndAcceptSets() {
+    Acceptors acc = new Acceptors(1, 2, 3, 4);
+    QuorumSpec growing = new QuorumSpec(Set.of(1, 2, 3), 2, Set.of(1, 2, 3, 4), 3);
+    Node a = new Node(acc, 1, growing, DEFAULTS, 0);
+    a.submit(K, put("x"), "t1");
+    a.run();
+    assertApplied(a.result("t1"), RegisterState.of("x", 1));
+    assertEquals(Set.of(1, 2, 3), a.sent.stream().filter(ProposerHarness::isPrepare).map(ProposerEffect.Send::to)
+        .collect(Collectors.toSet()));
+    assertEquals(Set.of(1, 2, 3, 4), a.sent.stream().filter(ProposerHarness::isAccept)
+        .map(ProposerEffect.Send::to).collect(Collectors.toSet()));
+    assertEquals(RegisterState.of("x", 1), acc.state(4, K).state());
+
+    // acceptor 4 down: accept quorum 3 of 4 still reachable, and 1-RTT still holds (1,2,3 promised next)
+    a.unreachable.add(4);
+    a.submit(K, put("y"), "t2");
+    assertTrue(a.inFlight.stream().allMatch(ProposerHarness::isAccept));
+    a.run();
+    assertApplied(a.result("t2"), RegisterState.of("y", 2));
+
+    // two acceptors of the accept set down: no accept quorum
+    a.unreachable.add(3);
+    a.submit(K, put("z"), "t3");
+    a.run();
+    assertEquals(Outcome.UNKNOWN, a.result("t3").outcome());
+  }
+
   @Test
   void inDoubtBatchSupersededByAnotherProposerIsUnknownForWritesAndRetriedForReads() {
     Acceptors acc = new Acceptors(1, 2, 3);
