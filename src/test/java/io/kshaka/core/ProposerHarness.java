@@ -45,6 +45,18 @@ final class ProposerHarness {
       nodes.get(node).put(key, s);
     }
 
+    /** Per key and ballot, the one state ever proposed at it (design.md §1: one ballot, one value, ever). */
+    final Map<String, Map<Ballot, RegisterState>> proposals = new HashMap<>();
+
+    void checkOneValuePerBallot(AcceptorRequest request) {
+      if (!(request instanceof AcceptorRequest.Accept a)) return;
+      RegisterState before =
+          proposals.computeIfAbsent(a.key(), k -> new HashMap<>()).putIfAbsent(a.ballot(), a.state());
+      if (before != null && !before.equals(a.state())) {
+        fail("ballot " + a.ballot() + " on " + a.key() + " proposed " + before + " and then " + a.state());
+      }
+    }
+
     AcceptorReply handle(int to, AcceptorRequest request) {
       Acceptor.Transition t = Acceptor.handle(state(to, request.key()), request);
       if (t.next() != null) set(to, request.key(), t.next()); // "persist", then reply
@@ -73,6 +85,8 @@ final class ProposerHarness {
     final List<ProposerEffect.Wake> wakes = new ArrayList<>();
     /** Acceptors this node cannot reach: its messages to them time out. */
     final Set<Integer> unreachable = new HashSet<>();
+    /** A crashed proposer's sends may still reach acceptors, but nothing comes back to it. */
+    boolean crashed;
 
     Node(Acceptors acceptors, int id, Proposer.Options options, long floor) {
       this(acceptors, id, QuorumSpec.majority(acceptors.ids()), options, floor);
@@ -96,7 +110,9 @@ final class ProposerHarness {
       List<ProposerEffect.Send> batch = new ArrayList<>();
       for (ProposerEffect e : effects) {
         if (e instanceof ProposerEffect.Send s) {
+          assertFalse(crashed, "a crashed proposer sends nothing");
           checkBelowDurableFloor(s);
+          acceptors.checkOneValuePerBallot(s.request());
           batch.add(s);
           sent.add(s);
         } else if (e instanceof ProposerEffect.Complete c) {
@@ -135,7 +151,9 @@ final class ProposerHarness {
     /** Delivers one send: the acceptor handles it and its reply comes back (or it times out if unreachable). */
     void deliver(ProposerEffect.Send s) {
       assertTrue(inFlight.remove(s));
-      if (unreachable.contains(s.to())) {
+      if (crashed) {
+        acceptors.handle(s.to(), s.request());
+      } else if (unreachable.contains(s.to())) {
         feed(proposer.onNoVote(now, s.roundId(), s.to()));
       } else {
         AcceptorReply reply = acceptors.handle(s.to(), s.request());
@@ -146,7 +164,20 @@ final class ProposerHarness {
     /** The send is lost: it never reaches the acceptor and times out. */
     void lose(ProposerEffect.Send s) {
       assertTrue(inFlight.remove(s));
-      feed(proposer.onNoVote(now, s.roundId(), s.to()));
+      if (!crashed) feed(proposer.onNoVote(now, s.roundId(), s.to()));
+    }
+
+    /** The network duplicates the send: a copy is handled and answered now, the original stays in flight. */
+    void deliverCopy(ProposerEffect.Send s) {
+      assertTrue(inFlight.contains(s));
+      AcceptorReply reply = acceptors.handle(s.to(), s.request());
+      if (!crashed) feed(proposer.onReply(now, s.roundId(), s.to(), reply));
+    }
+
+    /** The proposer crashes: its state in memory is gone; what it sent is still in the network. */
+    void crash() {
+      crashed = true;
+      wakes.clear();
     }
 
     /** The acceptor handles the send, but its reply is lost: the proposer sees a timeout. */

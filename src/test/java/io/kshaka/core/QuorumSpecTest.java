@@ -41,14 +41,17 @@ class QuorumSpecTest {
     int accepted = 0;
     int rejected = 0;
     for (int p = 1; p < (1 << UNIVERSE); p++) {
+      Set<Integer> prepareNodes = set(p);
       for (int a = 1; a < (1 << UNIVERSE); a++) {
+        Set<Integer> acceptNodes = set(a);
+        Set<Integer> union = set(p | a);
         for (int qp = 1; qp <= Integer.bitCount(p); qp++) {
           for (int qa = 1; qa <= Integer.bitCount(a); qa++) {
             boolean intersect = everyQuorumIntersects(p, qp, a, qa);
             boolean built;
             try {
-              QuorumSpec spec = new QuorumSpec(set(p), qp, set(a), qa);
-              assertEquals(set(p | a), spec.allNodes());
+              QuorumSpec spec = new QuorumSpec(prepareNodes, qp, acceptNodes, qa);
+              assertEquals(union, spec.allNodes());
               assertEquals(Integer.bitCount(p) - qp, spec.prepareTolerance());
               assertEquals(Integer.bitCount(a) - qa, spec.acceptTolerance());
               built = true;
@@ -56,7 +59,7 @@ class QuorumSpecTest {
               built = false;
             }
             if (built != intersect) {
-              fail("P=" + set(p) + " q=" + qp + " A=" + set(a) + " q=" + qa + ": intersect=" + intersect
+              fail("P=" + prepareNodes + " q=" + qp + " A=" + acceptNodes + " q=" + qa + ": intersect=" + intersect
                   + " but constructor " + (built ? "accepted" : "rejected"));
             }
             if (built) accepted++; else rejected++;
@@ -105,21 +108,13 @@ class QuorumSpecTest {
   }
 
   private static boolean everyQuorumIntersects(int p, int qp, int a, int qa) {
-    for (int sp : subsetsOfSize(p, qp)) {
-      for (int sa : subsetsOfSize(a, qa)) {
-        if ((sp & sa) == 0) return false;
+    for (int sp = p; sp != 0; sp = (sp - 1) & p) {
+      if (Integer.bitCount(sp) != qp) continue;
+      for (int sa = a; sa != 0; sa = (sa - 1) & a) {
+        if (Integer.bitCount(sa) == qa && (sp & sa) == 0) return false;
       }
     }
     return true;
-  }
-
-  private static List<Integer> subsetsOfSize(int mask, int size) {
-    List<Integer> out = new ArrayList<>();
-    for (int s = mask; ; s = (s - 1) & mask) {
-      if (Integer.bitCount(s) == size) out.add(s);
-      if (s == 0) break;
-    }
-    return out;
   }
 
   private static Set<Integer> set(int mask) {
