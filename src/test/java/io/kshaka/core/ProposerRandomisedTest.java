@@ -19,9 +19,11 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Several proposers add to and read one counter while the network loses, duplicates and reorders messages and
- * proposers crash and restart from their stored counter floor. Checks that the answers are linearizable and that
- * outcomes are exact: every APPLIED add took effect once, every effect beyond them is an UNKNOWN (or lost) add.
+ * Several proposers add to and read one counter while the network loses, duplicates and reorders messages,
+ * storing the counter floor is slow (or fails), and proposers crash and restart from their stored floor; on three
+ * or five acceptors, or four in the middle of growing 3 -> 4 (proposers on the old or the new accept set). Checks
+ * that the answers are linearizable and that outcomes are exact: every APPLIED add took effect once, every effect
+ * beyond them is an UNKNOWN (or lost) add.
  *
  * <p>Seeds 1..200 run by default ({@code -Dkshaka.seeds=N} for more); a failure names its seed, rerun it alone
  * with {@code -Dkshaka.seed=<seed>}; {@code -Dkshaka.sim.stats} prints what each seed did.
@@ -84,18 +86,30 @@ class ProposerRandomisedTest {
 
   private static void simulate(long seed) {
     Random rnd = new Random(seed);
-    Acceptors acc = new Acceptors(1, 2, 3);
+    // three acceptors; five; or four in the middle of growing 3 -> 4, proposers on the old or the new accept set
+    int layout = rnd.nextInt(3);
+    Acceptors acc = layout == 0 ? new Acceptors(1, 2, 3) : layout == 1 ? new Acceptors(1, 2, 3, 4, 5)
+        : new Acceptors(1, 2, 3, 4);
+    QuorumSpec oldSpec = QuorumSpec.majority(List.of(1, 2, 3));
+    QuorumSpec growing = new QuorumSpec(Set.of(1, 2, 3), 2, Set.of(1, 2, 3, 4), 3);
+    QuorumSpec[] specs = new QuorumSpec[5];
+    for (int i = 1; i <= 4; i++) {
+      specs[i] = layout == 0 ? oldSpec : layout == 1 ? QuorumSpec.majority(acc.ids())
+          : rnd.nextBoolean() ? oldSpec : growing;
+    }
     Proposer.Options opts = new Proposer.Options(1, 8, 150 + rnd.nextInt(200), 1 + rnd.nextInt(4),
         1 + rnd.nextInt(6), 100, rnd.nextBoolean());
     int proposers = 2 + rnd.nextInt(2);
     double loss = rnd.nextInt(5) == 0 ? 0.5 + rnd.nextDouble() * 0.4 : rnd.nextDouble() * 0.3;
     double duplication = rnd.nextDouble() * 0.2;
     boolean crashes = rnd.nextInt(3) == 0;
+    boolean slowReservations = rnd.nextBoolean();
 
     Node[] live = new Node[proposers + 1];
     List<Node> incarnations = new ArrayList<>();
     for (int i = 1; i <= proposers; i++) {
-      live[i] = new Node(acc, i, opts, 0);
+      live[i] = new Node(acc, i, specs[i], opts, 0);
+      live[i].autoReserve = !slowReservations;
       incarnations.add(live[i]);
     }
     List<Op> ops = new ArrayList<>();
@@ -121,6 +135,22 @@ class ProposerRandomisedTest {
         collect(incarnations, seq);
       }
       List<Node> sending = incarnations.stream().filter(n -> !n.inFlight.isEmpty()).toList();
+      boolean reserving = false;
+      for (int i = 1; i <= proposers; i++) {
+        Node node = live[i];
+        if (!reservationPending(node)) continue;
+        reserving = true;
+        if (rnd.nextInt(4) != 0 && !sending.isEmpty()) continue; // the store is slow
+        node.now = now;
+        long floor = node.reserveRequests.get(node.reserveRequests.size() - 1);
+        if (rnd.nextInt(20) == 0) {
+          node.reserveRequests.add(node.durableFloor); // not stored: nothing pending any more
+          node.feed(node.proposer.onCounterReserveFailed(now, "disk full"));
+        } else {
+          node.reserved(floor);
+        }
+        collect(incarnations, seq);
+      }
       if (!sending.isEmpty() && rnd.nextInt(10) < 9) {
         Node node = sending.get(rnd.nextInt(sending.size()));
         ProposerEffect.Send s = node.inFlight.get(rnd.nextInt(node.inFlight.size()));
@@ -139,7 +169,8 @@ class ProposerRandomisedTest {
           Node old = live[id];
           old.crash();
           for (Op o : ops) if (o.node == id && o.submitted >= 0 && o.result == null) o.lostInCrash = true;
-          live[id] = new Node(acc, id, opts, old.durableFloor);
+          live[id] = new Node(acc, id, specs[id], opts, old.durableFloor); // only what was stored survives
+          live[id].autoReserve = !slowReservations;
           incarnations.add(live[id]);
         }
         continue;
@@ -148,7 +179,10 @@ class ProposerRandomisedTest {
       for (int i = 1; i <= proposers; i++) {
         for (ProposerEffect.Wake w : live[i].wakes) nextTime = Math.min(nextTime, w.atMillis());
       }
-      if (sending.isEmpty() && nextTime == Long.MAX_VALUE) break;
+      if (sending.isEmpty() && nextTime == Long.MAX_VALUE) {
+        if (reserving) continue;
+        break;
+      }
       now = sending.isEmpty() ? Math.max(now, nextTime) : now + 1;
       for (int i = 1; i <= proposers; i++) {
         Node node = live[i];
@@ -165,14 +199,14 @@ class ProposerRandomisedTest {
       for (Op o : ops) {
         outcomes.merge(o.result == null ? "lost" : (o.add ? "add " : "read ") + o.result.outcome(), 1L, Long::sum);
       }
-      System.out.println("seed " + seed + ": " + stepsTaken + " steps, " + now + " ms, "
+      System.out.println("seed " + seed + ": layout " + layout + ", " + stepsTaken + " steps, " + now + " ms, "
           + (incarnations.size() - proposers) + " crashes, " + outcomes);
     }
     assertEquals(ops.size(), nextOp);
     for (Op o : ops) assertTrue(o.result != null || o.lostInCrash, () -> "never answered: " + o);
 
     // the register as a fresh proposer reads it on a quiet network
-    Node reader = new Node(acc, 99, Proposer.Options.defaults(), 0);
+    Node reader = new Node(acc, 99, layout == 2 ? growing : specs[1], Proposer.Options.defaults(), 0);
     reader.submit(K, Change.Read.INSTANCE, "final");
     reader.run();
     ProposerResult last = reader.result("final");
@@ -217,6 +251,11 @@ class ProposerRandomisedTest {
         }
       }
     }
+  }
+
+  private static boolean reservationPending(Node node) {
+    return !node.crashed && !node.autoReserve && !node.reserveRequests.isEmpty()
+        && node.reserveRequests.get(node.reserveRequests.size() - 1) > node.durableFloor;
   }
 
   private static void collect(List<Node> incarnations, long[] seq) {
