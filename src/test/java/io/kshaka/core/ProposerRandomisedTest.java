@@ -204,6 +204,9 @@ class ProposerRandomisedTest {
     }
     assertEquals(ops.size(), nextOp);
     for (Op o : ops) assertTrue(o.result != null || o.lostInCrash, () -> "never answered: " + o);
+    for (int i = 1; i <= proposers; i++) {
+      assertEquals(0, live[i].proposer.activeKeys(), "a quiet proposer holds no key");
+    }
 
     // the register as a fresh proposer reads it on a quiet network
     Node reader = new Node(acc, 99, layout == 2 ? growing : specs[1], Proposer.Options.defaults(), 0);
