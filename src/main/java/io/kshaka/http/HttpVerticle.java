@@ -113,11 +113,17 @@ public final class HttpVerticle extends VerticleBase {
     send(ctx, Reply.json(200, new JsonObject().put("status", "up")));
   }
 
+  /** Ready = enough acceptors answer for a prepare and an accept quorum; a node that cannot tell is not ready. */
   private void ready(RoutingContext ctx) {
-    answer(ctx, status().map(s -> s.getBoolean("ready", false)
-        ? Reply.json(200, new JsonObject().put("status", "ready"))
-        : Reply.json(503, new JsonObject().put("status", "not_ready")
-            .put("message", "not enough acceptors answer for a prepare and an accept quorum"))));
+    answer(ctx, status()
+        .map(s -> Boolean.TRUE.equals(s.getValue("ready"))
+            ? Reply.json(200, new JsonObject().put("status", "ready"))
+            : notReady("not enough acceptors answer for a prepare and an accept quorum"))
+        .recover(t -> Future.succeededFuture(notReady("node status unavailable: " + t.getMessage()))));
+  }
+
+  private static Reply notReady(String why) {
+    return Reply.json(503, new JsonObject().put("status", "not_ready").put("message", why));
   }
 
   private void metrics(RoutingContext ctx) {
@@ -173,14 +179,17 @@ public final class HttpVerticle extends VerticleBase {
         .compose(key -> addDelta(ctx).compose(delta -> execute(Wire.kvRequest("add", key, null, null, delta))))
         .map(reply -> {
           byte[] sum = Wire.replyValue(reply);
-          return Reply.json(200, new JsonObject()
+          long version = reply.getLong("version");
+          JsonObject body = new JsonObject()
               .put("value", sum == null ? null : new String(sum, StandardCharsets.UTF_8))
-              .put("version", reply.getLong("version")));
+              .put("version", version);
+          return new Reply(200, JSON, body.toBuffer(), version);
         }));
   }
 
   private static Reply versionReply(JsonObject reply) {
-    return Reply.json(200, new JsonObject().put("version", reply.getLong("version")));
+    long version = reply.getLong("version");
+    return new Reply(200, JSON, new JsonObject().put("version", version).toBuffer(), version);
   }
 
   // ---------------------------------------------------------------- request parts
