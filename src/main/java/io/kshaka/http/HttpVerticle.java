@@ -40,6 +40,7 @@ public final class HttpVerticle extends VerticleBase {
   /** The proposer gives up after requestTimeoutMs; we wait that much longer before answering 504 ourselves. */
   static final long DEADLINE_MARGIN_MS = 2_000;
   static final String TIMER = "kshaka.http.requests";
+  private static final long PREALLOCATE_MAX = 64 * 1024;
 
   private static final String JSON = "application/json";
   private static final String OCTETS = "application/octet-stream";
@@ -277,14 +278,20 @@ public final class HttpVerticle extends VerticleBase {
       ctx.fail(413);
       return;
     }
-    if (req.isEnded()) { // nothing left to read (never seen with HTTP/1.1, where handlers run on the headers)
-      ctx.next();
+    if (req.isEnded()) { // HTTP/1.x runs handlers on the headers: a body read before is never silently dropped
+      if (declared > 0) {
+        ctx.fail(new IllegalStateException("request body was consumed before the PUT handler"));
+      } else {
+        ctx.next();
+      }
       return;
     }
-    if (req.version() != HttpVersion.HTTP_1_0 && "100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
+    if (req.version() != HttpVersion.HTTP_1_0
+        && "100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
       ctx.response().writeContinue();
     }
-    Buffer body = Buffer.buffer((int) Math.max(0, declared));
+    // grows as bytes arrive: a Content-Length alone does not reserve memory
+    Buffer body = Buffer.buffer((int) Math.min(Math.max(0, declared), PREALLOCATE_MAX));
     boolean[] over = {false};
     req.handler(chunk -> {
       if (over[0]) return;
