@@ -11,6 +11,12 @@ import java.util.SplittableRandom;
  * all of its clients have stopped.
  */
 final class LoadVerticle extends VerticleBase {
+  /**
+   * A client whose op could not even reach a server (connection refused, no handler) waits this long before its
+   * next op, so that a down node is not hammered by a tight loop of instant failures.
+   */
+  static final long PAUSE_AFTER_UNREACHABLE_MS = 50;
+
   private final Workload workload;
   private final Target target;
   private final Stats stats;
@@ -74,8 +80,11 @@ final class LoadVerticle extends VerticleBase {
       issuing = true;
       target.execute(id, op, key, value).onComplete(ar -> {
         long end = System.nanoTime();
-        stats.record(measured, op, ar.succeeded() ? ar.result() : OpOutcome.OTHER, end - start, end);
-        if (issuing) {
+        OpOutcome outcome = ar.succeeded() ? ar.result() : OpOutcome.OTHER;
+        stats.record(measured, op, outcome, end - start, end);
+        if (outcome == OpOutcome.CONNECTION || outcome == OpOutcome.NO_HANDLERS) {
+          vertx.setTimer(PAUSE_AFTER_UNREACHABLE_MS, t -> next());
+        } else if (issuing) {
           context.runOnContext(v -> next());
         } else {
           next();
