@@ -199,11 +199,16 @@ public final class BenchCommand implements Callable<Integer> {
     out.flush();
 
     Vertx vertx = null;
+    Thread leaveOnExit = null;
     List<RunResult> results = new ArrayList<>();
     try {
       EventBusTarget busTarget = null;
       if (eventBus) {
         vertx = joinCluster(out, hzMembers);
+        // on Ctrl-C, leave the cluster properly rather than make the members wait to detect a dead member
+        Vertx member = vertx;
+        leaveOnExit = new Thread(() -> BenchRun.awaitQuietly(member.close(), 5), "bench-leave-cluster");
+        Runtime.getRuntime().addShutdownHook(leaveOnExit);
         busTarget = new EventBusTarget(vertx, timeoutMs);
         awaitHandler(vertx, busTarget);
       } else {
@@ -234,6 +239,13 @@ public final class BenchCommand implements Callable<Integer> {
       return 1;
     } finally {
       if (vertx != null) BenchRun.awaitQuietly(vertx.close(), 30);
+      if (leaveOnExit != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(leaveOnExit);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is running or has run: nothing to undo
+        }
+      }
     }
   }
 
