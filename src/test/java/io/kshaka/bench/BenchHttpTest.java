@@ -100,6 +100,8 @@ class BenchHttpTest {
     assertEquals(500L, r.getJsonObject("latencyUs").getLong("count"), "only measured ops are in the histogram");
     assertTrue(wall < 8, "the cap ends the run long before --duration: " + wall + " s");
     assertTrue(fake.size() > 1 && fake.size() <= 100, "puts spread over the 100 keys: " + fake.size());
+    // keep-alive: the probe's connection and one per client at most, reused for every op
+    assertTrue(fake.connections() <= 4 + 1, "connections: " + fake.connections());
     assertTrue(out.toString().contains("warm-up"), "a progress line during warm-up: " + out);
   }
 

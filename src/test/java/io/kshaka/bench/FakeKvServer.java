@@ -11,6 +11,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-memory stand-in for the HTTP contract of design.md §3, enough for the bench: key → (value, version), GET
@@ -25,6 +26,7 @@ final class FakeKvServer {
 
   private final ConcurrentMap<String, Entry> store = new ConcurrentHashMap<>();
   private final Mode mode;
+  private final AtomicInteger connections = new AtomicInteger();
   private HttpServer server;
 
   private FakeKvServer(Mode mode) {
@@ -34,6 +36,7 @@ final class FakeKvServer {
   static Future<FakeKvServer> start(Vertx vertx, Mode mode) {
     FakeKvServer fake = new FakeKvServer(mode);
     return vertx.createHttpServer()
+        .connectionHandler(conn -> fake.connections.incrementAndGet())
         .requestHandler(fake::handle)
         .listen(0, "127.0.0.1")
         .map(s -> {
@@ -52,6 +55,11 @@ final class FakeKvServer {
 
   Entry entry(String key) {
     return store.get(key);
+  }
+
+  /** TCP connections accepted so far. */
+  int connections() {
+    return connections.get();
   }
 
   int size() {
