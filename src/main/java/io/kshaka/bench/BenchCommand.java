@@ -50,11 +50,12 @@ import picocli.CommandLine.Spec;
     footer = {
         "",
         "Examples:",
-        "  ./run.sh bench                                   put 100-byte values, 16 clients, 10k keys, 10 s",
+        "  ./run.sh bench",
         "  ./run.sh bench --clients 64 --hot-key --mix cas=100",
-        "  ./run.sh bench --mix get=80,put=10,cas=5,add=5 --duration 30 --json results.json",
-        "  ./run.sh bench --event-bus --members 127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703",
-        "  ./run.sh bench --suite --json suite.json          the standard matrix, one table",
+        "  ./run.sh bench --mix get=80,put=10,cas=5,add=5 --duration 30 --json run.json",
+        "  ./run.sh bench --event-bus --members 127.0.0.1:5701,127.0.0.1:5702",
+        "  ./run.sh bench --suite --json suite.json",
+        "Exit codes: 0 done, 1 target unreachable or JSON not written, 2 bad usage.",
         "See docs/bench.md for how to read the results."})
 public final class BenchCommand implements Callable<Integer> {
   static final String DEFAULT_ENDPOINTS = "http://127.0.0.1:8081,http://127.0.0.1:8082,http://127.0.0.1:8083";
@@ -164,7 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
   List<Integer> suiteKeys;
 
   @Option(names = "--suite-ops", split = ",", defaultValue = "put,add",
-      description = "Ops of the suite, each run alone at 100% (default: ${DEFAULT-VALUE}).")
+      description = "Ops of the suite, each run alone at 100%% (default: ${DEFAULT-VALUE}).")
   List<String> suiteOps;
 
   /** Runs the bench with {@code args}, printing to stdout/stderr; returns the exit code. */
@@ -177,6 +178,15 @@ public final class BenchCommand implements Callable<Integer> {
     CommandLine cl = new CommandLine(new BenchCommand());
     cl.setOut(out);
     cl.setErr(err);
+    // a usage error says what is wrong in one line, not the whole help
+    cl.setParameterExceptionHandler((e, badArgs) -> {
+      PrintWriter w = e.getCommandLine().getErr();
+      w.println("bench: " + e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+      w.println("Try --help for the options.");
+      w.flush();
+      return e.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
+    });
     return cl.execute(args);
   }
 

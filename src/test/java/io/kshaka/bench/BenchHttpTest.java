@@ -90,15 +90,15 @@ class BenchHttpTest {
     Path json = dir.resolve("cap.json");
     long t0 = System.nanoTime();
     int code = bench("--endpoints", fake.url(), "--clients", "4", "--keys", "100", "--warmup", "1.2", "--duration",
-        "10", "--max-ops", "500", "--json", json.toString());
+        "20", "--max-ops", "200", "--json", json.toString());
     double wall = (System.nanoTime() - t0) / 1e9;
     assertEquals(0, code, () -> "stderr: " + err);
     JsonObject r = read(json);
-    assertEquals(500L, r.getLong("ops"), "exactly the capped number of measured ops");
-    assertEquals(500L, r.getLong("ok"));
+    assertEquals(200L, r.getLong("ops"), "exactly the capped number of measured ops");
+    assertEquals(200L, r.getLong("ok"));
     assertTrue(r.getLong("warmupOps") > 0, "warm-up ran and was counted apart");
-    assertEquals(500L, r.getJsonObject("latencyUs").getLong("count"), "only measured ops are in the histogram");
-    assertTrue(wall < 8, "the cap ends the run long before --duration: " + wall + " s");
+    assertEquals(200L, r.getJsonObject("latencyUs").getLong("count"), "only measured ops are in the histogram");
+    assertTrue(wall < 15, "the cap ends the run long before --duration: " + wall + " s");
     assertTrue(fake.size() > 1 && fake.size() <= 100, "puts spread over the 100 keys: " + fake.size());
     // keep-alive: the probe's connection and one per client at most, reused for every op
     assertTrue(fake.connections() <= 4 + 1, "connections: " + fake.connections());
@@ -132,7 +132,7 @@ class BenchHttpTest {
     long timeouts = r.getJsonObject("errorsByKind").getLong("timeout");
     assertTrue(timeouts >= 3, "each client timed out at least once: " + timeouts);
     assertEquals(r.getLong("errors"), timeouts);
-    assertTrue(wall < 6, "bounded by duration + timeout: " + wall + " s");
+    assertTrue(wall < 10, "bounded by duration + timeout: " + wall + " s");
   }
 
   @Test
