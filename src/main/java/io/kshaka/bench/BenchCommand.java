@@ -350,7 +350,9 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (TimeoutException e) {
       // a late start must not leak a member: close it when it comes up
       start.onSuccess(Vertx::close);
-      throw new BenchFailure("could not join the cluster '" + clusterName + "' within " + joinTimeoutSeconds + " s");
+      throw new BenchFailure("could not join the cluster '" + clusterName + "' via " + joined(hzMembers) + " within "
+          + joinTimeoutSeconds + " s: is the cluster running (./run.sh), with the same cluster name and Hazelcast "
+          + "properties?");
     }
   }
 
