@@ -126,8 +126,8 @@ public sealed interface Change {
       byte[] next;
       try {
         next = function.apply(current.value());
-      } catch (RuntimeException e) {
-        return ChangeResult.refused(current, ChangeResult.Status.REJECTED, String.valueOf(e.getMessage()));
+      } catch (RuntimeException | StackOverflowError e) {
+        return ChangeResult.refused(current, ChangeResult.Status.REJECTED, String.valueOf(e));
       }
       if (next == null && !current.present()) return ChangeResult.ok(current);
       return ChangeResult.ok(current.next(next));
