@@ -1,13 +1,11 @@
 package io.kshaka.bench;
 
 import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.kshaka.cluster.HazelcastSetup;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,26 +26,12 @@ final class ClusterClient {
 
   static Config hazelcastConfig(String clusterName, String host, int port, List<Endpoint> members,
       Map<String, String> properties) {
-    Config config = ConfigUtil.loadConfig(); // keeps the __vertx.* maps of vertx-hazelcast's default config
-    config.setClusterName(clusterName);
-    config.setLiteMember(true);
-    config.setProperty("hazelcast.phone.home.enabled", "false");
-    config.setProperty("hazelcast.wait.seconds.before.join", "0");
-    config.setProperty("hazelcast.socket.bind.any", "false");
-    config.setProperty("hazelcast.shutdownhook.enabled", "false");
-    properties.forEach(config::setProperty);
-
-    NetworkConfig network = config.getNetworkConfig();
-    network.setPort(port).setPortAutoIncrement(true).setPortCount(20);
-    if (host.matches("[0-9.]+")) {
-      network.getInterfaces().setEnabled(true).setInterfaces(new ArrayList<>(List.of(host)));
-    }
-    JoinConfig join = network.getJoin();
-    join.getMulticastConfig().setEnabled(false);
-    join.getAutoDetectionConfig().setEnabled(false);
     List<String> addresses = new ArrayList<>();
     for (Endpoint m : members) addresses.add(m.hostPort());
-    join.getTcpIpConfig().setEnabled(true).setMembers(addresses);
+    Config config = HazelcastSetup.hazelcast(clusterName, host, port, addresses);
+    config.setLiteMember(true);
+    config.getNetworkConfig().setPortAutoIncrement(true).setPortCount(20);
+    properties.forEach(config::setProperty);
     return config;
   }
 

@@ -33,15 +33,28 @@ public final class Http {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    for (int i = 0; i + 1 < headers.length; i += 2) {
-      if (headers[i].equalsIgnoreCase("Expect")) {
-        b.expectContinue(true);
-      } else {
-        b.header(headers[i], headers[i + 1]);
-      }
-    }
+    for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
     return CLIENT.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
         .thenApply(r -> new Response(r.statusCode(), r.body(), r.headers().firstValue("ETag").orElse(null)));
+  }
+
+  /**
+   * Writes {@code head} (request line and headers, CRLF-terminated) on a raw socket, sends no body, and returns
+   * the status code of the answer: for requests a well-behaved client could not send.
+   */
+  public static int rawStatus(int port, String head) {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+      String statusLine = in.readLine();
+      if (statusLine == null) throw new IllegalStateException("connection closed without an answer");
+      return Integer.parseInt(statusLine.split(" ")[1]);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public static Response get(String url) {
