@@ -127,7 +127,7 @@ public sealed interface Change {
       try {
         next = function.apply(current.value());
       } catch (RuntimeException | StackOverflowError e) {
-        return ChangeResult.refused(current, ChangeResult.Status.REJECTED, String.valueOf(e));
+        return ChangeResult.refused(current, ChangeResult.Status.REJECTED, String.valueOf(e.getMessage()));
       }
       if (next == null && !current.present()) return ChangeResult.ok(current);
       return ChangeResult.ok(current.next(next));
