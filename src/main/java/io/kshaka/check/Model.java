@@ -54,6 +54,17 @@ public interface Model<S, I, O> {
     return false;
   }
 
+  /**
+   * True if this operation, with this output, leaves the state unchanged from every state where it is legal: a
+   * read, a refused change (a failed compare-and-set). The checker linearizes such an operation as soon as it is
+   * legal, without trying alternatives first, which is what makes long histories with many concurrent reads fast.
+   * Returning true for an operation that may change the state makes the checker unsound; the default,
+   * {@link #isReadOnly(Object) isReadOnly(input)}, is safe.
+   */
+  default boolean preservesState(I input, O output) {
+    return isReadOnly(input);
+  }
+
   /** A short human-readable form of one operation, for reports; {@code output == null} means unknown. */
   default String describeOperation(I input, O output) {
     return input + " -> " + (output == null ? "?" : output);

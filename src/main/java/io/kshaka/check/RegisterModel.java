@@ -104,6 +104,13 @@ public final class RegisterModel implements Model<RegisterModel.State, Input, Ou
     return input instanceof Input.Get;
   }
 
+  /** Reads and refused changes (a failed cas, a version mismatch, not an integer) never change the state. */
+  @Override
+  public boolean preservesState(Input input, Output output) {
+    if (input instanceof Input.Get || output instanceof Output.Refused) return true;
+    return output instanceof Output.CasResult && !((Output.CasResult) output).ok();
+  }
+
   @Override
   public String describeOperation(Input input, Output output) {
     StringBuilder b = new StringBuilder(input.f());
