@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -45,8 +46,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       change) and that is legal in the current state is linearized at once, and no alternative is tried at that
  *       point: any linearization from there can be rearranged to start with it (it may go first in real time, and
  *       moving it changes no state). This removes most backtracking caused by reads overlapping writes.</li>
+ *   <li>A configuration where an operation that could come next can never become legal (the model's
+ *       {@link Model#mayBecomeLegal} says so: for a register, its version is already past the one the operation
+ *       saw) is abandoned at once. This bounds how many unknown-outcome changes the search tries in a row.</li>
  *   <li>Operations of unknown outcome are tried after the operations with a known outcome that could come next: most
- *       of them never took effect, and placing them last is always possible.</li>
+ *       of them never took effect, and placing them last is always possible. For the same reason one is not tried
+ *       where it would change nothing (a compare-and-set that would fail), and the search succeeds as soon as every
+ *       operation with a known outcome is linearized. Of several unknown-outcome operations with equal inputs, all
+ *       already called, only the first is tried: the others could swap places with it.</li>
  * </ul>
  *
  * <p>Thread-safety: the static methods may be called from any thread concurrently.
@@ -259,6 +266,18 @@ public final class LinearizabilityChecker {
         unknown[i] = op.unknown();
         preserving[i] = !unknown[i] && model.preservesState(op.input(), op.output());
       }
+      // For each unknown-outcome operation, the previous one (by call time) with an equal input, or -1.
+      int[] twinBefore = new int[n];
+      Arrays.fill(twinBefore, -1);
+      Integer[] byCall = new Integer[n];
+      for (int i = 0; i < n; i++) byCall[i] = i;
+      Arrays.sort(byCall, Comparator.<Integer>comparingLong(i -> ops.get(i).call()).thenComparingInt(i -> i));
+      HashMap<I, Integer> lastWithInput = new HashMap<>();
+      for (int i : byCall) {
+        if (!unknown[i]) continue;
+        Integer twin = lastWithInput.put(ops.get(i).input(), i);
+        if (twin != null) twinBefore[i] = twin;
+      }
       long[] bits = new long[(n + 63) >>> 6];
       long bitsHash = 0;
       HashSet<Config> cache = new HashSet<>();
@@ -277,7 +296,13 @@ public final class LinearizabilityChecker {
       Entry entry = head.next;
       byte pass = 1; // 1: operations with a known outcome; 2: operations of unknown outcome
       long iterations = 0;
-      while (head.next != null) {
+      int definiteLeft = 0;
+      for (int i = 0; i < n; i++) {
+        if (!unknown[i]) definiteLeft++;
+      }
+      // Done when every operation with a known outcome is linearized: the remaining unknown-outcome ones can take
+      // effect after them (any output is allowed), which is the same as never taking effect.
+      while (definiteLeft > 0) {
         if ((++iterations & (CHECK_CLOCK_EVERY - 1)) == 0
             && (System.nanoTime() - start > budget || Thread.currentThread().isInterrupted())) {
           return result(Verdict.UNKNOWN);
@@ -288,18 +313,27 @@ public final class LinearizabilityChecker {
         if (fresh) {
           // A state-preserving operation that is legal now can be linearized now without loss of generality: any
           // linearization from here can be rearranged to start with it. So take it and try nothing else here.
+          // And if an operation that could come next can never become legal from this state, this is a dead end.
           fresh = false;
+          boolean dead = false;
           for (Entry e = head.next; e.call; e = e.next) {
-            if (!preserving[e.id]) continue;
-            Op<I, O> op = ops.get(e.id);
-            next = model.step(state, op.input(), op.output());
-            if (next != null) {
-              chosen = e;
-              forced = true;
+            int id = e.id;
+            if (unknown[id]) continue;
+            Op<I, O> op = ops.get(id);
+            if (preserving[id]) {
+              next = model.step(state, op.input(), op.output());
+              if (next != null) {
+                chosen = e;
+                forced = true;
+                break;
+              }
+            }
+            if (!model.mayBecomeLegal(state, op.input(), op.output())) {
+              dead = true;
               break;
             }
           }
-          if (chosen == null) {
+          if (chosen == null && !dead) {
             entry = head.next;
             pass = 1;
             continue;
@@ -311,6 +345,12 @@ public final class LinearizabilityChecker {
             entry = entry.next;
             continue;
           }
+          if (unknown[id] && earlierTwinLeft(twinBefore, bits, id)) {
+            // Of unknown-outcome operations with equal inputs that have all been called, only the first needs
+            // trying: the others can swap places with it.
+            entry = entry.next;
+            continue;
+          }
           Op<I, O> op = ops.get(id);
           next = model.step(state, op.input(), unknown[id] ? null : op.output());
           if (next == null) {
@@ -318,6 +358,12 @@ public final class LinearizabilityChecker {
               throw new IllegalStateException(
                   model.name() + ".step returned null (illegal) for an operation of unknown outcome: " + op);
             }
+            entry = entry.next;
+            continue;
+          }
+          if (unknown[id] && next.equals(state)) {
+            // An unknown-outcome operation that changes nothing here is as good as one that never took effect,
+            // which is covered by placing it after everything else: no need to try it here.
             entry = entry.next;
             continue;
           }
@@ -341,6 +387,7 @@ public final class LinearizabilityChecker {
             depth++;
             state = next;
             lift(chosen);
+            if (!unknown[id]) definiteLeft--;
             if (depth > bestDepth) record(stackEntry, depth, state);
             fresh = true;
             continue;
@@ -364,6 +411,7 @@ public final class LinearizabilityChecker {
           int id = top.id;
           bits[id >>> 6] &= ~(1L << id);
           bitsHash ^= zobrist[id];
+          if (!unknown[id]) definiteLeft++;
           unlift(top);
           if (!stackForced[depth]) {
             entry = top.next;
@@ -372,7 +420,15 @@ public final class LinearizabilityChecker {
           }
         }
       }
+      record(stackEntry, depth, state);
       return result(Verdict.LINEARIZABLE);
+    }
+
+    private static boolean earlierTwinLeft(int[] twinBefore, long[] bits, int id) {
+      for (int t = twinBefore[id]; t >= 0; t = twinBefore[t]) {
+        if ((bits[t >>> 6] & (1L << t)) == 0) return true;
+      }
+      return false;
     }
 
     private Entry buildList(int n) {

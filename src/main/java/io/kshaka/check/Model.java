@@ -65,6 +65,16 @@ public interface Model<S, I, O> {
     return isReadOnly(input);
   }
 
+  /**
+   * False only if no sequence of steps from {@code state} can reach a state where this completed operation is legal
+   * with this output (for example: a register's version never decreases, and the output reports an older version).
+   * The checker abandons a configuration where an operation that could come next can never become legal. The
+   * default, {@code true}, never prunes; returning false wrongly makes the checker unsound.
+   */
+  default boolean mayBecomeLegal(S state, I input, O output) {
+    return true;
+  }
+
   /** A short human-readable form of one operation, for reports; {@code output == null} means unknown. */
   default String describeOperation(I input, O output) {
     return input + " -> " + (output == null ? "?" : output);

@@ -111,6 +111,28 @@ public final class RegisterModel implements Model<RegisterModel.State, Input, Ou
     return output instanceof Output.CasResult && !((Output.CasResult) output).ok();
   }
 
+  /**
+   * Versions never decrease: an output reporting version {@code v} needs the version to be {@code v} when it is
+   * linearized, or {@code v - 1} if the operation certainly applied a change; a conditional delete that succeeded
+   * needs its expected version.
+   */
+  @Override
+  public boolean mayBecomeLegal(State state, Input input, Output output) {
+    long needed = output.version();
+    boolean changed =
+        output instanceof Output.CasResult
+            ? ((Output.CasResult) output).ok()
+            : (output instanceof Output.Value && input instanceof Input.Add)
+                || (output instanceof Output.Written
+                    && (input instanceof Input.Put || input instanceof Input.Create));
+    if (changed) needed--;
+    if (input instanceof Input.Delete && output instanceof Output.Written) {
+      Long expected = ((Input.Delete) input).expectedVersion();
+      if (expected != null) needed = Math.min(needed, expected);
+    }
+    return state.version() <= needed;
+  }
+
   @Override
   public String describeOperation(Input input, Output output) {
     StringBuilder b = new StringBuilder(input.f());
