@@ -1,0 +1,37 @@
+package io.kshaka.sim;
+
+/**
+ * The shape of a simulation; everything else (keys, clients, fault rates, delays, proposer tuning) is drawn from
+ * the seed, so that one seed names one run exactly.
+ *
+ * @param acceptors M, the number of acceptors (majority quorums; up to F = (M - 1) / 2 down at a time)
+ * @param proposers N, the number of proposers
+ * @param variant the real system or a broken variant (a negative control)
+ * @param oneRtt whether the proposers use the 1-RTT optimisation ({@code Options.withOneRtt})
+ * @param faults whether nodes crash, links fail and messages are lost or duplicated before the heal
+ * @param maxOps the most client operations issued before the heal (the liveness phase adds its own)
+ */
+public record SimConfig(int acceptors, int proposers, Variant variant, boolean oneRtt, boolean faults, int maxOps) {
+
+  public static SimConfig of(int acceptors) {
+    return new SimConfig(acceptors, 3, Variant.CORRECT, true, true, 80);
+  }
+
+  public SimConfig withVariant(Variant v) {
+    return new SimConfig(acceptors, proposers, v, oneRtt, faults, maxOps);
+  }
+
+  public SimConfig withOneRtt(boolean on) {
+    return new SimConfig(acceptors, proposers, variant, on, faults, maxOps);
+  }
+
+  public SimConfig withMaxOps(int n) {
+    return new SimConfig(acceptors, proposers, variant, oneRtt, faults, n);
+  }
+
+  @Override
+  public String toString() {
+    return "M=" + acceptors + " N=" + proposers + " " + variant + (oneRtt ? "" : " oneRtt=off")
+        + (faults ? "" : " no-faults") + " maxOps=" + maxOps;
+  }
+}
