@@ -20,10 +20,10 @@ final class HistoryCheck {
 
   private HistoryCheck() {}
 
-  /** Null if the history is linearizable; else the checker's report. */
+  /** Null if the history is linearizable; else the checker's summary line, then its report. */
   static String check(List<SimOp> history) {
     CheckResult r = Checker.check(operations(history), TIME_PER_KEY);
-    return r.linearizable() ? null : r.report();
+    return r.linearizable() ? null : r.summary() + "\n" + r.report();
   }
 
   static List<Operation> operations(List<SimOp> history) {

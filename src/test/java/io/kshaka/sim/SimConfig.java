@@ -5,16 +5,17 @@ package io.kshaka.sim;
  * the seed, so that one seed names one run exactly.
  *
  * @param acceptors M, the number of acceptors (majority quorums; up to F = (M - 1) / 2 down at a time)
- * @param proposers N, the number of proposers
+ * @param proposers N, the number of proposers (0: drawn from the seed, 2 to 4)
  * @param variant the real system or a broken variant (a negative control)
  * @param oneRtt whether the proposers use the 1-RTT optimisation ({@code Options.withOneRtt})
  * @param faults whether nodes crash, links fail and messages are lost or duplicated before the heal
- * @param maxOps the most client operations issued before the heal (the liveness phase adds its own)
+ * @param maxOps the scale of a run: it issues between maxOps/2 and 3*maxOps/2 client operations (drawn from the
+ *     seed) before the heal; the liveness phase adds its own
  */
 public record SimConfig(int acceptors, int proposers, Variant variant, boolean oneRtt, boolean faults, int maxOps) {
 
   public static SimConfig of(int acceptors) {
-    return new SimConfig(acceptors, 3, Variant.CORRECT, true, true, 80);
+    return new SimConfig(acceptors, 0, Variant.CORRECT, true, true, 80);
   }
 
   public SimConfig withVariant(Variant v) {
@@ -31,7 +32,7 @@ public record SimConfig(int acceptors, int proposers, Variant variant, boolean o
 
   @Override
   public String toString() {
-    return "M=" + acceptors + " N=" + proposers + " " + variant + (oneRtt ? "" : " oneRtt=off")
+    return "M=" + acceptors + (proposers > 0 ? " N=" + proposers : "") + " " + variant + (oneRtt ? "" : " oneRtt=off")
         + (faults ? "" : " no-faults") + " maxOps=" + maxOps;
   }
 }

@@ -3,7 +3,9 @@ package io.kshaka.sim;
 import io.kshaka.core.Proposer;
 import io.kshaka.core.ProposerEffect;
 import io.kshaka.core.QuorumSpec;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,6 +24,8 @@ final class SimProposer {
   Proposer core;
   /** The counter floor on disk. */
   long durableFloor;
+  /** Floor writes under way (a crash may or may not have let them reach the disk). */
+  final List<Long> pendingFloors = new ArrayList<>();
   /** Sends of this incarnation without a reply yet, by send id (never iterated). */
   final Map<Long, ProposerEffect.Send> outstanding = new HashMap<>();
   /** Client operations submitted here and not yet answered, by operation id. */

@@ -46,6 +46,8 @@ public record SimResult(
     long checkNanos;
     /** Writes after the heal, one at a time, whose outcome came back UNKNOWN (stale 1-RTT cache). */
     int unknownWithoutFaults;
+    /** Client operations turned into reads because their key had too many open writes for the checker. */
+    int forcedReads;
 
     public long events() {
       return events;
@@ -78,16 +80,17 @@ public record SimResult(
       completedWithoutPrepare += o.completedWithoutPrepare;
       checkNanos += o.checkNanos;
       unknownWithoutFaults += o.unknownWithoutFaults;
+      forcedReads += o.forcedReads;
     }
 
     @Override
     public String toString() {
       return String.format(
-          "%d ops (%d applied, %d not applied, %d unknown; %d after heal), %d faults (%d acceptor crashes, "
+          "%d ops (%d applied, %d not applied, %d unknown; %d after heal; %d forced reads), %d faults (%d acceptor crashes, "
               + "%d proposer crashes, %d partitions), %d messages (%d dropped, %d duplicated, %d timeouts), "
               + "%d completed without accept, %d without prepare, %d unknown without faults, %d events, %d virtual ms, "
               + "check %.1f s",
-          ops, applied, notApplied, unknown, livenessOps, faults(), acceptorCrashes, proposerCrashes, partitions,
+          ops, applied, notApplied, unknown, livenessOps, forcedReads, faults(), acceptorCrashes, proposerCrashes, partitions,
           messages, dropped, duplicated, timeouts, completedWithoutAccept, completedWithoutPrepare, unknownWithoutFaults,
           events,
           virtualMillis, checkNanos / 1e9);

@@ -52,15 +52,18 @@ final class SimRunner {
       this.config = config;
     }
 
+    long firstSeed;
+
     String summary() {
-      return String.format("%s: %d seeds, %d failed, %.1f s wall; %s", config, seeds, failures.size(),
-          wallNanos / 1e9, stats);
+      return String.format("%s: %d seeds (%d..%d), %d failed, %.1f s wall; %s", config, seeds, firstSeed,
+          firstSeed + seeds - 1, failures.size(), wallNanos / 1e9, stats);
     }
   }
 
   /** Runs every seed; collects failures (each explained on the way). */
   static Campaign campaign(SimConfig config, long[] seeds, Consumer<String> log) {
     Campaign c = new Campaign(config);
+    c.firstSeed = seeds.length == 0 ? 0 : seeds[0];
     long t0 = System.nanoTime();
     for (long seed : seeds) {
       SimResult r = Simulation.run(config, seed);
@@ -72,6 +75,10 @@ final class SimRunner {
         if (c.failures.size() >= 5) break;
       }
       if (singleSeed()) log.accept(explain(Simulation.runTraced(config, seed)));
+      if (seeds.length >= 20_000 && c.seeds % 10_000 == 0) {
+        c.wallNanos = System.nanoTime() - t0;
+        log.accept("progress: " + c.summary());
+      }
     }
     c.wallNanos = System.nanoTime() - t0;
     return c;
