@@ -48,6 +48,10 @@ public record SimResult(
     int unknownWithoutFaults;
     /** Client operations turned into reads because their key had too many open writes for the checker. */
     int forcedReads;
+    /** Rounds that answered two or more changes at once (batching). */
+    int batches;
+    int floorWrites;
+    int floorWriteFailures;
 
     public long events() {
       return events;
@@ -81,6 +85,9 @@ public record SimResult(
       checkNanos += o.checkNanos;
       unknownWithoutFaults += o.unknownWithoutFaults;
       forcedReads += o.forcedReads;
+      batches += o.batches;
+      floorWrites += o.floorWrites;
+      floorWriteFailures += o.floorWriteFailures;
     }
 
     @Override
@@ -88,10 +95,11 @@ public record SimResult(
       return String.format(
           "%d ops (%d applied, %d not applied, %d unknown; %d after heal; %d forced reads), %d faults (%d acceptor crashes, "
               + "%d proposer crashes, %d partitions), %d messages (%d dropped, %d duplicated, %d timeouts), "
-              + "%d completed without accept, %d without prepare, %d unknown without faults, %d events, %d virtual ms, "
-              + "check %.1f s",
+              + "%d completed without accept, %d without prepare, %d batches, %d floor writes (%d failed), "
+              + "%d unknown without faults, %d events, %d virtual ms, check %.1f s",
           ops, applied, notApplied, unknown, livenessOps, forcedReads, faults(), acceptorCrashes, proposerCrashes, partitions,
-          messages, dropped, duplicated, timeouts, completedWithoutAccept, completedWithoutPrepare, unknownWithoutFaults,
+          messages, dropped, duplicated, timeouts, completedWithoutAccept, completedWithoutPrepare, batches, floorWrites,
+          floorWriteFailures, unknownWithoutFaults,
           events,
           virtualMillis, checkNanos / 1e9);
     }

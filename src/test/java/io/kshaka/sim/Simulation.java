@@ -49,9 +49,9 @@ import java.util.TreeMap;
 public final class Simulation {
   /** Hard limits that turn a run that does not settle into a failure. */
   private static final long MAX_EVENTS = 5_000_000;
-  private static final long MAX_VIRTUAL_MILLIS = 120_000;
+  private static final long MAX_VIRTUAL_MILLIS = 200_000;
   private static final long FAULT_PHASE_CAP = 6_000;
-  private static final long LIVENESS_BUDGET = 10_000;
+  private static final long LIVENESS_BUDGET = 30_000;
   /**
    * The most writes per key that are pending or ended with an unknown outcome before clients only read the key. An
    * unknown write may take effect at any time after its call or never, so the checker's search grows exponentially
@@ -74,6 +74,8 @@ public final class Simulation {
 
   // parameters drawn from the seed
   private final int proposerCount;
+  /** F: how many acceptors may be down at once (the smaller tolerance of the two phases). */
+  private final int maxAcceptorsDown;
   private final int maxOps;
   private final int keyCount;
   private final int clientCount;
@@ -89,6 +91,8 @@ public final class Simulation {
   private final double homeBias;
   /** Chance that a proposer crashes right before sending one accept of a broadcast (so the rest is never sent). */
   private final double acceptCrashPoint;
+  /** Chance that storing a proposer's counter floor fails (fed to {@link Proposer#onCounterReserveFailed}). */
+  private final double floorWriteFailure;
   private final Proposer.Options options;
   private final String parameters;
 
@@ -168,8 +172,13 @@ public final class Simulation {
     sendTimeout = cfg.faults() && params.nextInt(5) == 0
         ? 1 + params.nextLong(2 * maxDelay + flushMax)          // spurious timeouts, until the heal
         : healthySendTimeout;
-    long backoffMax = 5 + params.nextInt(60);
-    long requestTimeout = 300 + params.nextInt(600);
+    // Randomised backoff separates duelling proposers only if its range is not below a round trip (prepare, fsync,
+    // reply); with a cap below it, four proposers on one key may duel until the deadline, even with no fault.
+    long roundTrip = 2 * maxDelay + flushMax;
+    long backoffMax = roundTrip + params.nextLong(3 * roundTrip + 20);
+    // Deadlines in round trips, as in production (5 s against milliseconds): a duel of proposers that starts its
+    // backoff at 2 ms needs several doublings to separate them when a round trip takes tens of milliseconds.
+    long requestTimeout = Math.max(300, roundTrip * (15 + params.nextInt(30)));
     int batchMax = params.nextBoolean() ? 256 : 1 + params.nextInt(4);
     long counterBlock = 2 + params.nextInt(50);
     int cacheLimit = params.nextBoolean() ? 100_000 : 1 + params.nextInt(2);
@@ -179,13 +188,14 @@ public final class Simulation {
     meanFaultGap = 20 + params.nextInt(150);
     homeBias = 0.5 + params.nextDouble() * 0.5;
     acceptCrashPoint = cfg.faults() && params.nextBoolean() ? params.nextDouble() * 0.02 : 0;
+    floorWriteFailure = cfg.faults() && params.nextInt(4) == 0 ? params.nextDouble() * 0.2 : 0;
     currentLoss = loss;
     currentDuplication = duplication;
     parameters = String.format("proposers=%d ops=%d keys=%d clients=%d delay=1..%d loss=%.3f dup=%.3f sendTimeout=%d(healed %d) flush<=%d "
             + "backoff<=%d requestTimeout=%d batchMax=%d counterBlock=%d cacheLimit=%d clientTimeout=%d "
-            + "think<=%d faultGap~%d homeBias=%.2f acceptCrashPoint=%.4f", proposerCount, maxOps, keyCount, clientCount, maxDelay, loss, duplication, sendTimeout, healthySendTimeout,
+            + "think<=%d faultGap~%d homeBias=%.2f acceptCrashPoint=%.4f floorWriteFailure=%.3f", proposerCount, maxOps, keyCount, clientCount, maxDelay, loss, duplication, sendTimeout, healthySendTimeout,
         flushMax, backoffMax, requestTimeout, batchMax, counterBlock, cacheLimit, clientTimeout, thinkMax,
-        meanFaultGap, homeBias, acceptCrashPoint);
+        meanFaultGap, homeBias, acceptCrashPoint, floorWriteFailure);
 
     acceptors = new SimAcceptor[cfg.acceptors()];
     List<Integer> ids = new ArrayList<>();
@@ -193,7 +203,8 @@ public final class Simulation {
       acceptors[a - 1] = new SimAcceptor(a);
       ids.add(a);
     }
-    QuorumSpec majority = QuorumSpec.majority(ids);
+    QuorumSpec majority = cfg.quorums() != null ? cfg.quorums() : QuorumSpec.majority(ids);
+    maxAcceptorsDown = Math.min(majority.prepareTolerance(), majority.acceptTolerance());
     proposers = new SimProposer[proposerCount];
     for (int p = 1; p <= proposerCount; p++) {
       QuorumSpec q = majority;
@@ -416,6 +427,11 @@ public final class Simulation {
   private void apply(SimProposer p, List<ProposerEffect> effects, long roundId) {
     List<ProposerEffect> ordered = new ArrayList<>(effects);
     sortSendRuns(ordered);
+    int applied = 0;
+    for (ProposerEffect e : ordered) {
+      if (e instanceof ProposerEffect.Complete c && c.result().outcome() == Outcome.APPLIED) applied++;
+    }
+    if (applied >= 2) stats.batches++;
     int inc = p.incarnation;
     for (ProposerEffect e : ordered) {
       if (failure != null || !p.up || p.incarnation != inc) return;
@@ -534,6 +550,17 @@ public final class Simulation {
     trace.mix(9, p.id, r.floor(), now());
     if (trace.keepsLines()) trace.line(now(), "P" + p.id + " reserves floor " + r.floor());
     long delay = 1 + diskRandom.nextLong(flushMax);
+    stats.floorWrites++;
+    if (floorWriteFailure > 0 && !healed && diskRandom.nextDouble() < floorWriteFailure) {
+      queue.after(delay, () -> {
+        if (!p.up || p.incarnation != inc) return;
+        stats.floorWriteFailures++;
+        trace.mix(21, p.id, r.floor(), now());
+        if (trace.keepsLines()) trace.line(now(), "P" + p.id + " floor " + r.floor() + " write FAILED");
+        apply(p, p.core.onCounterReserveFailed(now(), "simulated write failure"), -1);
+      });
+      return;
+    }
     p.pendingFloors.add(r.floor());
     queue.after(delay, () -> {
       if (!p.up || p.incarnation != inc) return;
@@ -684,7 +711,7 @@ public final class Simulation {
     if (healed) return;
     int kind = faultRandom.nextInt(10);
     long duration = 5 + faultRandom.nextLong(300);
-    int f = (cfg.acceptors() - 1) / 2;
+    int f = maxAcceptorsDown;
     if (kind < 3) {
       int down = 0;
       for (SimAcceptor a : acceptors) if (!a.up) down++;
