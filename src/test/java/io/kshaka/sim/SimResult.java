@@ -44,6 +44,7 @@ public record SimResult(
     /** Applied completions of a 1-RTT round (no prepare). */
     int completedWithoutPrepare;
     long checkNanos;
+    long maxCheckNanos;
     /** Writes after the heal, one at a time, whose outcome came back UNKNOWN (stale 1-RTT cache). */
     int unknownWithoutFaults;
     /** Client operations turned into reads because their key had too many open writes for the checker. */
@@ -83,6 +84,7 @@ public record SimResult(
       completedWithoutAccept += o.completedWithoutAccept;
       completedWithoutPrepare += o.completedWithoutPrepare;
       checkNanos += o.checkNanos;
+      maxCheckNanos = Math.max(maxCheckNanos, o.maxCheckNanos);
       unknownWithoutFaults += o.unknownWithoutFaults;
       forcedReads += o.forcedReads;
       batches += o.batches;
@@ -93,15 +95,16 @@ public record SimResult(
     @Override
     public String toString() {
       return String.format(
-          "%d ops (%d applied, %d not applied, %d unknown; %d after heal; %d forced reads), %d faults (%d acceptor crashes, "
-              + "%d proposer crashes, %d partitions), %d messages (%d dropped, %d duplicated, %d timeouts), "
+          "%d ops (%d applied, %d not applied, %d unknown; %d after heal; %d forced reads), "
+              + "%d faults (%d acceptor crashes, %d proposer crashes, %d partitions), "
+              + "%d messages (%d dropped, %d duplicated, %d timeouts), "
               + "%d completed without accept, %d without prepare, %d batches, %d floor writes (%d failed), "
-              + "%d unknown without faults, %d events, %d virtual ms, check %.1f s",
-          ops, applied, notApplied, unknown, livenessOps, forcedReads, faults(), acceptorCrashes, proposerCrashes, partitions,
-          messages, dropped, duplicated, timeouts, completedWithoutAccept, completedWithoutPrepare, batches, floorWrites,
-          floorWriteFailures, unknownWithoutFaults,
-          events,
-          virtualMillis, checkNanos / 1e9);
+              + "%d unknown without faults, %d events, %d virtual ms, check %.1f s (longest %.2f s)",
+          ops, applied, notApplied, unknown, livenessOps, forcedReads,
+          faults(), acceptorCrashes, proposerCrashes, partitions,
+          messages, dropped, duplicated, timeouts,
+          completedWithoutAccept, completedWithoutPrepare, batches, floorWrites, floorWriteFailures,
+          unknownWithoutFaults, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9);
     }
   }
 }

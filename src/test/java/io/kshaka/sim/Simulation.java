@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -191,11 +192,12 @@ public final class Simulation {
     floorWriteFailure = cfg.faults() && params.nextInt(4) == 0 ? params.nextDouble() * 0.2 : 0;
     currentLoss = loss;
     currentDuplication = duplication;
-    parameters = String.format("proposers=%d ops=%d keys=%d clients=%d delay=1..%d loss=%.3f dup=%.3f sendTimeout=%d(healed %d) flush<=%d "
-            + "backoff<=%d requestTimeout=%d batchMax=%d counterBlock=%d cacheLimit=%d clientTimeout=%d "
-            + "think<=%d faultGap~%d homeBias=%.2f acceptCrashPoint=%.4f floorWriteFailure=%.3f", proposerCount, maxOps, keyCount, clientCount, maxDelay, loss, duplication, sendTimeout, healthySendTimeout,
-        flushMax, backoffMax, requestTimeout, batchMax, counterBlock, cacheLimit, clientTimeout, thinkMax,
-        meanFaultGap, homeBias, acceptCrashPoint, floorWriteFailure);
+    parameters = String.format("proposers=%d ops=%d keys=%d clients=%d delay=1..%d loss=%.3f dup=%.3f "
+            + "sendTimeout=%d(healed %d) flush<=%d backoff<=%d requestTimeout=%d batchMax=%d counterBlock=%d "
+            + "cacheLimit=%d clientTimeout=%d think<=%d faultGap~%d homeBias=%.2f acceptCrashPoint=%.4f "
+            + "floorWriteFailure=%.3f", proposerCount, maxOps, keyCount, clientCount, maxDelay, loss, duplication,
+        sendTimeout, healthySendTimeout, flushMax, backoffMax, requestTimeout, batchMax, counterBlock, cacheLimit,
+        clientTimeout, thinkMax, meanFaultGap, homeBias, acceptCrashPoint, floorWriteFailure);
 
     acceptors = new SimAcceptor[cfg.acceptors()];
     List<Integer> ids = new ArrayList<>();
@@ -210,7 +212,7 @@ public final class Simulation {
       QuorumSpec q = majority;
       if (cfg.variant() == Variant.QUORUM_OF_ONE) {
         Integer only = ((p - 1) % cfg.acceptors()) + 1;
-        q = new QuorumSpec(java.util.Set.of(only), 1, java.util.Set.of(only), 1);
+        q = new QuorumSpec(Set.of(only), 1, Set.of(only), 1);
       }
       proposers[p - 1] = new SimProposer(p, q);
     }
@@ -249,6 +251,7 @@ public final class Simulation {
       long t0 = System.nanoTime();
       report = HistoryCheck.check(history);
       stats.checkNanos = System.nanoTime() - t0;
+      stats.maxCheckNanos = stats.checkNanos;
       if (report != null) fail("linearizability: " + report);
     }
     for (SimOp op : history) {
@@ -318,7 +321,7 @@ public final class Simulation {
   }
 
   private SimProposer pickProposer(String key) {
-    SimProposer home = proposers[Math.floorMod(key.hashCode(), proposers.length)];
+    SimProposer home = home(key);
     if (home.up && clientRandom.nextDouble() < homeBias) return home;
     int upCount = 0;
     for (SimProposer p : proposers) if (p.up) upCount++;

@@ -13,7 +13,8 @@ public final class TraceHashMain {
     StringBuilder out = new StringBuilder();
     for (int i = 3; i < args.length; i++) {
       long seed = Long.parseLong(args[i]);
-      out.append(seed).append(' ').append(Long.toHexString(Simulation.runUnchecked(config, seed).traceHash())).append('\n');
+      long hash = Simulation.runUnchecked(config, seed).traceHash();
+      out.append(seed).append(' ').append(Long.toHexString(hash)).append('\n');
     }
     System.out.print(out);
     System.out.flush();
