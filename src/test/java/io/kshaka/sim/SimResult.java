@@ -38,6 +38,7 @@ public record SimResult(
     long messages;
     long dropped;
     long duplicated;
+    long late;
     long timeouts;
     /** Applied completions of a round that sent no accept (the state was already chosen). */
     int completedWithoutAccept;
@@ -80,6 +81,7 @@ public record SimResult(
       messages += o.messages;
       dropped += o.dropped;
       duplicated += o.duplicated;
+      late += o.late;
       timeouts += o.timeouts;
       completedWithoutAccept += o.completedWithoutAccept;
       completedWithoutPrepare += o.completedWithoutPrepare;
@@ -97,12 +99,12 @@ public record SimResult(
       return String.format(
           "%d ops (%d applied, %d not applied, %d unknown; %d after heal; %d forced reads), "
               + "%d faults (%d acceptor crashes, %d proposer crashes, %d partitions), "
-              + "%d messages (%d dropped, %d duplicated, %d timeouts), "
+              + "%d messages (%d dropped, %d duplicated, %d very late, %d timeouts), "
               + "%d completed without accept, %d without prepare, %d batches, %d floor writes (%d failed), "
               + "%d unknown without faults, %d events, %d virtual ms, check %.1f s (longest %.2f s)",
           ops, applied, notApplied, unknown, livenessOps, forcedReads,
           faults(), acceptorCrashes, proposerCrashes, partitions,
-          messages, dropped, duplicated, timeouts,
+          messages, dropped, duplicated, late, timeouts,
           completedWithoutAccept, completedWithoutPrepare, batches, floorWrites, floorWriteFailures,
           unknownWithoutFaults, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9);
     }

@@ -83,6 +83,8 @@ public final class Simulation {
   private final long maxDelay;
   private final double loss;
   private final double duplication;
+  /** Share of messages delayed far beyond the usual (5 to 50 times the maximum delay): very late deliveries. */
+  private final double lateShare;
   private final long healthySendTimeout;
   private long sendTimeout;
   private final long flushMax;
@@ -105,6 +107,7 @@ public final class Simulation {
   private final List<Partition> partitions = new ArrayList<>();
   private double currentLoss;
   private double currentDuplication;
+  private double currentLate;
 
   private final List<SimOp> history = new ArrayList<>();
   private final Map<KeyBallot, RegisterState> valueAtBallot = new HashMap<>();
@@ -169,6 +172,7 @@ public final class Simulation {
     loss = cfg.faults() && params.nextInt(10) >= 3 ? params.nextDouble() * 0.15 : 0;
     duplication = cfg.faults() && params.nextBoolean() ? params.nextDouble() * 0.1 : 0;
     flushMax = 1 + params.nextInt(8);
+    lateShare = cfg.faults() && params.nextBoolean() ? params.nextDouble() * 0.05 : 0;
     healthySendTimeout = 2 * maxDelay + flushMax + params.nextLong(1, 40);
     sendTimeout = cfg.faults() && params.nextInt(5) == 0
         ? 1 + params.nextLong(2 * maxDelay + flushMax)          // spurious timeouts, until the heal
@@ -192,10 +196,12 @@ public final class Simulation {
     floorWriteFailure = cfg.faults() && params.nextInt(4) == 0 ? params.nextDouble() * 0.2 : 0;
     currentLoss = loss;
     currentDuplication = duplication;
-    parameters = String.format("proposers=%d ops=%d keys=%d clients=%d delay=1..%d loss=%.3f dup=%.3f "
+    currentLate = lateShare;
+    parameters = String.format("proposers=%d ops=%d keys=%d clients=%d delay=1..%d late=%.3f loss=%.3f dup=%.3f "
             + "sendTimeout=%d(healed %d) flush<=%d backoff<=%d requestTimeout=%d batchMax=%d counterBlock=%d "
             + "cacheLimit=%d clientTimeout=%d think<=%d faultGap~%d homeBias=%.2f acceptCrashPoint=%.4f "
-            + "floorWriteFailure=%.3f", proposerCount, maxOps, keyCount, clientCount, maxDelay, loss, duplication,
+            + "floorWriteFailure=%.3f", proposerCount, maxOps, keyCount, clientCount, maxDelay, lateShare, loss,
+        duplication,
         sendTimeout, healthySendTimeout, flushMax, backoffMax, requestTimeout, batchMax, counterBlock, cacheLimit,
         clientTimeout, thinkMax, meanFaultGap, homeBias, acceptCrashPoint, floorWriteFailure);
 
@@ -696,11 +702,19 @@ public final class Simulation {
       trace.mix(13, from, to, now());
       return;
     }
-    queue.after(1 + netRandom.nextLong(maxDelay), deliver);
+    queue.after(delay(), deliver);
     if (currentDuplication > 0 && netRandom.nextDouble() < currentDuplication) {
       stats.duplicated++;
-      queue.after(1 + netRandom.nextLong(maxDelay), deliver);
+      queue.after(delay(), deliver);
     }
+  }
+
+  private long delay() {
+    if (currentLate > 0 && netRandom.nextDouble() < currentLate) {
+      stats.late++;
+      return maxDelay * (5 + netRandom.nextLong(46));
+    }
+    return 1 + netRandom.nextLong(maxDelay);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -859,6 +873,7 @@ public final class Simulation {
     for (Partition part : new ArrayList<>(partitions)) endPartition(part);
     currentLoss = 0;
     currentDuplication = 0;
+    currentLate = 0;
     sendTimeout = healthySendTimeout;
     for (SimAcceptor a : acceptors) if (!a.up) restartAcceptor(a);
     for (SimProposer p : proposers) if (!p.up) restartProposer(p);
