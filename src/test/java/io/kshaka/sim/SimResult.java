@@ -40,6 +40,8 @@ public record SimResult(
     long duplicated;
     long late;
     long timeouts;
+    /** Prepare timeouts fed to a round that had already moved to its accept phase (they count there). */
+    long prepareTimeoutsInAcceptPhase;
     /** Applied completions of a round that sent no accept (the state was already chosen). */
     int completedWithoutAccept;
     /** Applied completions of a 1-RTT round (no prepare). */
@@ -83,6 +85,7 @@ public record SimResult(
       duplicated += o.duplicated;
       late += o.late;
       timeouts += o.timeouts;
+      prepareTimeoutsInAcceptPhase += o.prepareTimeoutsInAcceptPhase;
       completedWithoutAccept += o.completedWithoutAccept;
       completedWithoutPrepare += o.completedWithoutPrepare;
       checkNanos += o.checkNanos;
@@ -99,12 +102,13 @@ public record SimResult(
       return String.format(
           "%d ops (%d applied, %d not applied, %d unknown; %d after heal; %d forced reads), "
               + "%d faults (%d acceptor crashes, %d proposer crashes, %d partitions), "
-              + "%d messages (%d dropped, %d duplicated, %d very late, %d timeouts), "
+              + "%d messages (%d dropped, %d duplicated, %d very late, %d timeouts, %d of them of a prepare in the "
+              + "accept phase), "
               + "%d completed without accept, %d without prepare, %d batches, %d floor writes (%d failed), "
               + "%d unknown without faults, %d events, %d virtual ms, check %.1f s (longest %.2f s)",
           ops, applied, notApplied, unknown, livenessOps, forcedReads,
           faults(), acceptorCrashes, proposerCrashes, partitions,
-          messages, dropped, duplicated, late, timeouts,
+          messages, dropped, duplicated, late, timeouts, prepareTimeoutsInAcceptPhase,
           completedWithoutAccept, completedWithoutPrepare, batches, floorWrites, floorWriteFailures,
           unknownWithoutFaults, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9);
     }

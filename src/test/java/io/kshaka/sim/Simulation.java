@@ -509,6 +509,10 @@ public final class Simulation {
     ProposerEffect.Send s = p.outstanding.remove(sendId);
     if (s == null) return;
     stats.timeouts++;
+    if (s.request() instanceof AcceptorRequest.Prepare
+        && (p.roundPhases.getOrDefault(s.roundId(), 0) & SimProposer.ACCEPTED) != 0) {
+      stats.prepareTimeoutsInAcceptPhase++;
+    }
     trace.mix(5, sendId, now(), 0);
     if (trace.keepsLines()) trace.line(now(), "P" + p.id + " r" + s.roundId() + " timeout on A" + s.to());
     apply(p, p.core.onNoVote(now(), s.roundId(), s.to()), s.roundId());
