@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * old three with quorum 2) and the grown one.
  */
 class FlexibleQuorumsTest {
-  static final int SEEDS = 250;
+  static final int SEEDS = 150;
 
   static Stream<QuorumSpec> shapes() {
     Set<Integer> three = Set.of(1, 2, 3);
