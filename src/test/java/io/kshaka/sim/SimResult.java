@@ -48,6 +48,7 @@ public record SimResult(
     int completedWithoutPrepare;
     long checkNanos;
     long maxCheckNanos;
+    long maxCheckSeed;
     /** Writes after the heal, one at a time, whose outcome came back UNKNOWN (stale 1-RTT cache). */
     int unknownWithoutFaults;
     /** Client operations turned into reads because their key had too many open writes for the checker. */
@@ -89,7 +90,10 @@ public record SimResult(
       completedWithoutAccept += o.completedWithoutAccept;
       completedWithoutPrepare += o.completedWithoutPrepare;
       checkNanos += o.checkNanos;
-      maxCheckNanos = Math.max(maxCheckNanos, o.maxCheckNanos);
+      if (o.maxCheckNanos > maxCheckNanos) {
+        maxCheckNanos = o.maxCheckNanos;
+        maxCheckSeed = o.maxCheckSeed;
+      }
       unknownWithoutFaults += o.unknownWithoutFaults;
       forcedReads += o.forcedReads;
       batches += o.batches;
@@ -105,12 +109,12 @@ public record SimResult(
               + "%d messages (%d dropped, %d duplicated, %d very late, %d timeouts, %d of them of a prepare in the "
               + "accept phase), "
               + "%d completed without accept, %d without prepare, %d batches, %d floor writes (%d failed), "
-              + "%d unknown without faults, %d events, %d virtual ms, check %.1f s (longest %.2f s)",
+              + "%d unknown without faults, %d events, %d virtual ms, check %.1f s (longest %.2f s, seed %d)",
           ops, applied, notApplied, unknown, livenessOps, forcedReads,
           faults(), acceptorCrashes, proposerCrashes, partitions,
           messages, dropped, duplicated, late, timeouts, prepareTimeoutsInAcceptPhase,
           completedWithoutAccept, completedWithoutPrepare, batches, floorWrites, floorWriteFailures,
-          unknownWithoutFaults, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9);
+          unknownWithoutFaults, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9, maxCheckSeed);
     }
   }
 }

@@ -58,7 +58,7 @@ public final class Simulation {
    * unknown write may take effect at any time after its call or never, so the checker's search grows exponentially
    * with their number; this keeps every history checkable in well under a second.
    */
-  private static final int UNKNOWN_WRITE_BUDGET = 8;
+  private static final int UNKNOWN_WRITE_BUDGET = 6;
 
   private final SimConfig cfg;
   private final long seed;
@@ -258,6 +258,7 @@ public final class Simulation {
       report = HistoryCheck.check(history);
       stats.checkNanos = System.nanoTime() - t0;
       stats.maxCheckNanos = stats.checkNanos;
+      stats.maxCheckSeed = seed;
       if (report != null) fail("linearizability: " + report);
     }
     for (SimOp op : history) {
