@@ -1,0 +1,71 @@
+package io.kshaka.check;
+
+/**
+ * A sequential specification that the checker tests a concurrent history against.
+ *
+ * <p>The checker asks only three things of a model: its initial state, whether an operation with a given input may
+ * return a given output from a given state (and which state follows), and how to split a history into independent
+ * parts (one search per part, run in parallel). Everything else is for the failure report.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>States are immutable, never null, and have value-based {@code equals}/{@code hashCode}: the search memoises
+ *       (set of linearized operations, state) pairs and must recognise a state it has seen.</li>
+ *   <li>{@link #step} is a pure function. It returns the next state, or {@code null} when {@code output} is
+ *       impossible from {@code state} ("illegal"). A change that is refused (for example a compare-and-set that
+ *       finds another version) is legal when the output reports that refusal, and returns {@code state} unchanged.</li>
+ *   <li>{@code output == null} means the outcome is unknown (the operation has no return): any output is allowed,
+ *       so {@link #step} must then return a non-null state (the state as if the operation took effect).</li>
+ *   <li>Operations with different {@link #partition} keys must be independent (a step for one key never reads or
+ *       changes the state of another); each partition is checked from {@link #init()}.</li>
+ * </ul>
+ *
+ * @param <S> state
+ * @param <I> operation input
+ * @param <O> operation output
+ */
+public interface Model<S, I, O> {
+
+  /** The state before any operation. */
+  S init();
+
+  /**
+   * Applies one operation.
+   *
+   * @return the state after the operation, or {@code null} if {@code output} cannot be observed from {@code state}
+   *     ({@code output == null}: outcome unknown, never illegal)
+   */
+  S step(S state, I input, O output);
+
+  /**
+   * The partition (key) an operation belongs to. Partitions are checked separately and in parallel. The default
+   * uses {@link Op#key()}.
+   */
+  default String partition(Op<I, O> op) {
+    return op.key();
+  }
+
+  /**
+   * True if an operation with this input never changes the state, whatever the state. The checker drops such
+   * operations when their outcome is unknown (they can neither be observed nor constrain anything). The default is
+   * the conservative {@code false}.
+   */
+  default boolean isReadOnly(I input) {
+    return false;
+  }
+
+  /** A short human-readable form of one operation, for reports; {@code output == null} means unknown. */
+  default String describeOperation(I input, O output) {
+    return input + " -> " + (output == null ? "?" : output);
+  }
+
+  /** A short human-readable form of a state, for reports. */
+  default String describeState(S state) {
+    return String.valueOf(state);
+  }
+
+  /** The model's name, for reports. */
+  default String name() {
+    return getClass().getSimpleName();
+  }
+}
