@@ -1,0 +1,229 @@
+package io.kshaka.client;
+
+import io.kshaka.core.Change;
+import io.kshaka.core.Outcome;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A typed API over the event bus for verticles in this JVM or anywhere in the cluster (design.md §3). Requests
+ * go to {@code kshaka.kv} as {@code {"op","key","value":base64,"version","delta"}}; replies are
+ * {@code {"version":n,"value":base64?}}. Every method completes with the register after the change, or fails with
+ * a {@link KshakaException} whose status, error code and outcome mirror the HTTP API.
+ *
+ * <p>Thread-safe and cheap: it holds no connection; create one per verticle or share it.
+ */
+public final class KshakaClient {
+  /** The codec name a node registers for {@link Change.Custom} bodies on the local-change address. */
+  public static final String LOCAL_CHANGE_CODEC = "kshaka.local-change";
+  /** The header carrying the key of a local change. */
+  public static final String KEY_HEADER = "key";
+
+  private final Vertx vertx;
+  private final KshakaClientOptions options;
+
+  private KshakaClient(Vertx vertx, KshakaClientOptions options) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.options = new KshakaClientOptions(Objects.requireNonNull(options, "options"));
+  }
+
+  /** A client of {@code kshaka.kv} with a 10 s send timeout. */
+  public static KshakaClient create(Vertx vertx) {
+    return new KshakaClient(vertx, new KshakaClientOptions());
+  }
+
+  public static KshakaClient create(Vertx vertx, KshakaClientOptions options) {
+    return new KshakaClient(vertx, options);
+  }
+
+  // ---------------------------------------------------------------- reads and writes
+
+  /** The register: its value (null when absent) and version. A read is linearizable. */
+  public Future<Versioned> get(String key) {
+    return send(request("get", key));
+  }
+
+  /** Writes unconditionally. */
+  public Future<Versioned> put(String key, byte[] value) {
+    return send(request("put", key).put("value", base64(value)));
+  }
+
+  public Future<Versioned> put(String key, String value) {
+    return put(key, utf8(value));
+  }
+
+  /** Writes only if the register is at {@code expectedVersion}; else fails with 412 carrying the current version. */
+  public Future<Versioned> compareAndSet(String key, long expectedVersion, byte[] value) {
+    return send(request("cas", key).put("value", base64(value)).put("version", expectedVersion));
+  }
+
+  public Future<Versioned> compareAndSet(String key, long expectedVersion, String value) {
+    return compareAndSet(key, expectedVersion, utf8(value));
+  }
+
+  /** Writes only if the register is absent (never written, or deleted); else fails with 412. */
+  public Future<Versioned> putIfAbsent(String key, byte[] value) {
+    return send(request("create", key).put("value", base64(value)));
+  }
+
+  public Future<Versioned> putIfAbsent(String key, String value) {
+    return putIfAbsent(key, utf8(value));
+  }
+
+  /** Deletes, leaving an absent register one version higher (deleting an absent register changes nothing). */
+  public Future<Versioned> delete(String key) {
+    return send(request("delete", key));
+  }
+
+  /** Deletes only if the register is at {@code expectedVersion}; else fails with 412. */
+  public Future<Versioned> delete(String key, long expectedVersion) {
+    return send(request("delete", key).put("version", expectedVersion));
+  }
+
+  /**
+   * Adds {@code delta} to the register read as a decimal long (absent counts as 0); the result holds the sum
+   * ({@link Versioned#asLong()}). A value that is not a decimal long fails with 409 not_integer.
+   */
+  public Future<Versioned> add(String key, long delta) {
+    return send(request("add", key).put("delta", delta));
+  }
+
+  /**
+   * Applies {@code fn} to the register on a node running in this JVM: {@code fn} gets the current value (null when
+   * absent) and returns the next one (null to delete). It must be side-effect free: it may run more than once. A
+   * function that throws changes nothing and fails the call with 422 change_rejected. Functions never cross the
+   * network; with no node in this JVM the call fails with 503 saying so.
+   */
+  public Future<Versioned> change(String key, Change.ChangeFunction fn) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(fn, "fn");
+    DeliveryOptions delivery = new DeliveryOptions()
+        .setLocalOnly(true)
+        .setCodecName(LOCAL_CHANGE_CODEC)
+        .addHeader(KEY_HEADER, key)
+        .setSendTimeout(options.getSendTimeoutMs());
+    Future<Message<Object>> reply;
+    try {
+      reply = vertx.eventBus().request(options.getLocalChangeAddress(), new Change.Custom(fn), delivery);
+    } catch (IllegalArgumentException e) { // no such codec: no node registered it in this JVM
+      return Future.failedFuture(noLocalNode());
+    }
+    return reply.map(KshakaClient::versioned).recover(t -> {
+      boolean noNode = t instanceof IllegalArgumentException
+          || (t instanceof ReplyException e && e.failureType() == ReplyFailure.NO_HANDLERS);
+      return Future.failedFuture(noNode ? noLocalNode() : failure(t));
+    });
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  private static JsonObject request(String op, String key) {
+    return new JsonObject().put("op", op).put("key", Objects.requireNonNull(key, "key"));
+  }
+
+  private static String base64(byte[] value) {
+    return Base64.getEncoder().encodeToString(Objects.requireNonNull(value, "value (use delete to remove)"));
+  }
+
+  private static byte[] utf8(String value) {
+    return Objects.requireNonNull(value, "value (use delete to remove)").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private Future<Versioned> send(JsonObject request) {
+    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(options.getSendTimeoutMs());
+    return vertx.eventBus().<Object>request(options.getAddress(), request, delivery)
+        .map(KshakaClient::versioned)
+        .recover(t -> Future.failedFuture(failure(t)));
+  }
+
+  private static Versioned versioned(Message<Object> message) {
+    JsonObject reply = json(message.body());
+    if (reply == null || !(reply.getValue("version") instanceof Number)) {
+      throw new KshakaException(500, "bad_reply", Outcome.UNKNOWN, null,
+          "the node's reply is not {\"version\":n,\"value\":base64?}: " + message.body());
+    }
+    String value = reply.getString("value");
+    try {
+      return new Versioned(value == null ? null : Base64.getDecoder().decode(value), reply.getLong("version"));
+    } catch (IllegalArgumentException e) {
+      throw new KshakaException(500, "bad_reply", Outcome.UNKNOWN, null, "the node's reply has a value that is "
+          + "not base64");
+    }
+  }
+
+  private static JsonObject json(Object body) {
+    try {
+      if (body instanceof JsonObject o) return o;
+      if (body instanceof String s) return new JsonObject(s);
+      if (body instanceof Buffer b) return new JsonObject(b);
+    } catch (DecodeException e) {
+      return null;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- failures
+
+  /** Maps any failure of a request to a {@link KshakaException}. */
+  private KshakaException failure(Throwable t) {
+    if (t instanceof KshakaException k) return k;
+    if (!(t instanceof ReplyException e)) {
+      return new KshakaException(504, "outcome_unknown", Outcome.UNKNOWN, null,
+          "request failed: " + t.getMessage());
+    }
+    switch (e.failureType()) {
+      case TIMEOUT:
+        return new KshakaException(504, "outcome_unknown", Outcome.UNKNOWN, null,
+            "no reply within " + options.getSendTimeoutMs() + " ms: the change may or may not take effect");
+      case NO_HANDLERS:
+        return new KshakaException(503, "no_quorum", Outcome.NOT_APPLIED, null,
+            "no Kshaka node consumes '" + options.getAddress() + "': the request was not delivered");
+      case RECIPIENT_FAILURE:
+        return recipientFailure(e);
+      default:
+        return new KshakaException(504, "outcome_unknown", Outcome.UNKNOWN, null,
+            "event bus error: " + e.getMessage());
+    }
+  }
+
+  /** A failure sent by the node: the failure code is the status, the message the JSON error body. */
+  private static KshakaException recipientFailure(ReplyException e) {
+    int status = e.failureCode();
+    JsonObject body = e.getMessage() == null ? null : json(e.getMessage());
+    if (body == null || body.getString("error") == null) {
+      // not one of ours: a handler that failed some other way; a 4xx still means it was refused
+      Outcome outcome = status >= 400 && status < 500 ? null : Outcome.UNKNOWN;
+      return new KshakaException(status >= 400 && status < 600 ? status : 500, "failed", outcome, null,
+          String.valueOf(e.getMessage()));
+    }
+    Long version = body.getValue("version") instanceof Number n ? n.longValue() : null;
+    return new KshakaException(status, body.getString("error"), outcome(body.getString("outcome")), version,
+        body.getString("message"));
+  }
+
+  private static Outcome outcome(String name) {
+    if (name == null) return null;
+    try {
+      return Outcome.valueOf(name.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      return Outcome.UNKNOWN;
+    }
+  }
+
+  private KshakaException noLocalNode() {
+    return new KshakaException(503, "no_local_node", Outcome.NOT_APPLIED, null,
+        "change() runs its function on a Kshaka node in this JVM, and none runs here (nothing consumes '"
+            + options.getLocalChangeAddress() + "' with codec '" + LOCAL_CHANGE_CODEC + "')");
+  }
+}

@@ -1,0 +1,484 @@
+package io.kshaka.http;
+
+import io.kshaka.cluster.KvError;
+import io.kshaka.cluster.KvService;
+import io.kshaka.cluster.NodeConfig;
+import io.kshaka.cluster.Wire;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API of one node (design.md §3). Every key-value request becomes one {@link KvService#execute} call;
+ * {@link #replyFailure} is the one place where a failure becomes a status and a JSON error body.
+ */
+public final class HttpVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+
+  /** Longest request line accepted: a 512-byte key fully percent-encoded is 1,536 chars, plus prefix and query. */
+  static final int MAX_INITIAL_LINE_LENGTH = 4096;
+  /** The proposer gives up after requestTimeoutMs; we wait that much longer before answering 504 ourselves. */
+  static final long DEADLINE_MARGIN_MS = 2_000;
+  static final String TIMER = "kshaka.http.requests";
+
+  private static final String JSON = "application/json";
+  private static final String OCTETS = "application/octet-stream";
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String VALUE = "kshaka.value";
+  private static final String RAW_PATH = "kshaka.rawPath";
+  private static final Set<String> METHODS = Set.of("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH");
+
+  private final NodeConfig config;
+  private final KvService kv;
+  private final PrometheusMeterRegistry registry;
+  private HttpServer server;
+
+  public HttpVerticle(NodeConfig config, KvService kv, PrometheusMeterRegistry registry) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.kv = Objects.requireNonNull(kv, "kv");
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = router();
+    long deadlineSeconds = TimeUnit.MILLISECONDS.toSeconds(config.requestTimeoutMs() + DEADLINE_MARGIN_MS);
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.httpHost())
+        .setPort(config.httpPort())
+        .setMaxInitialLineLength(MAX_INITIAL_LINE_LENGTH)
+        // idle keep-alive connections go after a minute; never while a request waits for its deadline
+        .setIdleTimeout((int) Math.max(60, deadlineSeconds + 10))
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    return vertx.createHttpServer(options)
+        .requestHandler(request -> measured(request, router))
+        .listen()
+        .onSuccess(s -> {
+          server = s;
+          LOG.info("HTTP API of node {} listening on {}:{}", config.nodeId(), config.httpHost(), s.actualPort());
+        });
+  }
+
+  /** The port the server listens on (useful with port 0), or -1 before it started. */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.route().handler(HttpVerticle::keepDotSegmentsInKeys);
+    // operations
+    router.get("/health").handler(this::health);
+    router.get("/ready").handler(this::ready);
+    router.get("/metrics").handler(this::metrics);
+    router.get("/v1/cluster").handler(this::cluster);
+    // the registers: key = the raw path after /v1/kv/, see KeyPath
+    router.getWithRegex("/v1/kv/.*").handler(this::get);
+    router.putWithRegex("/v1/kv/.*").handler(this::readValue).handler(this::put);
+    router.deleteWithRegex("/v1/kv/.*").handler(this::delete);
+    router.postWithRegex("/v1/kv/.*").handler(this::post);
+    // what the router answers by itself, shaped as our JSON errors
+    router.errorHandler(400, ctx -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path"))));
+    router.errorHandler(404, ctx -> replyFailure(ctx, new HttpError(404, "not_found",
+        "no such endpoint; see /v1/kv/{key}, /v1/cluster, /health, /ready, /metrics")));
+    router.errorHandler(405, this::methodNotAllowed);
+    router.errorHandler(413, this::valueTooLarge);
+    router.errorHandler(500, this::internalError);
+    return router;
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  private void health(RoutingContext ctx) {
+    send(ctx, Reply.json(200, new JsonObject().put("status", "up")));
+  }
+
+  private void ready(RoutingContext ctx) {
+    answer(ctx, status().map(s -> s.getBoolean("ready", false)
+        ? Reply.json(200, new JsonObject().put("status", "ready"))
+        : Reply.json(503, new JsonObject().put("status", "not_ready")
+            .put("message", "not enough acceptors answer for a prepare and an accept quorum"))));
+  }
+
+  private void metrics(RoutingContext ctx) {
+    send(ctx, new Reply(200, PROMETHEUS_TEXT, Buffer.buffer(registry.scrape()), null));
+  }
+
+  private void cluster(RoutingContext ctx) {
+    answer(ctx, status().map(s -> Reply.json(200, s)));
+  }
+
+  // ---------------------------------------------------------------- registers
+
+  /** {@code GET /v1/kv/{key}}: 200 with the raw value, or 404 with the version of the absent register. */
+  private void get(RoutingContext ctx) {
+    answer(ctx, key(ctx)
+        .compose(key -> execute(Wire.kvRequest("get", key, null, null, null)))
+        .map(reply -> {
+          long version = reply.getLong("version");
+          byte[] value = Wire.replyValue(reply);
+          if (value == null) {
+            JsonObject body = new JsonObject().put("error", "not_found").put("message", "key has no value")
+                .put("version", version);
+            return new Reply(404, JSON, body.toBuffer(), version);
+          }
+          return new Reply(200, OCTETS, Buffer.buffer(value), version);
+        }));
+  }
+
+  /** {@code PUT /v1/kv/{key}}: put, or cas with {@code If-Match}, or create with {@code If-None-Match: *}. */
+  private void put(RoutingContext ctx) {
+    Buffer body = ctx.get(VALUE);
+    byte[] value = body == null ? new byte[0] : body.getBytes();
+    answer(ctx, key(ctx)
+        .compose(key -> conditions(ctx, true).compose(cond -> {
+          if (cond.expected() != null) return execute(Wire.kvRequest("cas", key, value, cond.expected(), null));
+          if (cond.createOnly()) return execute(Wire.kvRequest("create", key, value, null, null));
+          return execute(Wire.kvRequest("put", key, value, null, null));
+        }))
+        .map(HttpVerticle::versionReply));
+  }
+
+  /** {@code DELETE /v1/kv/{key}}, conditional with {@code If-Match}. */
+  private void delete(RoutingContext ctx) {
+    answer(ctx, key(ctx)
+        .compose(key -> conditions(ctx, false)
+            .compose(cond -> execute(Wire.kvRequest("delete", key, null, cond.expected(), null))))
+        .map(HttpVerticle::versionReply));
+  }
+
+  /** {@code POST /v1/kv/{key}?op=add&delta=<long>}. */
+  private void post(RoutingContext ctx) {
+    answer(ctx, key(ctx)
+        .compose(key -> addDelta(ctx).compose(delta -> execute(Wire.kvRequest("add", key, null, null, delta))))
+        .map(reply -> {
+          byte[] sum = Wire.replyValue(reply);
+          return Reply.json(200, new JsonObject()
+              .put("value", sum == null ? null : new String(sum, StandardCharsets.UTF_8))
+              .put("version", reply.getLong("version")));
+        }));
+  }
+
+  private static Reply versionReply(JsonObject reply) {
+    return Reply.json(200, new JsonObject().put("version", reply.getLong("version")));
+  }
+
+  // ---------------------------------------------------------------- request parts
+
+  /**
+   * The router matches paths with dot segments removed, so {@code /v1/kv/..} would reach {@code /v1/} and
+   * {@code /v1/kv/../../health} the health check. A key is the raw path, dots included: such requests are
+   * rerouted to the registers, carrying their raw path along.
+   */
+  private static void keepDotSegmentsInKeys(RoutingContext ctx) {
+    String raw = ctx.request().path();
+    String normalized;
+    try {
+      normalized = ctx.normalizedPath();
+    } catch (IllegalArgumentException e) { // invalid percent-encoding: what the router itself answers with 400
+      ctx.fail(400, e);
+      return;
+    }
+    if (raw != null && raw.startsWith(KeyPath.PREFIX) && ctx.get(RAW_PATH) == null
+        && !normalized.startsWith(KeyPath.PREFIX)) {
+      ctx.put(RAW_PATH, raw);
+      ctx.reroute(ctx.request().method(), KeyPath.PREFIX + "_");
+      return;
+    }
+    ctx.next();
+  }
+
+  private static Future<String> key(RoutingContext ctx) {
+    try {
+      return Future.succeededFuture(KeyPath.key(ctx.get(RAW_PATH, ctx.request().path())));
+    } catch (KeyPath.BadKey e) {
+      return Future.failedFuture(badRequest(e.getMessage()));
+    }
+  }
+
+  private record Condition(Long expected, boolean createOnly) {}
+
+  private static Future<Condition> conditions(RoutingContext ctx, boolean createAllowed) {
+    HttpServerRequest req = ctx.request();
+    try {
+      Long expected = Conditions.ifMatch(req.getHeader(HttpHeaders.IF_MATCH));
+      boolean createOnly = Conditions.ifNoneMatchAny(req.getHeader(HttpHeaders.IF_NONE_MATCH));
+      if (createOnly && !createAllowed) return Future.failedFuture(badRequest("If-None-Match is for PUT only"));
+      if (createOnly && expected != null) {
+        return Future.failedFuture(badRequest("use either If-Match or If-None-Match, not both"));
+      }
+      return Future.succeededFuture(new Condition(expected, createOnly));
+    } catch (Conditions.BadHeader e) {
+      return Future.failedFuture(badRequest(e.getMessage()));
+    }
+  }
+
+  private static Future<Long> addDelta(RoutingContext ctx) {
+    String op;
+    String delta;
+    try {
+      op = ctx.request().getParam("op");
+      delta = ctx.request().getParam("delta");
+    } catch (RuntimeException e) {
+      return Future.failedFuture(badRequest("malformed query string"));
+    }
+    if (!"add".equals(op)) {
+      return Future.failedFuture(badRequest(op == null
+          ? "query parameter 'op' is required: POST /v1/kv/{key}?op=add&delta=<long>"
+          : "unknown op: only op=add is supported"));
+    }
+    if (delta == null) return Future.failedFuture(badRequest("query parameter 'delta' is required"));
+    try {
+      return Future.succeededFuture(Long.parseLong(delta));
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(badRequest("query parameter 'delta' must be a 64-bit integer"));
+    }
+  }
+
+  /**
+   * Collects the body of a PUT as raw bytes whatever its Content-Type (a form body is a value like any other), up
+   * to config.maxValueBytes: a declared Content-Length over it is refused before a byte is read, a chunked body
+   * as soon as it crosses it. {@code BodyHandler} would parse form bodies, so it is not used here.
+   */
+  private void readValue(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    long limit = config.maxValueBytes();
+    long declared = contentLength(req);
+    if (declared > limit) {
+      ctx.fail(413);
+      return;
+    }
+    if (req.isEnded()) { // nothing left to read (never seen with HTTP/1.1, where handlers run on the headers)
+      ctx.next();
+      return;
+    }
+    if (req.version() != HttpVersion.HTTP_1_0 && "100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
+      ctx.response().writeContinue();
+    }
+    Buffer body = Buffer.buffer((int) Math.max(0, declared));
+    boolean[] over = {false};
+    req.handler(chunk -> {
+      if (over[0]) return;
+      if ((long) body.length() + chunk.length() > limit) {
+        over[0] = true;
+        ctx.fail(413);
+      } else {
+        body.appendBuffer(chunk);
+      }
+    });
+    req.exceptionHandler(t -> { // the client went away or broke the framing mid-body
+      if (!over[0]) {
+        over[0] = true;
+        replyFailure(ctx, badRequest("request body could not be read: " + t.getMessage()));
+      }
+    });
+    req.endHandler(v -> {
+      if (over[0]) return;
+      ctx.put(VALUE, body);
+      ctx.next();
+    });
+    req.resume();
+  }
+
+  private static long contentLength(HttpServerRequest req) {
+    String header = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (header == null) return -1;
+    try {
+      return Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return -1; // Netty refuses such a request before it gets here
+    }
+  }
+
+  // ---------------------------------------------------------------- calling the node
+
+  /**
+   * One request to the node. The proposer answers within requestTimeoutMs (503 or 504 when it gives up); if it has
+   * not answered {@link #DEADLINE_MARGIN_MS} later, the client is told the outcome is unknown.
+   */
+  private Future<JsonObject> execute(JsonObject request) {
+    return deadline(() -> kv.execute(request));
+  }
+
+  private Future<JsonObject> status() {
+    return deadline(kv::status);
+  }
+
+  private Future<JsonObject> deadline(java.util.function.Supplier<Future<JsonObject>> call) {
+    Promise<JsonObject> answer = Promise.promise();
+    long deadlineMs = config.requestTimeoutMs() + DEADLINE_MARGIN_MS;
+    long timer = vertx.setTimer(deadlineMs, id -> answer.tryFail(Wire.failure(KvError.OUTCOME_UNKNOWN,
+        "the node did not answer within " + deadlineMs + " ms", null)));
+    Future<JsonObject> result;
+    try {
+      result = Objects.requireNonNull(call.get(), "KvService returned no future");
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> onOurContext(() -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        answer.tryComplete(ar.result());
+      } else {
+        answer.tryFail(ar.cause());
+      }
+    }));
+    return answer.future();
+  }
+
+  /** The node may complete on its own event loop: answer HTTP from ours. */
+  private void onOurContext(Runnable action) {
+    if (Vertx.currentContext() == context) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
+  // ---------------------------------------------------------------- replies
+
+  /** A response ready to send: status, content type, body, and the version for the ETag (or null). */
+  private record Reply(int status, String contentType, Buffer body, Long etag) {
+    static Reply json(int status, JsonObject body) {
+      return new Reply(status, JSON, body.toBuffer(), null);
+    }
+  }
+
+  /** An HTTP-level failure that has no {@link KvError} (404 and 405 of the router, 500). */
+  static final class HttpError extends RuntimeException {
+    final int status;
+    final String code;
+
+    HttpError(int status, String code, String message) {
+      super(message, null, false, false);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  private void answer(RoutingContext ctx, Future<Reply> reply) {
+    reply.onComplete(ar -> {
+      if (ar.succeeded()) {
+        send(ctx, ar.result());
+      } else {
+        replyFailure(ctx, ar.cause());
+      }
+    });
+  }
+
+  /** THE mapping from a failure to a status and a JSON error body {@code {"error","message","outcome"?,"version"?}}. */
+  private static Future<Void> replyFailure(RoutingContext ctx, Throwable failure) {
+    int status;
+    JsonObject body;
+    if (failure instanceof HttpError e) {
+      status = e.status;
+      body = new JsonObject().put("error", e.code).put("message", e.getMessage());
+    } else {
+      status = Wire.status(failure);
+      body = Wire.errorBody(failure);
+    }
+    if (status >= 500) {
+      LOG.debug("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), status, body.getString("error"));
+    }
+    return send(ctx, Reply.json(status, body));
+  }
+
+  private void internalError(RoutingContext ctx) {
+    LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+    replyFailure(ctx, new HttpError(500, "internal_error", routerMessage(ctx, "internal error")));
+  }
+
+  private void methodNotAllowed(RoutingContext ctx) {
+    boolean kvPath = ctx.request().path().startsWith(KeyPath.PREFIX);
+    String allowed = kvPath ? "GET, PUT, DELETE, POST" : "GET";
+    ctx.response().putHeader(HttpHeaders.ALLOW, allowed);
+    replyFailure(ctx, new HttpError(405, "method_not_allowed",
+        "method " + safeMethod(ctx.request()) + " not allowed here; allowed: " + allowed));
+  }
+
+  /** The body was not read past the limit; the rest of it is not worth reading either: close the connection. */
+  private void valueTooLarge(RoutingContext ctx) {
+    ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    replyFailure(ctx, Wire.failure(KvError.VALUE_TOO_LARGE,
+        "value is over the limit of " + config.maxValueBytes() + " bytes", null))
+        .onComplete(ar -> ctx.request().connection().close());
+  }
+
+  private static Future<Void> send(RoutingContext ctx, Reply reply) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended() || response.closed()) return Future.succeededFuture();
+    response.setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, reply.contentType());
+    if (reply.etag() != null) response.putHeader(HttpHeaders.ETAG, "\"" + reply.etag() + "\"");
+    return response.end(reply.body());
+  }
+
+  private static ReplyException badRequest(String message) {
+    return Wire.failure(KvError.BAD_REQUEST, message, null);
+  }
+
+  private static String routerMessage(RoutingContext ctx, String fallback) {
+    Throwable t = ctx.failure();
+    return t == null || t.getMessage() == null ? fallback : fallback + ": " + t.getMessage();
+  }
+
+  // ---------------------------------------------------------------- metrics
+
+  /**
+   * Times every request (router errors included) into {@link #TIMER}, tagged with a fixed set of names. It owns
+   * the response's single end handler: handlers must not call {@code ctx.addEndHandler}, which would replace it.
+   */
+  private void measured(HttpServerRequest request, Router router) {
+    long start = System.nanoTime();
+    request.response().endHandler(v -> Timer.builder(TIMER)
+        .description("HTTP requests by route, method and status")
+        .tag("route", routeName(request.path()))
+        .tag("method", safeMethod(request))
+        .tag("status", Integer.toString(request.response().getStatusCode()))
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    router.handle(request);
+  }
+
+  static String routeName(String rawPath) {
+    if (rawPath == null) return "other";
+    if (rawPath.startsWith(KeyPath.PREFIX)) return "kv";
+    switch (rawPath) {
+      case "/health":
+        return "health";
+      case "/ready":
+        return "ready";
+      case "/metrics":
+        return "metrics";
+      case "/v1/cluster":
+        return "cluster";
+      default:
+        return "other";
+    }
+  }
+
+  private static String safeMethod(HttpServerRequest request) {
+    String name = request.method().name();
+    return METHODS.contains(name) ? name : "other";
+  }
+}

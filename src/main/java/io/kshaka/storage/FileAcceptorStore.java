@@ -1,0 +1,723 @@
+package io.kshaka.storage;
+
+import io.kshaka.core.AcceptorState;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.CopyOptions;
+import io.vertx.core.file.FileSystem;
+import io.vertx.core.file.OpenOptions;
+import java.io.IOException;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable acceptor store: an in-memory map backed by an append-only log of checksummed records
+ * ({@link RecordCodec}) with group commit, compacted by background snapshots.
+ *
+ * <h2>Files in {@code dataDir}</h2>
+ * <ul>
+ *   <li>{@code log-NNNNNN.bin}: log segments, replayed in number order. Only the newest is appended to.</li>
+ *   <li>{@code snapshot-NNNNNN.bin}: the whole state at the moment segment NNNNNN was started; recovery loads the
+ *       newest snapshot and replays the segments numbered NNNNNN and up. Older files are garbage.</li>
+ *   <li>{@code *.tmp}: a snapshot being written; ignored and deleted at start.</li>
+ *   <li>{@code LOCK}: locked while the store is open, so that two stores never share a directory.</li>
+ * </ul>
+ *
+ * <h2>Group commit</h2>
+ * A put updates memory and appends its record to the pending batch. At most one write is in flight: the log is
+ * opened with O_DSYNC and each batch is written as one buffer, so the write's completion means the whole batch is
+ * durable. Everything put while a write is in flight forms the next batch. A put's future completes after the write
+ * that carries its record.
+ *
+ * <h2>Snapshots</h2>
+ * When the log exceeds the thresholds of {@link StoreOptions}, the store starts segment N+1 (new puts go there),
+ * writes the map to {@code snapshot-N+1.bin.tmp} while puts continue, syncs it, renames it, syncs the directory and
+ * deletes the older segments and snapshots. The map is read through a weakly consistent iterator: an entry may show
+ * a state newer than the rotation, which is harmless because segment N+1 holds that state too and replays it.
+ * A crash at any step leaves either the old snapshot with every segment it needs or the new one.
+ *
+ * <h2>Threading</h2>
+ * {@link #get} and {@link #size} may be called from any thread. Every other method must be called on the Vert.x
+ * context that called {@link #open()} (normally the acceptor verticle's event loop); a call from elsewhere throws
+ * {@link IllegalStateException}. Nothing here blocks that event loop: file I/O runs on Vert.x worker threads.
+ */
+public final class FileAcceptorStore implements AcceptorStore {
+  private static final Logger LOG = LoggerFactory.getLogger(FileAcceptorStore.class);
+  private static final Pattern LOG_NAME = Pattern.compile("log-(\\d{6,19})\\.bin");
+  private static final Pattern SNAPSHOT_NAME = Pattern.compile("snapshot-(\\d{6,19})\\.bin");
+  private static final String TMP_SUFFIX = ".tmp";
+  private static final String LOCK_NAME = "LOCK";
+
+  private enum Status { NEW, OPENING, OPEN, CLOSING, CLOSED }
+
+  /** Test hook: replaces or wraps the write of one batch. */
+  interface WriteHook {
+    Future<Void> write(Buffer batch, long position, Supplier<Future<Void>> realWrite);
+  }
+
+  private final Vertx vertx;
+  private final FileSystem fs;
+  private final StoreOptions options;
+  private final StoreMetrics metrics;
+  private final Path dir;
+  private final ConcurrentHashMap<String, AcceptorState> map = new ConcurrentHashMap<>(1024, 0.75f, 1);
+  private final CRC32C crc = new CRC32C();
+
+  private volatile Status status = Status.NEW;
+  private volatile Throwable failure;
+  private Context context;
+  /** The event-loop thread of {@link #context}; null for a worker context (those run tasks one at a time). */
+  private volatile Thread ownerThread;
+  private AsyncFile lockFile;
+
+  // the active log segment
+  private AsyncFile log;
+  private long logSegment;
+  private long logPosition;
+  /** Bytes in the segments recovery would replay (those written since the newest snapshot started). */
+  private long logBytes;
+  /** Encoded size of the live map: what a snapshot would hold. */
+  private long liveBytes;
+
+  // group commit
+  private ByteSink pending = new ByteSink(64 * 1024);
+  private int pendingRecords;
+  private List<Promise<Void>> pendingWaiters = new ArrayList<>();
+  private List<Promise<Void>> inFlightWaiters = new ArrayList<>();
+  private boolean writeInFlight;
+  private boolean flushScheduled;
+  private boolean rotating;
+
+  // snapshots
+  private Promise<Void> snapshotPromise; // requested or running
+  private boolean snapshotRunning;
+
+  private Future<Void> closeFuture;
+  private WriteHook writeHook;
+  private Supplier<Future<Void>> beforeSnapshotRename;
+
+  public FileAcceptorStore(Vertx vertx, StoreOptions options) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.options = Objects.requireNonNull(options, "options");
+    this.fs = vertx.fileSystem();
+    this.metrics = options.metrics();
+    this.dir = Path.of(options.dataDir()).toAbsolutePath();
+  }
+
+  // ------------------------------------------------------------------------------------------------ public API
+
+  @Override
+  public Future<Void> open() {
+    if (status != Status.NEW) return Future.failedFuture(new IllegalStateException("open() called twice"));
+    status = Status.OPENING;
+    context = vertx.getOrCreateContext();
+    long started = System.nanoTime();
+    Promise<Void> opened = Promise.promise();
+    context.runOnContext(v -> {
+      if (context.isEventLoopContext()) ownerThread = Thread.currentThread();
+      recoverAll(started, opened);
+    });
+    return opened.future();
+  }
+
+  private void recoverAll(long started, Promise<Void> opened) {
+    fs.mkdirs(dir.toString())
+        .compose(x -> lock())
+        .compose(x -> fs.readDir(dir.toString()))
+        .compose(names -> recover(names, started))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            status = Status.OPEN;
+            opened.complete();
+          } else {
+            LOG.error("acceptor store {} cannot open: {}", dir, ar.cause().getMessage());
+            status = Status.CLOSED;
+            closeQuietly(log);
+            closeQuietly(lockFile);
+            log = null;
+            lockFile = null;
+            opened.fail(ar.cause());
+          }
+        });
+  }
+
+  @Override
+  public AcceptorState get(String key) {
+    AcceptorState s = map.get(key);
+    return s == null ? AcceptorState.INITIAL : s;
+  }
+
+  @Override
+  public Future<Void> put(String key, AcceptorState state) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(state, "state");
+    checkContext("put");
+    if (failure != null) return Future.failedFuture(failedException());
+    if (status != Status.OPEN) return Future.failedFuture(new IllegalStateException("acceptor store is " + status));
+    byte[] keyUtf8 = key.getBytes(StandardCharsets.UTF_8);
+    int start = pending.size();
+    int recordBytes = RecordCodec.appendPut(pending, keyUtf8, state, crc);
+    if (recordBytes - RecordCodec.HEADER_BYTES > options.maxRecordBytes()) {
+      pending.truncate(start);
+      return Future.failedFuture(new IllegalArgumentException(
+          "record of " + recordBytes + " bytes for key '" + key + "' exceeds maxRecordBytes " + options.maxRecordBytes()));
+    }
+    AcceptorState old = map.put(key, state);
+    liveBytes += recordBytes - (old == null ? 0 : RecordCodec.putSize(keyUtf8.length, old));
+    pendingRecords++;
+    Promise<Void> durable = Promise.promise();
+    pendingWaiters.add(durable);
+    scheduleFlush();
+    return durable.future();
+  }
+
+  @Override
+  public Future<Void> barrier() {
+    checkContext("barrier");
+    if (failure != null) return Future.failedFuture(failedException());
+    if (pendingRecords > 0) {
+      Promise<Void> p = Promise.promise();
+      pendingWaiters.add(p);
+      return p.future();
+    }
+    if (writeInFlight) {
+      Promise<Void> p = Promise.promise();
+      inFlightWaiters.add(p);
+      return p.future();
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public int size() {
+    return map.size();
+  }
+
+  @Override
+  public boolean failed() {
+    return failure != null;
+  }
+
+  /** The failure that stopped the store, or null. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  @Override
+  public Future<Void> close() {
+    if (closeFuture != null) return closeFuture;
+    if (status == Status.NEW || status == Status.CLOSED) {
+      status = Status.CLOSED;
+      closeFuture = Future.succeededFuture();
+      return closeFuture;
+    }
+    checkContext("close");
+    if (status == Status.OPENING) return Future.failedFuture(new IllegalStateException("close() during open()"));
+    status = Status.CLOSING;
+    Future<Void> drained = barrier().recover(t -> Future.succeededFuture());
+    closeFuture = drained
+        .compose(v -> snapshotPromise == null ? Future.<Void>succeededFuture()
+            : snapshotPromise.future().recover(t -> Future.succeededFuture()))
+        .compose(v -> log == null ? Future.<Void>succeededFuture() : closeFile(log).recover(t -> {
+          // every acknowledged record is already on disk (O_DSYNC); a failing close loses nothing
+          LOG.warn("acceptor store {}: closing the log failed", dir, t);
+          return Future.succeededFuture();
+        }))
+        .eventually(() -> lockFile == null ? Future.succeededFuture() : closeFile(lockFile))
+        .andThen(ar -> {
+          status = Status.CLOSED;
+          log = null;
+          lockFile = null;
+          if (ar.failed()) LOG.warn("acceptor store {}: closing files failed", dir, ar.cause());
+          else LOG.info("acceptor store {} closed: {} keys, log segment {} at {} bytes", dir, map.size(),
+              logSegment, logPosition);
+        });
+    return closeFuture;
+  }
+
+  /**
+   * Starts a snapshot now (if none is running) and completes when it is durable and the old log is deleted. If one
+   * is already requested or running, returns that one.
+   */
+  public Future<Void> compact() {
+    checkContext("compact");
+    if (failure != null) return Future.failedFuture(failedException());
+    if (status != Status.OPEN) return Future.failedFuture(new IllegalStateException("acceptor store is " + status));
+    if (snapshotPromise != null) return snapshotPromise.future();
+    snapshotPromise = Promise.promise();
+    Future<Void> f = snapshotPromise.future();
+    if (!writeInFlight) startSnapshot();
+    return f;
+  }
+
+  /** Bytes of log that a restart would replay. */
+  public long logBytes() {
+    return logBytes;
+  }
+
+  /** Encoded size of the live state (what the next snapshot holds). */
+  public long liveBytes() {
+    return liveBytes;
+  }
+
+  /** Number of the log segment being appended to. */
+  public long logSegment() {
+    return logSegment;
+  }
+
+  public Path dataDir() {
+    return dir;
+  }
+
+  static String logName(long segment) {
+    return String.format("log-%06d.bin", segment);
+  }
+
+  static String snapshotName(long segment) {
+    return String.format("snapshot-%06d.bin", segment);
+  }
+
+  // ------------------------------------------------------------------------------------------------ test hooks
+
+  void writeHook(WriteHook hook) {
+    this.writeHook = hook;
+  }
+
+  AsyncFile logFile() {
+    return log;
+  }
+
+  /** Test hook: runs after the snapshot file is written and synced, before it is renamed. */
+  void beforeSnapshotRename(Supplier<Future<Void>> gate) {
+    this.beforeSnapshotRename = gate;
+  }
+
+  // ------------------------------------------------------------------------------------------------ group commit
+
+  private void scheduleFlush() {
+    if (flushScheduled || writeInFlight || rotating) return;
+    flushScheduled = true;
+    // Next turn of the event loop: every put of this turn (and of the messages already queued) joins the batch.
+    context.runOnContext(v -> flushNow());
+  }
+
+  private void flushNow() {
+    flushScheduled = false;
+    if (failure != null || writeInFlight || rotating || pendingRecords == 0) return;
+    Buffer batch = pending.toBuffer();
+    int records = pendingRecords;
+    List<Promise<Void>> waiters = pendingWaiters;
+    pending.reset();
+    pendingRecords = 0;
+    pendingWaiters = new ArrayList<>();
+    inFlightWaiters = waiters;
+    writeInFlight = true;
+    long position = logPosition;
+    int length = batch.length();
+    long started = System.nanoTime();
+    AsyncFile file = log;
+    Future<Void> write;
+    try {
+      write = writeHook == null ? file.write(batch, position) : writeHook.write(batch, position, () -> file.write(batch, position));
+    } catch (RuntimeException e) {
+      write = Future.failedFuture(e);
+    }
+    write.onComplete(ar -> {
+      writeInFlight = false;
+      if (ar.failed()) {
+        fail(new IOException("write of " + records + " records (" + length + " bytes) at offset " + position + " of "
+            + dir.resolve(logName(logSegment)) + " failed", ar.cause()));
+        return;
+      }
+      if (failure != null) return; // the waiters were failed with the store
+      logPosition += length;
+      logBytes += length;
+      long nanos = System.nanoTime() - started;
+      try {
+        metrics.onFlush(records, length, nanos);
+      } catch (RuntimeException e) {
+        LOG.warn("StoreMetrics.onFlush threw", e);
+      }
+      inFlightWaiters = new ArrayList<>();
+      for (Promise<Void> p : waiters) p.tryComplete();
+      afterWrite();
+    });
+  }
+
+  /** After each durable batch: start a due snapshot, then write whatever accumulated meanwhile. */
+  private void afterWrite() {
+    if (failure != null) return;
+    if (snapshotPromise != null && !snapshotRunning) {
+      if (status == Status.CLOSING) {
+        Promise<Void> p = snapshotPromise;
+        snapshotPromise = null;
+        p.tryFail(new IllegalStateException("acceptor store closing"));
+      } else {
+        startSnapshot();
+      }
+    } else if (snapshotPromise == null && status == Status.OPEN && options.snapshotDue(logBytes, liveBytes)) {
+      snapshotPromise = Promise.promise();
+      startSnapshot();
+    }
+    if (pendingRecords > 0) scheduleFlush();
+  }
+
+  private void fail(Throwable cause) {
+    if (failure != null) return;
+    failure = cause;
+    LOG.error("acceptor store {} failed; it refuses every further write (no fsync is retried)", dir, cause);
+    try {
+      metrics.onFailure(cause);
+    } catch (RuntimeException e) {
+      LOG.warn("StoreMetrics.onFailure threw", e);
+    }
+    StoreFailedException e = failedException();
+    List<Promise<Void>> all = new ArrayList<>(inFlightWaiters);
+    all.addAll(pendingWaiters);
+    inFlightWaiters = new ArrayList<>();
+    pendingWaiters = new ArrayList<>();
+    pending.reset();
+    pendingRecords = 0;
+    for (Promise<Void> p : all) p.tryFail(e);
+    if (snapshotPromise != null && !snapshotRunning) {
+      Promise<Void> p = snapshotPromise;
+      snapshotPromise = null;
+      p.tryFail(e);
+    }
+  }
+
+  private StoreFailedException failedException() {
+    return new StoreFailedException("acceptor store " + dir + " failed: " + failure.getMessage(), failure);
+  }
+
+  // ------------------------------------------------------------------------------------------------ snapshots
+
+  private void startSnapshot() {
+    snapshotRunning = true;
+    rotating = true;
+    long started = System.nanoTime();
+    long newSegment = logSegment + 1;
+    String newLog = dir.resolve(logName(newSegment)).toString();
+    String finalName = dir.resolve(snapshotName(newSegment)).toString();
+    String tmpName = finalName + TMP_SUFFIX;
+    long[] written = new long[2]; // keys, bytes
+    fs.open(newLog, logOpenOptions())
+        .compose(f -> Fsync.directory(vertx, dir).map(f).recover(t -> f.close().transform(x -> Future.failedFuture(t))))
+        .compose(f -> {
+          // rotation: puts from now on go to the new segment, whose name is durable
+          AsyncFile old = log;
+          log = f;
+          logSegment = newSegment;
+          logPosition = 0;
+          rotating = false;
+          if (pendingRecords > 0) scheduleFlush();
+          return closeFile(old).recover(t -> {
+            LOG.warn("acceptor store {}: closing the previous log segment failed", dir, t);
+            return Future.succeededFuture();
+          });
+        })
+        .compose(v -> writeSnapshot(tmpName, newSegment, written))
+        .compose(v -> beforeSnapshotRename == null ? Future.<Void>succeededFuture() : beforeSnapshotRename.get())
+        .compose(v -> fs.move(tmpName, finalName, new CopyOptions().setAtomicMove(true).setReplaceExisting(true)))
+        .compose(v -> Fsync.directory(vertx, dir))
+        .onComplete(ar -> {
+          snapshotRunning = false;
+          Promise<Void> p = snapshotPromise;
+          snapshotPromise = null;
+          if (ar.failed()) {
+            fs.delete(tmpName).onFailure(t -> { /* it may not exist */ });
+            fail(new IOException("snapshot " + finalName + " failed", ar.cause()));
+            if (p != null) p.tryFail(failure != null ? failedException() : ar.cause());
+            return;
+          }
+          // segments before newSegment are covered by the snapshot
+          logBytes = logSegment == newSegment ? logPosition : logBytes;
+          long nanos = System.nanoTime() - started;
+          LOG.info("acceptor store {}: snapshot {} holds {} keys ({} bytes) in {} ms", dir, snapshotName(newSegment),
+              written[0], written[1], nanos / 1_000_000);
+          try {
+            metrics.onSnapshot(written[0], written[1], nanos);
+          } catch (RuntimeException e) {
+            LOG.warn("StoreMetrics.onSnapshot threw", e);
+          }
+          deleteObsolete(newSegment).onComplete(x -> {
+            if (p != null) p.tryComplete();
+          });
+        });
+  }
+
+  /** Writes the map to {@code path} in chunks, one AsyncFile write at a time, then syncs and closes it. */
+  private Future<Void> writeSnapshot(String path, long firstLogSegment, long[] written) {
+    OpenOptions opts = new OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true);
+    return fs.open(path, opts).compose(f -> {
+      Promise<Void> done = Promise.promise();
+      ByteSink sink = new ByteSink(options.snapshotChunkBytes() + 4096);
+      CRC32C snapshotCrc = new CRC32C();
+      RecordCodec.appendSnapshotHeader(sink, firstLogSegment, snapshotCrc);
+      writeChunks(f, map.entrySet().iterator(), sink, snapshotCrc, 0, written, done);
+      return done.future()
+          .compose(v -> f.flush())
+          .transform(ar -> f.close().transform(c -> ar.failed() ? Future.<Void>failedFuture(ar.cause())
+              : c.failed() ? Future.<Void>failedFuture(c.cause()) : Future.<Void>succeededFuture()));
+    });
+  }
+
+  private void writeChunks(AsyncFile f, Iterator<Map.Entry<String, AcceptorState>> it, ByteSink sink,
+                           CRC32C snapshotCrc, long position, long[] written, Promise<Void> done) {
+    if (failure != null) {
+      done.tryFail(failedException());
+      return;
+    }
+    while (it.hasNext() && sink.size() < options.snapshotChunkBytes()) {
+      Map.Entry<String, AcceptorState> e = it.next();
+      RecordCodec.appendPut(sink, e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue(), snapshotCrc);
+      written[0]++;
+    }
+    boolean last = !it.hasNext();
+    if (last) RecordCodec.appendSnapshotEnd(sink, written[0], snapshotCrc);
+    Buffer chunk = sink.toBuffer();
+    sink.reset();
+    Future<Void> w;
+    try {
+      w = f.write(chunk, position);
+    } catch (RuntimeException e) {
+      w = Future.failedFuture(e);
+    }
+    w.onComplete(ar -> {
+      if (ar.failed()) {
+        done.tryFail(ar.cause());
+        return;
+      }
+      long next = position + chunk.length();
+      written[1] = next;
+      if (last) done.tryComplete();
+      else writeChunks(f, it, sink, snapshotCrc, next, written, done);
+    });
+  }
+
+  /** Deletes log segments and snapshots older than {@code firstNeeded}; failures only log (recovery retries). */
+  private Future<Void> deleteObsolete(long firstNeeded) {
+    return fs.readDir(dir.toString()).compose(paths -> {
+      List<Future<Void>> deletions = new ArrayList<>();
+      for (String p : paths) {
+        String name = Path.of(p).getFileName().toString();
+        Long n = number(LOG_NAME, name);
+        if (n == null) n = number(SNAPSHOT_NAME, name);
+        if (n != null && n < firstNeeded) {
+          deletions.add(fs.delete(p).onFailure(t -> LOG.warn("acceptor store {}: cannot delete {}", dir, p, t)));
+        }
+      }
+      return Future.join(deletions).<Void>mapEmpty();
+    }).recover(t -> {
+      LOG.warn("acceptor store {}: removing obsolete files failed; the next start retries", dir, t);
+      return Future.succeededFuture();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------ recovery
+
+  private Future<Void> lock() {
+    String path = dir.resolve(LOCK_NAME).toString();
+    return fs.open(path, new OpenOptions().setWrite(true).setCreate(true)).compose(f -> {
+      lockFile = f;
+      try {
+        if (f.tryLock() != null) return Future.<Void>succeededFuture();
+      } catch (OverlappingFileLockException e) {
+        // held by another store in this JVM
+      } catch (RuntimeException e) {
+        return Future.failedFuture(new IOException("cannot lock " + path, e));
+      }
+      return Future.failedFuture(new IOException(
+          "data directory " + dir + " is in use by another acceptor store (" + path + " is locked)"));
+    });
+  }
+
+  private Future<Void> recover(List<String> paths, long started) {
+    TreeMap<Long, String> logs = new TreeMap<>();
+    TreeMap<Long, String> snapshots = new TreeMap<>();
+    List<Future<Void>> tmpDeletions = new ArrayList<>();
+    for (String p : paths) {
+      String name = Path.of(p).getFileName().toString();
+      Long n;
+      if ((n = number(LOG_NAME, name)) != null) {
+        logs.put(n, p);
+      } else if ((n = number(SNAPSHOT_NAME, name)) != null) {
+        snapshots.put(n, p);
+      } else if (name.endsWith(TMP_SUFFIX)) {
+        LOG.info("acceptor store {}: removing unfinished {}", dir, name);
+        tmpDeletions.add(fs.delete(p));
+      }
+    }
+    Long snapshot = snapshots.isEmpty() ? null : snapshots.lastKey();
+    long first = snapshot != null ? snapshot : logs.isEmpty() ? 1 : logs.firstKey();
+    List<Long> replay = new ArrayList<>(logs.tailMap(first, true).keySet());
+    for (int i = 0; i < replay.size(); i++) {
+      if (replay.get(i) != first + i) {
+        return Future.failedFuture(new StoreCorruptedException(dir.resolve(logName(first + i)).toString(), 0,
+            "log segment missing (segments present: " + logs.keySet() + ")"));
+      }
+    }
+    if (snapshot == null && first != 1) {
+      return Future.failedFuture(new StoreCorruptedException(dir.resolve(snapshotName(first)).toString(), 0,
+          "snapshot missing: the oldest log segment is " + logName(first) + ", not " + logName(1)));
+    }
+    long[] cut = new long[1];
+    Future<Void> loaded = Future.join(tmpDeletions).<Void>mapEmpty()
+        .compose(v -> snapshot == null ? Future.<Void>succeededFuture() : loadSnapshot(snapshots.get(snapshot), snapshot));
+    for (int i = 0; i < replay.size(); i++) {
+      long segment = replay.get(i);
+      boolean last = i == replay.size() - 1;
+      loaded = loaded.compose(v -> replaySegment(logs.get(segment), segment, last, cut));
+    }
+    return loaded
+        .compose(v -> replay.isEmpty() ? startFirstSegment(first) : Future.<Void>succeededFuture())
+        .compose(v -> deleteObsolete(first))
+        .onSuccess(v -> {
+          long nanos = System.nanoTime() - started;
+          LOG.info("acceptor store {} open: {} keys from {}{} segment(s) ({} log bytes){} in {} ms", dir, map.size(),
+              snapshot == null ? "" : snapshotName(snapshot) + " and ", replay.size(), logBytes,
+              cut[0] > 0 ? ", cut " + cut[0] + " torn bytes" : "", nanos / 1_000_000);
+          try {
+            metrics.onRecovery(map.size(), logBytes, cut[0], nanos);
+          } catch (RuntimeException e) {
+            LOG.warn("StoreMetrics.onRecovery threw", e);
+          }
+        });
+  }
+
+  private Future<Void> loadSnapshot(String path, long segment) {
+    long[] expectedKeys = {-1};
+    boolean[] headerSeen = {false};
+    RecordCodec.Visitor visitor = new RecordCodec.Visitor() {
+      @Override
+      public void put(String key, int keyBytes, AcceptorState state) {
+        if (!headerSeen[0] || expectedKeys[0] >= 0) {
+          throw new RecordCodec.MalformedRecordException("key record outside the snapshot body");
+        }
+        putRecovered(key, keyBytes, state);
+      }
+
+      @Override
+      public void snapshotHeader(long firstLogSegment) {
+        if (headerSeen[0]) throw new RecordCodec.MalformedRecordException("second snapshot header");
+        if (firstLogSegment != segment) {
+          throw new RecordCodec.MalformedRecordException("snapshot names log segment " + firstLogSegment
+              + " but its file name says " + segment);
+        }
+        headerSeen[0] = true;
+      }
+
+      @Override
+      public void snapshotEnd(long keyCount) {
+        if (!headerSeen[0] || expectedKeys[0] >= 0) throw new RecordCodec.MalformedRecordException("misplaced end record");
+        expectedKeys[0] = keyCount;
+      }
+    };
+    return scanner(path, false, visitor).scan().compose(r -> {
+      if (expectedKeys[0] < 0) {
+        return Future.failedFuture(new StoreCorruptedException(path, r.validEnd(), "snapshot has no end record"));
+      }
+      if (expectedKeys[0] != r.records() - 2) {
+        return Future.failedFuture(new StoreCorruptedException(path, r.validEnd(),
+            "snapshot end record counts " + expectedKeys[0] + " keys but " + (r.records() - 2) + " were read"));
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> replaySegment(String path, long segment, boolean last, long[] cut) {
+    RecordCodec.Visitor visitor = (key, keyBytes, state) -> putRecovered(key, keyBytes, state);
+    return scanner(path, last, visitor).scan().compose(r -> {
+      logBytes += r.validEnd();
+      if (!last) return Future.succeededFuture();
+      Future<Void> truncated = Future.succeededFuture();
+      if (r.torn()) {
+        cut[0] = r.fileSize() - r.validEnd();
+        LOG.warn("acceptor store {}: cutting torn tail of {} at byte offset {} ({} bytes): {}", dir,
+            logName(segment), r.validEnd(), cut[0], r.tornReason());
+        truncated = fs.truncate(path, r.validEnd());
+      }
+      return truncated.compose(v -> fs.open(path, logOpenOptions())).compose(f -> {
+        log = f;
+        logSegment = segment;
+        logPosition = r.validEnd();
+        // make the cut durable before anything is appended after it (fdatasync covers a size change)
+        return r.torn() ? f.flush() : Future.<Void>succeededFuture();
+      });
+    });
+  }
+
+  private Future<Void> startFirstSegment(long segment) {
+    String path = dir.resolve(logName(segment)).toString();
+    return fs.open(path, logOpenOptions()).compose(f -> {
+      log = f;
+      logSegment = segment;
+      logPosition = 0;
+      return Fsync.directory(vertx, dir).compose(v -> {
+        Path parent = dir.getParent();
+        return parent == null ? Future.<Void>succeededFuture() : Fsync.directory(vertx, parent);
+      });
+    });
+  }
+
+  private void putRecovered(String key, int keyBytes, AcceptorState state) {
+    AcceptorState old = map.put(key, state);
+    liveBytes += RecordCodec.putSize(keyBytes, state) - (old == null ? 0 : RecordCodec.putSize(keyBytes, old));
+  }
+
+  private SegmentScanner scanner(String path, boolean tolerateTornTail, RecordCodec.Visitor visitor) {
+    return new SegmentScanner(vertx, path, tolerateTornTail, options.readChunkBytes(), options.maxRecordBytes(), visitor);
+  }
+
+  // ------------------------------------------------------------------------------------------------ helpers
+
+  private static OpenOptions logOpenOptions() {
+    // O_DSYNC: a write completes once its data is on disk, so one write per batch is the whole commit
+    return new OpenOptions().setRead(false).setWrite(true).setCreate(true).setDsync(true);
+  }
+
+  private static Long number(Pattern pattern, String name) {
+    Matcher m = pattern.matcher(name);
+    return m.matches() ? Long.valueOf(m.group(1)) : null;
+  }
+
+  private void checkContext(String method) {
+    // Compare threads, not contexts: event-bus and HTTP handlers run on duplicates of the verticle's context.
+    Thread owner = ownerThread;
+    if (owner != null && Thread.currentThread() != owner) {
+      throw new IllegalStateException("FileAcceptorStore." + method
+          + " must be called on the context that opened the store (its verticle's event loop)");
+    }
+  }
+
+  private static void closeQuietly(AsyncFile f) {
+    if (f != null) closeFile(f).onFailure(t -> { /* already failing */ });
+  }
+
+  /** AsyncFile.close() throws when the file is already closed; turn that into a failed future. */
+  private static Future<Void> closeFile(AsyncFile f) {
+    try {
+      return f.close();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package io.kshaka.storage;
+
+import io.kshaka.core.AcceptorState;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An {@link AcceptorStore} in memory, for tests of the layers above. Thread-safe; callable from any thread.
+ *
+ * <p>By default every put is durable at once (its future is already complete). {@link #manualSync()} gives a store
+ * whose puts stay pending until {@link #sync()}, and {@link #crashCopy()} returns what a restart would see (only the
+ * synced state): together they let a simulator lose unsynced writes. {@link #fail(Throwable)} simulates a failed
+ * fsync.
+ */
+public final class MemoryAcceptorStore implements AcceptorStore {
+  private final boolean manual;
+  private final ConcurrentHashMap<String, AcceptorState> memory = new ConcurrentHashMap<>();
+  private final Map<String, AcceptorState> durable;
+  private final Map<String, AcceptorState> unsynced = new HashMap<>();
+  private final List<Promise<Void>> waiters = new ArrayList<>();
+  private volatile Throwable failure;
+  private boolean closed;
+  private long syncs;
+
+  /** A store whose puts are durable immediately. */
+  public MemoryAcceptorStore() {
+    this(false, Map.of());
+  }
+
+  private MemoryAcceptorStore(boolean manual, Map<String, AcceptorState> initial) {
+    this.manual = manual;
+    this.memory.putAll(initial);
+    this.durable = manual ? new HashMap<>(initial) : memory;
+  }
+
+  /** A store whose puts complete only when {@link #sync()} is called. */
+  public static MemoryAcceptorStore manualSync() {
+    return new MemoryAcceptorStore(true, Map.of());
+  }
+
+  @Override
+  public Future<Void> open() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public AcceptorState get(String key) {
+    AcceptorState s = memory.get(key);
+    return s == null ? AcceptorState.INITIAL : s;
+  }
+
+  @Override
+  public synchronized Future<Void> put(String key, AcceptorState state) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(state, "state");
+    if (failure != null) return Future.failedFuture(failedException());
+    if (closed) return Future.failedFuture(new IllegalStateException("acceptor store is closed"));
+    memory.put(key, state);
+    if (!manual) return Future.succeededFuture();
+    unsynced.put(key, state);
+    Promise<Void> p = Promise.promise();
+    waiters.add(p);
+    return p.future();
+  }
+
+  @Override
+  public synchronized Future<Void> barrier() {
+    if (failure != null) return Future.failedFuture(failedException());
+    if (waiters.isEmpty()) return Future.succeededFuture();
+    Promise<Void> p = Promise.promise();
+    waiters.add(p);
+    return p.future();
+  }
+
+  /** Makes every pending put durable and completes their futures; returns how many futures completed. */
+  public int sync() {
+    List<Promise<Void>> done;
+    synchronized (this) {
+      if (failure != null || waiters.isEmpty()) return 0;
+      durable.putAll(unsynced);
+      unsynced.clear();
+      done = new ArrayList<>(waiters);
+      waiters.clear();
+      syncs++;
+    }
+    done.forEach(Promise::tryComplete);
+    return done.size();
+  }
+
+  /** Number of {@link #sync()} calls that had something to sync. */
+  public synchronized long syncs() {
+    return syncs;
+  }
+
+  /** A new store (same mode) holding what survives a crash now: the synced state only. */
+  public synchronized MemoryAcceptorStore crashCopy() {
+    return new MemoryAcceptorStore(manual, manual ? durable : memory);
+  }
+
+  /** Simulates a failed fsync: pending and later futures fail; {@link #failed()} becomes true. */
+  public void fail(Throwable cause) {
+    List<Promise<Void>> pending;
+    synchronized (this) {
+      if (failure != null) return;
+      failure = Objects.requireNonNull(cause, "cause");
+      pending = new ArrayList<>(waiters);
+      waiters.clear();
+      unsynced.clear();
+    }
+    StoreFailedException e = failedException();
+    pending.forEach(p -> p.tryFail(e));
+  }
+
+  @Override
+  public int size() {
+    return memory.size();
+  }
+
+  @Override
+  public boolean failed() {
+    return failure != null;
+  }
+
+  @Override
+  public synchronized Future<Void> close() {
+    closed = true;
+    return Future.succeededFuture();
+  }
+
+  private StoreFailedException failedException() {
+    return new StoreFailedException("acceptor store failed: " + failure.getMessage(), failure);
+  }
+}

@@ -1,0 +1,260 @@
+package io.kshaka.storage;
+
+import io.kshaka.core.AcceptorState;
+import io.kshaka.core.Ballot;
+import io.kshaka.core.RegisterState;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * The on-disk record format, shared by log segments and snapshots.
+ *
+ * <pre>
+ * record  = length:u32  headerCrc:u32  bodyCrc:u32  body[length]      (big-endian)
+ *           headerCrc = CRC32C of the 4 length bytes; bodyCrc = CRC32C of the body
+ * body    = type:u8 ...
+ * PUT (1)             keyLength:varint key:utf8[keyLength]
+ *                     promised.counter:varint promised.nodeId:zigzag-varint
+ *                     accepted.counter:varint accepted.nodeId:zigzag-varint
+ *                     version:varint  valueLength+1:varint (0 = absent)  value[valueLength]
+ * SNAPSHOT_HEADER (2) magic:u32 formatVersion:varint firstLogSegment:varint
+ * SNAPSHOT_END (3)    keyCount:varint
+ * </pre>
+ *
+ * The length has its own checksum so that a damaged length is never mistaken for a record cut off by a crash.
+ * Varints are unsigned LEB128; node ids are zigzag-encoded.
+ */
+final class RecordCodec {
+  static final int HEADER_BYTES = 12;
+  static final byte PUT = 1;
+  static final byte SNAPSHOT_HEADER = 2;
+  static final byte SNAPSHOT_END = 3;
+  static final int SNAPSHOT_MAGIC = 0x4B534E50; // "KSNP"
+  static final int FORMAT_VERSION = 1;
+
+  private RecordCodec() {}
+
+  /** Receives decoded records. May throw {@link MalformedRecordException} to reject a record in its place. */
+  interface Visitor {
+    void put(String key, int keyBytes, AcceptorState state);
+
+    default void snapshotHeader(long firstLogSegment) {
+      throw new MalformedRecordException("snapshot header record outside a snapshot");
+    }
+
+    default void snapshotEnd(long keyCount) {
+      throw new MalformedRecordException("snapshot end record outside a snapshot");
+    }
+  }
+
+  /** A record whose checksums are right but whose content is not a valid record. */
+  static final class MalformedRecordException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    MalformedRecordException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  /** Appends a PUT record; returns its size in bytes, header included. */
+  static int appendPut(ByteSink sink, byte[] keyUtf8, AcceptorState s, CRC32C crc) {
+    int start = beginRecord(sink);
+    sink.writeByte(PUT);
+    sink.writeVarLong(keyUtf8.length);
+    sink.writeBytes(keyUtf8, 0, keyUtf8.length);
+    writeBallot(sink, s.promised());
+    writeBallot(sink, s.accepted());
+    RegisterState state = s.state();
+    sink.writeVarLong(state.version());
+    byte[] value = state.value();
+    if (value == null) {
+      sink.writeVarLong(0);
+    } else {
+      sink.writeVarLong(value.length + 1L);
+      sink.writeBytes(value, 0, value.length);
+    }
+    return endRecord(sink, start, crc);
+  }
+
+  static int appendSnapshotHeader(ByteSink sink, long firstLogSegment, CRC32C crc) {
+    int start = beginRecord(sink);
+    sink.writeByte(SNAPSHOT_HEADER);
+    sink.writeInt(SNAPSHOT_MAGIC);
+    sink.writeVarLong(FORMAT_VERSION);
+    sink.writeVarLong(firstLogSegment);
+    return endRecord(sink, start, crc);
+  }
+
+  static int appendSnapshotEnd(ByteSink sink, long keyCount, CRC32C crc) {
+    int start = beginRecord(sink);
+    sink.writeByte(SNAPSHOT_END);
+    sink.writeVarLong(keyCount);
+    return endRecord(sink, start, crc);
+  }
+
+  /** Exact size of the PUT record {@link #appendPut} writes, header included. */
+  static int putSize(int keyBytes, AcceptorState s) {
+    byte[] value = s.state().value();
+    return HEADER_BYTES + 1 + ByteSink.varLongSize(keyBytes) + keyBytes
+        + ballotSize(s.promised()) + ballotSize(s.accepted())
+        + ByteSink.varLongSize(s.state().version())
+        + (value == null ? 1 : ByteSink.varLongSize(value.length + 1L) + value.length);
+  }
+
+  private static int beginRecord(ByteSink sink) {
+    int start = sink.size();
+    sink.writeInt(0);
+    sink.writeInt(0);
+    sink.writeInt(0);
+    return start;
+  }
+
+  private static int endRecord(ByteSink sink, int start, CRC32C crc) {
+    byte[] a = sink.array();
+    int bodyLength = sink.size() - start - HEADER_BYTES;
+    sink.setInt(start, bodyLength);
+    sink.setInt(start + 4, crc(crc, a, start, 4));
+    sink.setInt(start + 8, crc(crc, a, start + HEADER_BYTES, bodyLength));
+    return sink.size() - start;
+  }
+
+  private static void writeBallot(ByteSink sink, Ballot b) {
+    sink.writeVarLong(b.counter());
+    sink.writeVarLong(zigzag(b.nodeId()) & 0xFFFFFFFFL);
+  }
+
+  private static int ballotSize(Ballot b) {
+    return ByteSink.varLongSize(b.counter()) + ByteSink.varLongSize(zigzag(b.nodeId()) & 0xFFFFFFFFL);
+  }
+
+  private static int zigzag(int v) {
+    return (v << 1) ^ (v >> 31);
+  }
+
+  static int crc(CRC32C crc, byte[] a, int off, int len) {
+    crc.reset();
+    crc.update(a, off, len);
+    return (int) crc.getValue();
+  }
+
+  // ---------------------------------------------------------------- decoding
+
+  /** Decodes the body {@code a[off, off+len)} (checksums already verified) and hands it to {@code visitor}. */
+  static void decode(byte[] a, int off, int len, Visitor visitor) {
+    Cursor c = new Cursor(a, off, off + len);
+    int type = c.readByte();
+    switch (type) {
+      case PUT: {
+        int keyBytes = c.readLength("key length");
+        String key = new String(a, c.take(keyBytes), keyBytes, StandardCharsets.UTF_8);
+        Ballot promised = c.readBallot();
+        Ballot accepted = c.readBallot();
+        if (accepted.equals(promised)) accepted = promised; // share one instance: keeps the map lean
+        long version = c.readVarLong("version");
+        long valueField = c.readVarLong("value length");
+        byte[] value = null;
+        if (valueField != 0) {
+          if (valueField - 1 > Integer.MAX_VALUE) throw new MalformedRecordException("value length " + valueField);
+          int valueLength = (int) (valueField - 1);
+          int at = c.take(valueLength);
+          value = new byte[valueLength];
+          System.arraycopy(a, at, value, 0, valueLength);
+        }
+        c.expectEnd();
+        AcceptorState state;
+        try {
+          RegisterState rs = value == null && version == 0 ? RegisterState.EMPTY : new RegisterState(value, version);
+          state = new AcceptorState(promised, accepted, rs);
+        } catch (IllegalArgumentException e) {
+          throw new MalformedRecordException("invalid state for key '" + key + "': " + e.getMessage());
+        }
+        visitor.put(key, keyBytes, state);
+        return;
+      }
+      case SNAPSHOT_HEADER: {
+        int magic = c.readInt();
+        if (magic != SNAPSHOT_MAGIC) throw new MalformedRecordException("bad snapshot magic " + Integer.toHexString(magic));
+        long format = c.readVarLong("format version");
+        if (format != FORMAT_VERSION) throw new MalformedRecordException("unknown snapshot format " + format);
+        long first = c.readVarLong("first log segment");
+        c.expectEnd();
+        visitor.snapshotHeader(first);
+        return;
+      }
+      case SNAPSHOT_END: {
+        long count = c.readVarLong("key count");
+        c.expectEnd();
+        visitor.snapshotEnd(count);
+        return;
+      }
+      default:
+        throw new MalformedRecordException("unknown record type " + type);
+    }
+  }
+
+  /** Bounds-checked reads over one record body. */
+  private static final class Cursor {
+    private final byte[] a;
+    private int pos;
+    private final int limit;
+
+    Cursor(byte[] a, int pos, int limit) {
+      this.a = a;
+      this.pos = pos;
+      this.limit = limit;
+    }
+
+    int readByte() {
+      if (pos >= limit) throw new MalformedRecordException("record body too short");
+      return a[pos++] & 0xFF;
+    }
+
+    int readInt() {
+      int at = take(4);
+      return ByteSink.getInt(a, at);
+    }
+
+    long readVarLong(String what) {
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        int b = readByte();
+        v |= (long) (b & 0x7F) << shift;
+        if ((b & 0x80) == 0) {
+          if (shift == 63 && b > 1) break;
+          return v;
+        }
+      }
+      throw new MalformedRecordException("malformed varint for " + what);
+    }
+
+    int readLength(String what) {
+      long v = readVarLong(what);
+      if (v > limit - pos) throw new MalformedRecordException(what + " " + v + " beyond the record");
+      return (int) v;
+    }
+
+    /** Skips {@code n} bytes and returns where they start. */
+    int take(int n) {
+      if (n < 0 || n > limit - pos) throw new MalformedRecordException("field of " + n + " bytes beyond the record");
+      int at = pos;
+      pos += n;
+      return at;
+    }
+
+    Ballot readBallot() {
+      long counter = readVarLong("ballot counter");
+      if (counter < 0) throw new MalformedRecordException("negative ballot counter");
+      long z = readVarLong("ballot node");
+      if (z > 0xFFFFFFFFL) throw new MalformedRecordException("ballot node id out of range");
+      int zz = (int) z;
+      int nodeId = (zz >>> 1) ^ -(zz & 1);
+      return counter == 0 && nodeId == 0 ? Ballot.ZERO : new Ballot(counter, nodeId);
+    }
+
+    void expectEnd() {
+      if (pos != limit) throw new MalformedRecordException((limit - pos) + " unexpected bytes at the end of the record");
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.kshaka.storage;
+
+import java.util.Objects;
+
+/**
+ * Configuration of a {@link FileAcceptorStore}.
+ *
+ * <p>A snapshot is taken when the log written since the last snapshot is at least {@code snapshotMinLogBytes} and
+ * either exceeds {@code snapshotMaxLogBytes} or exceeds {@code snapshotLiveRatio} times the encoded size of the
+ * live state. The first bound caps recovery time, the second caps disk use for small states.
+ *
+ * @param dataDir             directory holding the log segments and snapshots (created if missing)
+ * @param snapshotMinLogBytes never snapshot a log smaller than this
+ * @param snapshotMaxLogBytes always snapshot a log larger than this
+ * @param snapshotLiveRatio   snapshot when the log exceeds this multiple of the live state
+ * @param maxRecordBytes      largest record (key + value + ballots); larger puts are refused, larger records on
+ *                            disk are corrupt
+ * @param readChunkBytes      read size used by recovery
+ * @param snapshotChunkBytes  write size used by snapshots
+ * @param metrics             listener for flushes, snapshots, recovery and failure
+ */
+public record StoreOptions(
+    String dataDir,
+    long snapshotMinLogBytes,
+    long snapshotMaxLogBytes,
+    double snapshotLiveRatio,
+    int maxRecordBytes,
+    int readChunkBytes,
+    int snapshotChunkBytes,
+    StoreMetrics metrics) {
+
+  public static final long DEFAULT_SNAPSHOT_MIN_LOG_BYTES = 1L << 20;
+  public static final long DEFAULT_SNAPSHOT_MAX_LOG_BYTES = 64L << 20;
+  public static final double DEFAULT_SNAPSHOT_LIVE_RATIO = 4.0;
+  public static final int DEFAULT_MAX_RECORD_BYTES = 64 << 20;
+  public static final int DEFAULT_READ_CHUNK_BYTES = 4 << 20;
+  public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 << 20;
+
+  public StoreOptions {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(metrics, "metrics");
+    if (snapshotMinLogBytes < 0) throw new IllegalArgumentException("snapshotMinLogBytes < 0");
+    if (snapshotMaxLogBytes < snapshotMinLogBytes) {
+      throw new IllegalArgumentException("snapshotMaxLogBytes < snapshotMinLogBytes");
+    }
+    if (!(snapshotLiveRatio >= 1.0)) throw new IllegalArgumentException("snapshotLiveRatio must be >= 1");
+    if (maxRecordBytes < 1024) throw new IllegalArgumentException("maxRecordBytes must be >= 1024");
+    if (readChunkBytes < 4096) throw new IllegalArgumentException("readChunkBytes must be >= 4096");
+    if (snapshotChunkBytes < 4096) throw new IllegalArgumentException("snapshotChunkBytes must be >= 4096");
+  }
+
+  /** Defaults: snapshot between 1 MiB and 64 MiB of log, at 4x the live state; 64 MiB records; 4 MiB reads. */
+  public static StoreOptions defaults(String dataDir) {
+    return new StoreOptions(dataDir, DEFAULT_SNAPSHOT_MIN_LOG_BYTES, DEFAULT_SNAPSHOT_MAX_LOG_BYTES,
+        DEFAULT_SNAPSHOT_LIVE_RATIO, DEFAULT_MAX_RECORD_BYTES, DEFAULT_READ_CHUNK_BYTES,
+        DEFAULT_SNAPSHOT_CHUNK_BYTES, StoreMetrics.NONE);
+  }
+
+  public StoreOptions withSnapshotThresholds(long minLogBytes, long maxLogBytes, double liveRatio) {
+    return new StoreOptions(dataDir, minLogBytes, maxLogBytes, liveRatio, maxRecordBytes, readChunkBytes,
+        snapshotChunkBytes, metrics);
+  }
+
+  public StoreOptions withMaxRecordBytes(int bytes) {
+    return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, bytes,
+        readChunkBytes, snapshotChunkBytes, metrics);
+  }
+
+  public StoreOptions withChunks(int readBytes, int snapshotBytes) {
+    return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, maxRecordBytes,
+        readBytes, snapshotBytes, metrics);
+  }
+
+  public StoreOptions withMetrics(StoreMetrics listener) {
+    return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, maxRecordBytes,
+        readChunkBytes, snapshotChunkBytes, listener);
+  }
+
+  /** True when a log of {@code logBytes} over a live state of {@code liveBytes} should be compacted. */
+  boolean snapshotDue(long logBytes, long liveBytes) {
+    if (logBytes < snapshotMinLogBytes) return false;
+    return logBytes > snapshotMaxLogBytes || logBytes > snapshotLiveRatio * liveBytes;
+  }
+}

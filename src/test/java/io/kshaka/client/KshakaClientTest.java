@@ -1,0 +1,302 @@
+package io.kshaka.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kshaka.cluster.KvError;
+import io.kshaka.cluster.Wire;
+import io.kshaka.core.Change;
+import io.kshaka.core.ChangeResult;
+import io.kshaka.core.Outcome;
+import io.kshaka.core.RegisterState;
+import io.kshaka.http.FakeKvService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageCodec;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@link KshakaClient} against a fake node on a local event bus: a consumer of {@code kshaka.kv} that decodes
+ * requests with the node's own {@link Wire} (so the client's JSON is checked against the real contract) and
+ * answers with the in-memory semantics of {@link FakeKvService}.
+ */
+@ExtendWith(VertxExtension.class)
+class KshakaClientTest {
+  private FakeKvService kv;
+  private KshakaClient client;
+
+  private void serve(Vertx vertx) {
+    kv = new FakeKvService(1024);
+    vertx.eventBus().<JsonObject>consumer(KshakaClientOptions.DEFAULT_ADDRESS, kv::serve).completion().await();
+    client = KshakaClient.create(vertx);
+  }
+
+  private static KshakaException failure(Future<?> f) {
+    Throwable thrown = assertThrows(Throwable.class, f::await);
+    Throwable t = thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+    assertTrue(t instanceof KshakaException, () -> "not a KshakaException: " + t);
+    return (KshakaException) t;
+  }
+
+  private JsonObject lastRequest() {
+    return kv.requests.get(kv.requests.size() - 1);
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  @Test
+  void getOfAbsentKeyHasNullValueAndItsVersion(Vertx vertx) {
+    serve(vertx);
+    Versioned never = client.get("k").await();
+    assertFalse(never.present());
+    assertNull(never.value());
+    assertEquals(0, never.version());
+    assertEquals(new JsonObject().put("op", "get").put("key", "k"), lastRequest());
+  }
+
+  @Test
+  void putThenGetRoundTripsBytesAndVersion(Vertx vertx) {
+    serve(vertx);
+    byte[] value = {0, 1, (byte) 0xff, 42};
+    Versioned written = client.put("k", value).await();
+    assertEquals(1, written.version());
+    assertArrayEquals(value, written.value());
+    assertEquals("put", lastRequest().getString("op"));
+    Versioned read = client.get("k").await();
+    assertEquals(written, read);
+  }
+
+  @Test
+  void stringOverloadsAreUtf8(Vertx vertx) {
+    serve(vertx);
+    client.put("k", "héllo").await();
+    assertArrayEquals("héllo".getBytes(StandardCharsets.UTF_8), kv.state("k").value());
+    assertEquals("héllo", client.get("k").await().asString());
+  }
+
+  @Test
+  void compareAndSetAppliesOnTheExpectedVersion(Vertx vertx) {
+    serve(vertx);
+    client.put("k", "a").await();
+    Versioned v = client.compareAndSet("k", 1, "b").await();
+    assertEquals(2, v.version());
+    assertEquals("b", v.asString());
+    assertEquals(1L, lastRequest().getLong("version"));
+    assertEquals("cas", lastRequest().getString("op"));
+  }
+
+  @Test
+  void compareAndSetOnStaleVersionFailsWith412CarryingTheCurrentVersion(Vertx vertx) {
+    serve(vertx);
+    client.put("k", "a").await();
+    client.put("k", "b").await();
+    KshakaException e = failure(client.compareAndSet("k", 1, "c"));
+    assertEquals(412, e.status());
+    assertEquals("version_mismatch", e.error());
+    assertEquals(2L, e.version().getAsLong());
+    assertNull(e.outcome());
+    assertEquals(RegisterState.of("b", 2), kv.state("k"));
+  }
+
+  @Test
+  void putIfAbsentCreatesOnlyWhenAbsent(Vertx vertx) {
+    serve(vertx);
+    assertEquals(1, client.putIfAbsent("k", "first").await().version());
+    assertEquals("create", lastRequest().getString("op"));
+    KshakaException e = failure(client.putIfAbsent("k", "second"));
+    assertEquals(412, e.status());
+    assertEquals(1L, e.version().getAsLong());
+    assertEquals("first", client.get("k").await().asString());
+  }
+
+  @Test
+  void deleteLeavesAnAbsentRegisterOneVersionHigher(Vertx vertx) {
+    serve(vertx);
+    client.put("k", "a").await();
+    Versioned deleted = client.delete("k").await();
+    assertFalse(deleted.present());
+    assertEquals(2, deleted.version());
+    assertFalse(lastRequest().containsKey("version"));
+  }
+
+  @Test
+  void deleteWithExpectedVersionIsConditional(Vertx vertx) {
+    serve(vertx);
+    client.put("k", "a").await();
+    assertEquals(412, failure(client.delete("k", 7)).status());
+    assertEquals(2, client.delete("k", 1).await().version());
+    assertEquals(1L, lastRequest().getLong("version"));
+  }
+
+  @Test
+  void addReturnsTheDecimalSumAndAbsentCountsAsZero(Vertx vertx) {
+    serve(vertx);
+    Versioned first = client.add("n", 5).await();
+    assertEquals(5, first.asLong());
+    assertEquals("5", first.asString());
+    assertEquals(5L, lastRequest().getLong("delta"));
+    assertEquals(-2, client.add("n", -7).await().asLong());
+    assertEquals(0, new Versioned(null, 3).asLong());
+  }
+
+  @Test
+  void addOnNonIntegerValueFailsWith409(Vertx vertx) {
+    serve(vertx);
+    client.put("n", "abc").await();
+    KshakaException e = failure(client.add("n", 1));
+    assertEquals(409, e.status());
+    assertEquals("not_integer", e.error());
+  }
+
+  // ------------------------------------------------------------------ failures
+
+  @Test
+  void nodeFailuresPassThroughWithStatusAndOutcome(Vertx vertx) {
+    serve(vertx);
+    kv.failNext(Wire.failure(KvError.NO_QUORUM, "only 1 of 3 acceptors answer", null));
+    KshakaException noQuorum = failure(client.put("k", "x"));
+    assertEquals(503, noQuorum.status());
+    assertEquals("no_quorum", noQuorum.error());
+    assertEquals(Outcome.NOT_APPLIED, noQuorum.outcome());
+    assertEquals("only 1 of 3 acceptors answer", noQuorum.getMessage());
+
+    kv.failNext(Wire.failure(KvError.OUTCOME_UNKNOWN, "accept sent, no quorum confirmed", null));
+    KshakaException unknown = failure(client.put("k", "x"));
+    assertEquals(504, unknown.status());
+    assertEquals(Outcome.UNKNOWN, unknown.outcome());
+  }
+
+  @Test
+  void valueOverTheNodeLimitFailsWith413(Vertx vertx) {
+    serve(vertx);
+    KshakaException e = failure(client.put("k", new byte[1025]));
+    assertEquals(413, e.status());
+    assertEquals("value_too_large", e.error());
+  }
+
+  @Test
+  void noReplyWithinTheSendTimeoutIs504OutcomeUnknown(Vertx vertx) {
+    vertx.eventBus().consumer("silent", m -> { }).completion().await();
+    KshakaClient silent = KshakaClient.create(vertx,
+        new KshakaClientOptions().setAddress("silent").setSendTimeoutMs(50));
+    KshakaException e = failure(silent.put("k", "x"));
+    assertEquals(504, e.status());
+    assertEquals("outcome_unknown", e.error());
+    assertEquals(Outcome.UNKNOWN, e.outcome());
+  }
+
+  @Test
+  void noNodeConsumingTheAddressIs503NotApplied(Vertx vertx) {
+    KshakaClient nobody = KshakaClient.create(vertx);
+    KshakaException e = failure(nobody.get("k"));
+    assertEquals(503, e.status());
+    assertEquals(Outcome.NOT_APPLIED, e.outcome());
+  }
+
+  @Test
+  void defaultOptionsAreKshakaKvWithTenSecondTimeout() {
+    KshakaClientOptions options = new KshakaClientOptions();
+    assertEquals("kshaka.kv", options.getAddress());
+    assertEquals("kshaka.kv.local", options.getLocalChangeAddress());
+    assertEquals(10_000, options.getSendTimeoutMs());
+    assertThrows(IllegalArgumentException.class, () -> options.setSendTimeoutMs(0));
+  }
+
+  // ------------------------------------------------------------------ change functions
+
+  /** What a node registers for local changes: the object itself crosses, never the wire. */
+  private static final class LocalChangeCodec implements MessageCodec<Change.Custom, Change.Custom> {
+    @Override
+    public void encodeToWire(Buffer buffer, Change.Custom change) {
+      throw new UnsupportedOperationException("change functions never leave the JVM");
+    }
+
+    @Override
+    public Change.Custom decodeFromWire(int pos, Buffer buffer) {
+      throw new UnsupportedOperationException("change functions never leave the JVM");
+    }
+
+    @Override
+    public Change.Custom transform(Change.Custom change) {
+      return change;
+    }
+
+    @Override
+    public String name() {
+      return KshakaClient.LOCAL_CHANGE_CODEC;
+    }
+
+    @Override
+    public byte systemCodecID() {
+      return -1;
+    }
+  }
+
+  /** A local node: applies the function to the fake's register and answers like the proposer. */
+  private void serveLocalChanges(Vertx vertx) {
+    vertx.eventBus().registerCodec(new LocalChangeCodec());
+    vertx.eventBus().<Change.Custom>consumer(KshakaClientOptions.DEFAULT_LOCAL_CHANGE_ADDRESS, (Message<Change.Custom> m) -> {
+      String key = m.headers().get(KshakaClient.KEY_HEADER);
+      ChangeResult result = m.body().apply(kv.state(key));
+      if (result.status() == ChangeResult.Status.OK) {
+        kv.registers.put(key, result.state());
+        m.reply(Wire.kvReply(result.state()));
+      } else {
+        var e = Wire.failure(KvError.CHANGE_REJECTED, result.message(), null);
+        m.fail(e.failureCode(), e.getMessage());
+      }
+    }).completion().await();
+  }
+
+  @Test
+  void changeRunsTheFunctionOnTheLocalNode(Vertx vertx) {
+    serve(vertx);
+    serveLocalChanges(vertx);
+    client.put("k", "ab").await();
+    Versioned v = client.change("k", current -> (new String(current, StandardCharsets.UTF_8) + "c")
+        .getBytes(StandardCharsets.UTF_8)).await();
+    assertEquals("abc", v.asString());
+    assertEquals(2, v.version());
+    Versioned deleted = client.change("k", current -> null).await();
+    assertFalse(deleted.present());
+    assertEquals(3, deleted.version());
+  }
+
+  @Test
+  void changeFunctionThatThrowsFailsWith422AndChangesNothing(Vertx vertx) {
+    serve(vertx);
+    serveLocalChanges(vertx);
+    client.put("k", "a").await();
+    KshakaException e = failure(client.change("k", current -> {
+      throw new IllegalStateException("no way");
+    }));
+    assertEquals(422, e.status());
+    assertEquals("change_rejected", e.error());
+    assertEquals("no way", e.getMessage());
+    assertEquals(RegisterState.of("a", 1), kv.state("k"));
+  }
+
+  @Test
+  void changeWithNoNodeInThisJvmFailsSayingSo(Vertx vertx) {
+    KshakaException noCodec = failure(KshakaClient.create(vertx).change("k", current -> current));
+    assertEquals(503, noCodec.status());
+    assertEquals("no_local_node", noCodec.error());
+    assertEquals(Outcome.NOT_APPLIED, noCodec.outcome());
+    assertTrue(noCodec.getMessage().contains("in this JVM"), noCodec.getMessage());
+
+    vertx.eventBus().registerCodec(new LocalChangeCodec()); // codec known, but no consumer
+    KshakaException noConsumer = failure(KshakaClient.create(vertx).change("k", current -> current));
+    assertEquals("no_local_node", noConsumer.error());
+  }
+}

@@ -1,0 +1,125 @@
+package io.kshaka.http;
+
+import io.kshaka.cluster.KvError;
+import io.kshaka.cluster.KvService;
+import io.kshaka.cluster.Wire;
+import io.kshaka.core.Change;
+import io.kshaka.core.ChangeResult;
+import io.kshaka.core.RegisterState;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An in-memory {@link KvService} with the node's exact semantics (one register per key, version +1 per applied
+ * change, conditions answered 412 with the current version, add refused 409 on a non-integer), decoding requests
+ * with {@link Wire} like the proposer does. Failures can be injected for the next requests.
+ */
+public final class FakeKvService implements KvService {
+  public final Map<String, RegisterState> registers = new ConcurrentHashMap<>();
+  public final List<JsonObject> requests = new ArrayList<>();
+  private final int maxValueBytes;
+  private Throwable nextFailure;
+  private boolean hangNext;
+  private boolean ready = true;
+  private Context answerFrom;
+
+  public FakeKvService(int maxValueBytes) {
+    this.maxValueBytes = maxValueBytes;
+  }
+
+  /** The next execute fails with this. */
+  public synchronized FakeKvService failNext(Throwable failure) {
+    this.nextFailure = failure;
+    return this;
+  }
+
+  /** The next execute never completes. */
+  public synchronized FakeKvService hangNext() {
+    this.hangNext = true;
+    return this;
+  }
+
+  /** Completes every later execute on this context, like a proposer on its own event loop. */
+  public synchronized FakeKvService answerFrom(Context context) {
+    this.answerFrom = context;
+    return this;
+  }
+
+  public synchronized FakeKvService ready(boolean ready) {
+    this.ready = ready;
+    return this;
+  }
+
+  public RegisterState state(String key) {
+    return registers.getOrDefault(key, RegisterState.EMPTY);
+  }
+
+  @Override
+  public synchronized Future<JsonObject> execute(JsonObject request) {
+    if (answerFrom == null) return apply(request);
+    Promise<JsonObject> answer = Promise.promise();
+    answerFrom.runOnContext(v -> apply(request).onComplete(answer));
+    return answer.future();
+  }
+
+  private synchronized Future<JsonObject> apply(JsonObject request) {
+    requests.add(request.copy());
+    if (hangNext) {
+      hangNext = false;
+      return Promise.<JsonObject>promise().future();
+    }
+    if (nextFailure != null) {
+      Throwable t = nextFailure;
+      nextFailure = null;
+      return Future.failedFuture(t);
+    }
+    try {
+      String key = Wire.key(request);
+      Change change = Wire.change(request, maxValueBytes);
+      ChangeResult result = change.apply(state(key));
+      switch (result.status()) {
+        case OK:
+          registers.put(key, result.state());
+          return Future.succeededFuture(Wire.kvReply(result.state()));
+        case VERSION_MISMATCH:
+          return Future.failedFuture(Wire.failure(KvError.VERSION_MISMATCH, result.message(),
+              result.state().version()));
+        case NOT_INTEGER:
+          return Future.failedFuture(Wire.failure(KvError.NOT_INTEGER, result.message(), null));
+        default:
+          return Future.failedFuture(Wire.failure(KvError.CHANGE_REJECTED, result.message(), null));
+      }
+    } catch (ReplyException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  @Override
+  public synchronized Future<JsonObject> status() {
+    return Future.succeededFuture(new JsonObject().put("nodeId", 1).put("acceptors", new JsonArray().add(1))
+        .put("reachable", new JsonArray().add(1)).put("ready", ready));
+  }
+
+  /** Serves {@code kshaka.kv} the way a node does: execute, then reply or fail with the status and JSON body. */
+  public void serve(Message<JsonObject> message) {
+    execute(message.body()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else if (ar.cause() instanceof ReplyException) {
+        ReplyException e = (ReplyException) ar.cause();
+        message.fail(e.failureCode(), e.getMessage());
+      } else {
+        message.fail(500, String.valueOf(ar.cause().getMessage()));
+      }
+    });
+  }
+}

@@ -1,0 +1,620 @@
+package io.kshaka.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kshaka.core.AcceptorState;
+import io.kshaka.core.Ballot;
+import io.kshaka.core.RegisterState;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(VertxExtension.class)
+class FileAcceptorStoreTest {
+
+  @TempDir
+  Path dir;
+
+  private OnContext on;
+  private RecordingMetrics metrics;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    on = new OnContext(vertx);
+    metrics = new RecordingMetrics();
+  }
+
+  // ------------------------------------------------------------------------------------------------ helpers
+
+  private StoreOptions options() {
+    return StoreOptions.defaults(dir.toString()).withMetrics(metrics);
+  }
+
+  private FileAcceptorStore open(StoreOptions options) throws Exception {
+    FileAcceptorStore store = new FileAcceptorStore(on.vertx, options);
+    on.await(store::open);
+    return store;
+  }
+
+  private FileAcceptorStore open() throws Exception {
+    return open(options());
+  }
+
+  private FileAcceptorStore reopen(FileAcceptorStore store) throws Exception {
+    on.await(store::close);
+    return open();
+  }
+
+  private static AcceptorState state(long promised, long accepted, String value, long version) {
+    return new AcceptorState(new Ballot(promised, 1), accepted == 0 ? Ballot.ZERO : new Ballot(accepted, 1),
+        RegisterState.of(value, version));
+  }
+
+  private static String value(int i, int round) {
+    return "value-" + i + "-" + round + "-" + "x".repeat(i % 50);
+  }
+
+  private void putAll(FileAcceptorStore store, Map<String, AcceptorState> states) throws Exception {
+    on.await(() -> Future.all(states.entrySet().stream().map(e -> store.put(e.getKey(), e.getValue()))
+        .collect(Collectors.toList())).mapEmpty());
+  }
+
+  private static void assertHolds(AcceptorStore store, Map<String, AcceptorState> expected) {
+    assertEquals(expected.size(), store.size(), "number of keys");
+    expected.forEach((k, v) -> assertEquals(v, store.get(k), "state of " + k));
+  }
+
+  private Path logFile(long segment) {
+    return dir.resolve(FileAcceptorStore.logName(segment));
+  }
+
+  private TreeSet<String> files() throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("LOCK"))
+          .collect(Collectors.toCollection(TreeSet::new));
+    }
+  }
+
+  /** Puts one record per key, one durable batch each, and returns where each record starts in the log. */
+  private List<Long> putOneByOne(FileAcceptorStore store, Map<String, AcceptorState> expected, int n) throws Exception {
+    List<Long> offsets = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      offsets.add(Files.size(logFile(1)));
+      String key = "key-" + i;
+      AcceptorState s = state(10 + i, 10 + i, value(i, 0), i + 1);
+      on.await(() -> store.put(key, s));
+      expected.put(key, s);
+    }
+    offsets.add(Files.size(logFile(1)));
+    return offsets;
+  }
+
+  private static void flipByte(Path file, long offset, int mask) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.seek(offset);
+      int b = raf.read();
+      raf.seek(offset);
+      raf.write(b ^ mask);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ reads and puts
+
+  @Test
+  void unknownKeyReadsAsInitial() throws Exception {
+    FileAcceptorStore store = open();
+    assertSame(AcceptorState.INITIAL, store.get("nobody"));
+    assertEquals(0, store.size());
+    on.await(store::close);
+  }
+
+  @Test
+  void putUpdatesMemoryBeforeItIsDurable() throws Exception {
+    FileAcceptorStore store = open();
+    AcceptorState s = state(3, 3, "v", 1);
+    Future<Void> put = on.run(() -> {
+      Future<Void> f = store.put("k", s);
+      assertEquals(s, store.get("k"));
+      assertFalse(f.isComplete(), "not durable within the same turn");
+      return f;
+    });
+    on.await(() -> put);
+    assertEquals(s, store.get("k"));
+    on.await(store::close);
+  }
+
+  @Test
+  void putCompletesOnlyAfterFlush() throws Exception {
+    FileAcceptorStore store = open();
+    Promise<Void> gate = Promise.promise();
+    CompletableFuture<Integer> handedOver = new CompletableFuture<>();
+    store.writeHook((batch, position, realWrite) -> {
+      handedOver.complete(batch.length());
+      return gate.future().compose(v -> realWrite.get());
+    });
+    Future<Void> put = on.run(() -> store.put("k", state(1, 1, "v", 1)));
+    int batchBytes = OnContext.get(handedOver);
+    assertFalse(put.isComplete(), "a put must not complete while its record is not written");
+    assertEquals(0, metrics.flushes.get());
+    assertEquals(0, Files.size(logFile(1)));
+    on.await(() -> {
+      gate.complete();
+      return put;
+    });
+    assertEquals(1, metrics.flushes.get(), "the flush is counted before the put completes");
+    assertEquals(batchBytes, Files.size(logFile(1)));
+    on.await(store::close);
+  }
+
+  @Test
+  void recordsArrivingDuringAWriteFormTheNextBatch() throws Exception {
+    FileAcceptorStore store = open();
+    Promise<Void> gate = Promise.promise();
+    AtomicInteger writes = new AtomicInteger();
+    CompletableFuture<Void> firstHandedOver = new CompletableFuture<>();
+    store.writeHook((batch, position, realWrite) -> {
+      if (writes.incrementAndGet() == 1) {
+        firstHandedOver.complete(null);
+        return gate.future().compose(v -> realWrite.get());
+      }
+      return realWrite.get();
+    });
+    Future<Void> first = on.run(() -> store.put("first", state(1, 1, "a", 1)));
+    OnContext.get(firstHandedOver);
+    List<Future<Void>> later = on.run(() -> {
+      List<Future<Void>> fs = new ArrayList<>();
+      for (int i = 0; i < 10; i++) fs.add(store.put("later-" + i, state(2, 2, "b", 1)));
+      return fs;
+    });
+    // the 10 puts wait while the first write is in flight: still one write
+    on.await(() -> Future.succeededFuture());
+    assertEquals(1, writes.get(), "only one write in flight at a time");
+    on.await(() -> {
+      gate.complete();
+      return Future.all(first, Future.all(later));
+    });
+    assertEquals(List.of(1, 10), metrics.batches);
+    on.await(store::close);
+  }
+
+  @Test
+  void concurrentPutsShareFlushes() throws Exception {
+    FileAcceptorStore store = open();
+    int writers = 64;
+    int putsPerWriter = 20;
+    Map<String, AcceptorState> expected = new HashMap<>();
+    for (int w = 0; w < writers; w++) {
+      for (int i = 0; i < putsPerWriter; i++) expected.put("w" + w + "-" + i, state(i + 1, i + 1, value(w, i), i + 1));
+    }
+    on.await(() -> {
+      List<Future<Void>> chains = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int writer = w;
+        Future<Void> chain = Future.succeededFuture();
+        for (int i = 0; i < putsPerWriter; i++) {
+          String key = "w" + writer + "-" + i;
+          chain = chain.compose(v -> store.put(key, expected.get(key)));
+        }
+        chains.add(chain);
+      }
+      return Future.all(chains).mapEmpty();
+    });
+    int records = writers * putsPerWriter;
+    assertEquals(records, metrics.records.get());
+    assertTrue(metrics.flushes.get() < records, "flushes " + metrics.flushes.get() + " < records " + records);
+    assertTrue(metrics.flushes.get() <= records / 8, "64 writers share flushes: " + metrics.batches);
+    FileAcceptorStore reopened = reopen(store);
+    assertHolds(reopened, expected);
+    on.await(reopened::close);
+  }
+
+  @Test
+  void barrierWithNothingPendingDoesNoFsync() throws Exception {
+    FileAcceptorStore store = open();
+    on.await(() -> store.put("k", state(1, 1, "v", 1)));
+    int flushes = metrics.flushes.get();
+    Future<Void> barrier = on.run(store::barrier);
+    assertTrue(barrier.succeeded(), "nothing pending: the barrier completes at once");
+    on.await(() -> Future.succeededFuture()); // one more turn of the event loop
+    assertEquals(flushes, metrics.flushes.get(), "no fsync for a read-only path");
+    on.await(store::close);
+  }
+
+  @Test
+  void barrierWaitsForPendingRecords() throws Exception {
+    FileAcceptorStore store = open();
+    Future<Void> barrier = on.run(() -> {
+      store.put("k", state(1, 1, "v", 1));
+      Future<Void> b = store.barrier();
+      assertFalse(b.isComplete());
+      return b;
+    });
+    on.await(() -> barrier);
+    assertEquals(1, metrics.flushes.get());
+    on.await(store::close);
+  }
+
+  @Test
+  void putFromAnotherThreadIsRefused() throws Exception {
+    FileAcceptorStore store = open();
+    assertThrows(IllegalStateException.class, () -> store.put("k", AcceptorState.INITIAL));
+    on.await(store::close);
+  }
+
+  @Test
+  void oversizedRecordIsRefusedWithoutFailingTheStore() throws Exception {
+    FileAcceptorStore store = open(options().withMaxRecordBytes(2048));
+    Throwable t = on.failure(() -> store.put("big", new AcceptorState(new Ballot(1, 1), new Ballot(1, 1),
+        new RegisterState(new byte[4096], 1))));
+    assertInstanceOf(IllegalArgumentException.class, t);
+    assertFalse(store.failed());
+    assertSame(AcceptorState.INITIAL, store.get("big"));
+    on.await(() -> store.put("small", state(1, 1, "v", 1)));
+    on.await(store::close);
+  }
+
+  // ------------------------------------------------------------------------------------------------ restart
+
+  @Test
+  void restartAfterCleanStopRestoresEveryKey() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    for (int round = 0; round < 3; round++) {
+      Map<String, AcceptorState> batch = new HashMap<>();
+      for (int i = 0; i < 200; i++) batch.put("key/" + i, state(round * 10L + i + 1, round * 10L + i + 1, value(i, round), round + 1));
+      putAll(store, batch);
+      expected.putAll(batch);
+    }
+    Map<String, AcceptorState> special = new HashMap<>();
+    special.put("promised-only", new AcceptorState(new Ballot(99, 7), Ballot.ZERO, RegisterState.EMPTY));
+    special.put("tombstone", new AcceptorState(new Ballot(5, 2), new Ballot(5, 2), new RegisterState(null, 3)));
+    special.put("empty-value", new AcceptorState(new Ballot(5, 2), new Ballot(4, 2), new RegisterState(new byte[0], 1)));
+    special.put("ünïcödé 🔑", new AcceptorState(new Ballot(Long.MAX_VALUE, 3), new Ballot(1, 3),
+        new RegisterState(new byte[] {0, 1, -1, -128}, 9)));
+    putAll(store, special);
+    expected.putAll(special);
+    store = reopen(store);
+    assertHolds(store, expected);
+    assertEquals(expected.size(), metrics.recoveredKeys.get());
+    assertEquals(0, metrics.cutBytes.get());
+    on.await(store::close);
+  }
+
+  @Test
+  void closeWaitsForPendingPuts() throws Exception {
+    FileAcceptorStore store = open();
+    List<Future<Void>> puts = on.run(() -> {
+      List<Future<Void>> fs = new ArrayList<>();
+      for (int i = 0; i < 50; i++) fs.add(store.put("k" + i, state(i + 1, i + 1, "v", 1)));
+      store.close();
+      return fs;
+    });
+    on.await(store::close);
+    for (Future<Void> f : puts) assertTrue(f.succeeded(), "pending put completed before close");
+    Throwable late = on.failure(() -> store.put("late", state(1, 1, "v", 1)));
+    assertInstanceOf(IllegalStateException.class, late);
+    FileAcceptorStore reopened = open();
+    assertEquals(50, reopened.size());
+    on.await(reopened::close);
+  }
+
+  @Test
+  void secondStoreOnTheSameDirectoryIsRefused() throws Exception {
+    FileAcceptorStore store = open();
+    Throwable t = on.failure(() -> new FileAcceptorStore(on.vertx, options()).open());
+    assertTrue(t.getMessage().contains("in use"), t.getMessage());
+    on.await(store::close);
+    on.await(open()::close);
+  }
+
+  // ------------------------------------------------------------------------------------------------ torn tail and corruption
+
+  @Test
+  void tornTailIsCutAtLastValidRecord() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    List<Long> offsets = putOneByOne(store, expected, 5);
+    on.await(store::close);
+    long lastStart = offsets.get(4);
+    try (RandomAccessFile raf = new RandomAccessFile(logFile(1).toFile(), "rw")) {
+      raf.setLength(lastStart + 20); // mid-record: header and part of the body
+    }
+    expected.remove("key-4");
+    FileAcceptorStore cut = open();
+    assertHolds(cut, expected);
+    assertEquals(lastStart, Files.size(logFile(1)), "the file is cut at the end of the last whole record");
+    assertEquals(20, metrics.cutBytes.get());
+    // appends continue after the cut and survive the next restart
+    AcceptorState s = state(50, 50, "after-cut", 1);
+    on.await(() -> cut.put("after", s));
+    expected.put("after", s);
+    FileAcceptorStore reopened = reopen(cut);
+    assertHolds(reopened, expected);
+    on.await(reopened::close);
+  }
+
+  @Test
+  void partialHeaderAtTheTailIsCut() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    List<Long> offsets = putOneByOne(store, expected, 3);
+    on.await(store::close);
+    try (RandomAccessFile raf = new RandomAccessFile(logFile(1).toFile(), "rw")) {
+      raf.setLength(offsets.get(2) + 5);
+    }
+    expected.remove("key-2");
+    store = open();
+    assertHolds(store, expected);
+    assertEquals(offsets.get(2), Files.size(logFile(1)));
+    on.await(store::close);
+  }
+
+  @Test
+  void zeroFilledTailIsCut() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    List<Long> offsets = putOneByOne(store, expected, 3);
+    on.await(store::close);
+    Files.write(logFile(1), new byte[300], java.nio.file.StandardOpenOption.APPEND);
+    store = open();
+    assertHolds(store, expected);
+    assertEquals(offsets.get(3), Files.size(logFile(1)));
+    on.await(store::close);
+  }
+
+  @Test
+  void corruptRecordBeforeTheEndStopsOpenNamingFileAndOffset() throws Exception {
+    FileAcceptorStore store = open();
+    List<Long> offsets = putOneByOne(store, new HashMap<>(), 5);
+    on.await(store::close);
+    long second = offsets.get(1);
+    flipByte(logFile(1), second + 20, 0x01); // a byte in the body of the second record
+    Throwable t = on.failure(() -> new FileAcceptorStore(on.vertx, options()).open());
+    StoreCorruptedException e = assertInstanceOf(StoreCorruptedException.class, t);
+    assertEquals(second, e.offset());
+    assertTrue(e.getMessage().contains(logFile(1).toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("offset " + second), e.getMessage());
+    assertEquals(offsets.get(5), Files.size(logFile(1)), "a corrupt log is left as it is");
+  }
+
+  @Test
+  void damagedLengthIsNotMistakenForATornTail() throws Exception {
+    FileAcceptorStore store = open();
+    List<Long> offsets = putOneByOne(store, new HashMap<>(), 5);
+    on.await(store::close);
+    long fourth = offsets.get(3);
+    flipByte(logFile(1), fourth + 1, 0x10); // length += 1 MiB: the record would run past the end of the file
+    Throwable t = on.failure(() -> new FileAcceptorStore(on.vertx, options()).open());
+    StoreCorruptedException e = assertInstanceOf(StoreCorruptedException.class, t);
+    assertEquals(fourth, e.offset());
+    assertEquals(offsets.get(5), Files.size(logFile(1)));
+  }
+
+  @Test
+  void corruptSnapshotStopsOpen() throws Exception {
+    FileAcceptorStore store = open();
+    putOneByOne(store, new HashMap<>(), 5);
+    on.await(store::compact);
+    on.await(store::close);
+    Path snapshot = dir.resolve(FileAcceptorStore.snapshotName(2));
+    flipByte(snapshot, Files.size(snapshot) / 2, 0x04);
+    Throwable t = on.failure(() -> new FileAcceptorStore(on.vertx, options()).open());
+    StoreCorruptedException e = assertInstanceOf(StoreCorruptedException.class, t);
+    assertTrue(e.getMessage().contains(snapshot.toString()), e.getMessage());
+  }
+
+  @Test
+  void missingLogSegmentStopsOpen() throws Exception {
+    FileAcceptorStore store = open();
+    putOneByOne(store, new HashMap<>(), 2);
+    on.await(store::compact);
+    on.await(store::close);
+    Files.delete(dir.resolve(FileAcceptorStore.snapshotName(2))); // log-1 is gone too: nothing can rebuild it
+    Files.write(logFile(3), new byte[0]);
+    Throwable t = on.failure(() -> new FileAcceptorStore(on.vertx, options()).open());
+    assertInstanceOf(StoreCorruptedException.class, t);
+  }
+
+  // ------------------------------------------------------------------------------------------------ snapshots
+
+  @Test
+  void compactionKeepsExactlyTheLiveState() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    for (int round = 0; round < 10; round++) {
+      Map<String, AcceptorState> batch = new HashMap<>();
+      for (int i = 0; i < 50; i++) {
+        String v = round == 9 && i % 5 == 0 ? null : value(i, round); // some end as tombstones
+        batch.put("key-" + i, state(round * 100L + i + 1, round * 100L + i + 1, v, round + 1));
+      }
+      putAll(store, batch);
+      expected.putAll(batch);
+    }
+    long logBefore = store.logBytes();
+    on.await(store::compact);
+    assertEquals(50, metrics.lastSnapshotKeys.get(), "the snapshot holds exactly the live keys");
+    assertEquals(0, store.logBytes(), "nothing to replay after the snapshot");
+    assertTrue(store.liveBytes() < logBefore / 5, "live " + store.liveBytes() + " vs log " + logBefore);
+    assertEquals(new TreeSet<>(List.of("log-000002.bin", "snapshot-000002.bin")), files());
+    assertHolds(store, expected);
+    FileAcceptorStore second = reopen(store);
+    assertHolds(second, expected);
+    // more puts after the snapshot go to segment 2 and are replayed on top of it
+    AcceptorState s = state(5000, 5000, "after-snapshot", 20);
+    on.await(() -> second.put("key-1", s));
+    expected.put("key-1", s);
+    FileAcceptorStore reopened = reopen(second);
+    assertHolds(reopened, expected);
+    on.await(reopened::close);
+  }
+
+  @Test
+  void snapshotStartsWhenTheLogExceedsTheThreshold() throws Exception {
+    StoreOptions opts = options().withSnapshotThresholds(8 * 1024, 64 * 1024, 2.0);
+    FileAcceptorStore store = open(opts);
+    Map<String, AcceptorState> expected = new HashMap<>();
+    int round = 0;
+    while (!metrics.firstSnapshot.isDone() && round < 10_000) {
+      Map<String, AcceptorState> batch = new HashMap<>();
+      for (int i = 0; i < 10; i++) batch.put("key-" + i, state(round * 10L + i + 1, round * 10L + i + 1, value(i, round), round + 1));
+      putAll(store, batch);
+      expected.putAll(batch);
+      round++;
+    }
+    OnContext.get(metrics.firstSnapshot);
+    on.await(store::close); // waits for the snapshot to finish and the old segment to go
+    TreeSet<String> files = files();
+    assertEquals(1, files.stream().filter(n -> n.startsWith("snapshot-")).count(), files.toString());
+    String snapshot = files.stream().filter(n -> n.startsWith("snapshot-")).findFirst().orElseThrow();
+    String firstLog = files.stream().filter(n -> n.startsWith("log-")).findFirst().orElseThrow();
+    assertEquals(snapshot.substring("snapshot-".length()), firstLog.substring("log-".length()),
+        "no log segment older than the snapshot is kept: " + files);
+    store = open(opts);
+    assertHolds(store, expected);
+    on.await(store::close);
+  }
+
+  @Test
+  void putsKeepWorkingWhileASnapshotIsWritten() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    for (int i = 0; i < 100; i++) expected.put("key-" + i, state(i + 1, i + 1, value(i, 0), 1));
+    putAll(store, expected);
+    Promise<Void> renameGate = Promise.promise();
+    CompletableFuture<Void> snapshotWritten = new CompletableFuture<>();
+    store.beforeSnapshotRename(() -> {
+      snapshotWritten.complete(null);
+      return renameGate.future();
+    });
+    Future<Void> compaction = on.run(store::compact);
+    OnContext.get(snapshotWritten);
+    // the snapshot is written but not yet renamed: puts are durable meanwhile, in the new segment
+    Map<String, AcceptorState> during = new HashMap<>();
+    for (int i = 0; i < 100; i += 3) during.put("key-" + i, state(1000 + i, 1000 + i, value(i, 1), 2));
+    during.put("new-key", state(7, 7, "new", 1));
+    putAll(store, during);
+    expected.putAll(during);
+    assertFalse(compaction.isComplete());
+    assertTrue(Files.size(logFile(2)) > 0, "puts during the snapshot go to the new segment");
+    on.await(() -> {
+      renameGate.complete();
+      return compaction;
+    });
+    store = reopen(store);
+    assertHolds(store, expected);
+    on.await(store::close);
+  }
+
+  @Test
+  void crashBetweenSnapshotRenameAndSegmentDeletionRecovers() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(store, expected, 20);
+    Path saved = dir.resolveSibling(dir.getFileName() + "-saved-log");
+    Files.copy(logFile(1), saved);
+    on.await(store::compact);
+    AcceptorState s = state(900, 900, "after", 50);
+    on.await(() -> store.put("key-3", s));
+    expected.put("key-3", s);
+    on.await(store::close);
+    // the state a crash right after the rename leaves: the old segment is still there
+    Files.copy(saved, logFile(1));
+    FileAcceptorStore reopened = open();
+    assertHolds(reopened, expected);
+    assertFalse(Files.exists(logFile(1)), "the obsolete segment is removed at start");
+    on.await(reopened::close);
+  }
+
+  @Test
+  void crashBeforeSnapshotRenameRecoversFromTheLog() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(store, expected, 20);
+    Path saved = dir.resolveSibling(dir.getFileName() + "-saved-log");
+    Files.copy(logFile(1), saved);
+    on.await(store::compact);
+    AcceptorState s = state(900, 900, "after", 50);
+    on.await(() -> store.put("key-3", s));
+    expected.put("key-3", s);
+    on.await(store::close);
+    // the state a crash while writing the snapshot leaves: both segments, a partial temporary snapshot
+    Path snapshot = dir.resolve(FileAcceptorStore.snapshotName(2));
+    Path tmp = dir.resolve(FileAcceptorStore.snapshotName(2) + ".tmp");
+    Files.move(snapshot, tmp, StandardCopyOption.ATOMIC_MOVE);
+    try (RandomAccessFile raf = new RandomAccessFile(tmp.toFile(), "rw")) {
+      raf.setLength(raf.length() / 2);
+    }
+    Files.copy(saved, logFile(1));
+    FileAcceptorStore reopened = open();
+    assertHolds(reopened, expected);
+    assertFalse(Files.exists(tmp), "the unfinished snapshot is removed");
+    assertEquals(new TreeSet<>(List.of("log-000001.bin", "log-000002.bin")), files());
+    on.await(reopened::close);
+  }
+
+  // ------------------------------------------------------------------------------------------------ failures
+
+  @Test
+  void failedFlushFailsPendingAndLaterPuts() throws Exception {
+    FileAcceptorStore store = open();
+    on.await(() -> store.put("before", state(1, 1, "ok", 1)));
+    Promise<Void> failingWrite = Promise.promise();
+    CompletableFuture<Void> handedOver = new CompletableFuture<>();
+    store.writeHook((batch, position, realWrite) -> {
+      handedOver.complete(null);
+      return failingWrite.future();
+    });
+    Future<Void> inFlight = on.run(() -> store.put("a", state(2, 2, "a", 1)));
+    OnContext.get(handedOver);
+    List<Future<Void>> pending = on.run(() -> List.of(store.put("b", state(3, 3, "b", 1)), store.barrier()));
+    on.run(() -> {
+      failingWrite.fail(new IOException("injected: fdatasync failed (EIO)"));
+      return null;
+    });
+    assertTrue(store.failed());
+    assertInstanceOf(StoreFailedException.class, inFlight.cause());
+    for (Future<Void> f : pending) assertInstanceOf(StoreFailedException.class, f.cause());
+    assertInstanceOf(StoreFailedException.class, on.failure(() -> store.put("c", state(4, 4, "c", 1))));
+    assertInstanceOf(StoreFailedException.class, on.failure(store::barrier));
+    assertInstanceOf(StoreFailedException.class, on.failure(store::compact));
+    assertEquals(1, metrics.failures.get());
+    on.await(store::close);
+    assertEquals(1, metrics.flushes.get(), "the failed write was not retried");
+  }
+
+  @Test
+  void writeToAClosedLogFileFailsTheStore() throws Exception {
+    FileAcceptorStore store = open();
+    Throwable t = on.failure(() -> store.logFile().close().compose(v -> store.put("k", state(1, 1, "v", 1))));
+    assertInstanceOf(StoreFailedException.class, t);
+    assertTrue(store.failed());
+    assertInstanceOf(StoreFailedException.class, on.failure(() -> store.put("k2", state(1, 1, "v", 1))));
+    on.await(store::close);
+  }
+}

@@ -1,0 +1,98 @@
+package io.kshaka.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.kshaka.core.AcceptorState;
+import io.kshaka.core.Ballot;
+import io.kshaka.core.RegisterState;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+
+class RecordCodecTest {
+  private final CRC32C crc = new CRC32C();
+
+  private record Decoded(String key, int keyBytes, AcceptorState state) {}
+
+  private List<Decoded> decodeAll(ByteSink sink) {
+    List<Decoded> out = new ArrayList<>();
+    byte[] a = sink.array();
+    int p = 0;
+    while (p < sink.size()) {
+      int len = ByteSink.getInt(a, p);
+      assertEquals(ByteSink.getInt(a, p + 4), RecordCodec.crc(crc, a, p, 4), "header crc");
+      assertEquals(ByteSink.getInt(a, p + 8), RecordCodec.crc(crc, a, p + 12, len), "body crc");
+      RecordCodec.decode(a, p + 12, len, (k, kb, s) -> out.add(new Decoded(k, kb, s)));
+      p += 12 + len;
+    }
+    return out;
+  }
+
+  @Test
+  void putRecordRoundTripsEveryField() {
+    List<AcceptorState> states = List.of(
+        AcceptorState.INITIAL,
+        new AcceptorState(new Ballot(7, 3), Ballot.ZERO, RegisterState.EMPTY),
+        new AcceptorState(new Ballot(9, 2), new Ballot(9, 2), RegisterState.of("hello", 4)),
+        new AcceptorState(new Ballot(Long.MAX_VALUE, Integer.MAX_VALUE), new Ballot(Long.MAX_VALUE, Integer.MIN_VALUE),
+            new RegisterState(new byte[] {0, -1, 127, -128}, Long.MAX_VALUE)),
+        new AcceptorState(new Ballot(5, -1), new Ballot(4, 1), new RegisterState(null, 12)),
+        new AcceptorState(new Ballot(5, 1), new Ballot(4, 1), new RegisterState(new byte[0], 1)));
+    String[] keys = {"", "a", "clé/ünïcödé/🔑", "x".repeat(512), "k", "empty-value"};
+    ByteSink sink = new ByteSink(16);
+    for (int i = 0; i < states.size(); i++) {
+      byte[] k = keys[i].getBytes(StandardCharsets.UTF_8);
+      int before = sink.size();
+      int size = RecordCodec.appendPut(sink, k, states.get(i), crc);
+      assertEquals(sink.size() - before, size);
+      assertEquals(RecordCodec.putSize(k.length, states.get(i)), size, "putSize of record " + i);
+    }
+    List<Decoded> decoded = decodeAll(sink);
+    assertEquals(states.size(), decoded.size());
+    for (int i = 0; i < states.size(); i++) {
+      assertEquals(keys[i], decoded.get(i).key());
+      assertEquals(states.get(i), decoded.get(i).state());
+    }
+    assertNull(decoded.get(4).state().state().value(), "absent stays absent");
+    assertEquals(0, decoded.get(5).state().state().value().length, "an empty value is not absent");
+  }
+
+  @Test
+  void recordIsCompact() {
+    byte[] key = "key-0000001".getBytes(StandardCharsets.UTF_8);
+    AcceptorState s = new AcceptorState(new Ballot(123456, 2), new Ballot(123456, 2),
+        new RegisterState(new byte[100], 42));
+    // 12 header + 1 type + 1+11 key + 2*(3+1) ballots + 1 version + 1+100 value
+    assertEquals(12 + 1 + 12 + 8 + 1 + 101, RecordCodec.putSize(key.length, s));
+  }
+
+  @Test
+  void unknownRecordTypeIsMalformed() {
+    byte[] body = {9, 1, 2};
+    assertThrows(RecordCodec.MalformedRecordException.class, () -> RecordCodec.decode(body, 0, body.length, (k, kb, s) -> {}));
+  }
+
+  @Test
+  void bodyWithTrailingBytesIsMalformed() {
+    ByteSink sink = new ByteSink(16);
+    RecordCodec.appendPut(sink, "k".getBytes(StandardCharsets.UTF_8), AcceptorState.INITIAL, crc);
+    byte[] body = new byte[sink.size() - 12 + 1];
+    System.arraycopy(sink.array(), 12, body, 0, body.length - 1);
+    assertThrows(RecordCodec.MalformedRecordException.class, () -> RecordCodec.decode(body, 0, body.length, (k, kb, s) -> {}));
+  }
+
+  @Test
+  void lengthHasItsOwnChecksum() {
+    ByteSink sink = new ByteSink(16);
+    RecordCodec.appendPut(sink, "k".getBytes(StandardCharsets.UTF_8), AcceptorState.INITIAL, crc);
+    byte[] a = sink.array();
+    int stored = ByteSink.getInt(a, 4);
+    a[0] ^= 0x10;
+    assertNotEquals(stored, RecordCodec.crc(crc, a, 0, 4));
+  }
+}
