@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -165,27 +164,31 @@ class DurabilityTest {
     return "d" + i;
   }
 
-  private static final Pattern NUMBER = Pattern.compile("(\\d+)");
+  /** Log segments of the file store: {@code log-NNNNNN.bin}, appended to in number order (FileAcceptorStore). */
+  private static final Pattern SEGMENT = Pattern.compile("log-(\\d+)\\.bin");
 
   /**
-   * Cuts the newest non-empty acceptor log file under {@code dataDir} (the highest segment number, then the latest
-   * modification) by 1..7 bytes. Returns what it did.
+   * Cuts the newest acceptor log segment under {@code dataDir} (the highest number: the only one appended to) by
+   * 1..7 bytes, as a crash in the middle of its last write would leave it. Returns what it did.
    */
   static String tearTail(Path dataDir, Random random) {
-    Path newest;
-    try (Stream<Path> files = Files.walk(dataDir)) {
-      newest = files.filter(Files::isRegularFile)
-          .filter(p -> isAcceptorLog(p.getFileName().toString()))
-          .filter(p -> size(p) > 8)
-          .max(Comparator.comparingLong((Path p) -> segment(p.getFileName().toString()))
-              .thenComparingLong(DurabilityTest::modified))
-          .orElse(null);
+    Path newest = null;
+    long newestNumber = -1;
+    try (Stream<Path> files = Files.list(dataDir)) {
+      for (Path p : files.toList()) {
+        Matcher m = SEGMENT.matcher(p.getFileName().toString());
+        if (m.matches() && Long.parseLong(m.group(1)) > newestNumber) {
+          newestNumber = Long.parseLong(m.group(1));
+          newest = p;
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    if (newest == null) throw new IllegalStateException("no acceptor log file under " + dataDir + ": " + list(dataDir));
+    if (newest == null) throw new IllegalStateException("no acceptor log segment in " + dataDir + ": " + list(dataDir));
     long size = size(newest);
-    int cut = 1 + random.nextInt(7);
+    if (size < 2) return "newest segment " + newest + " holds " + size + " bytes: nothing to tear";
+    int cut = 1 + random.nextInt((int) Math.min(7, size - 1));
     try (FileChannel ch = FileChannel.open(newest, StandardOpenOption.WRITE)) {
       ch.truncate(size - cut);
       ch.force(true);
@@ -195,34 +198,9 @@ class DurabilityTest {
     return "cut " + cut + " bytes off " + newest + " (" + size + " -> " + (size - cut) + " bytes)";
   }
 
-  static boolean isAcceptorLog(String name) {
-    return name.matches("log-.*") || name.endsWith(".log");
-  }
-
-  private static long segment(String name) {
-    Matcher m = NUMBER.matcher(name);
-    long last = -1;
-    while (m.find()) {
-      try {
-        last = Long.parseLong(m.group(1));
-      } catch (NumberFormatException tooLong) {
-        last = Long.MAX_VALUE;
-      }
-    }
-    return last;
-  }
-
   private static long size(Path p) {
     try {
       return Files.size(p);
-    } catch (IOException e) {
-      return -1;
-    }
-  }
-
-  private static long modified(Path p) {
-    try {
-      return Files.getLastModifiedTime(p).toMillis();
     } catch (IOException e) {
       return -1;
     }
