@@ -74,7 +74,7 @@ public final class KshakaVerticle extends VerticleBase {
         .compose(v -> store.open())
         .compose(v -> DurableLong.open(vertx, floorFile))
         .compose(floor -> vertx.deployVerticle(new AcceptorVerticle(cfg.nodeId(), store))
-            .compose(id -> vertx.deployVerticle(new ProposerVerticle(cfg, floor.value(), floor::store, health,
+            .compose(id -> vertx.deployVerticle(new ProposerVerticle(cfg, floor.get(), floor::store, health,
                 router, registry))))
         .compose(id -> vertx.deployVerticle(http))
         .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {})", cfg.nodeId(),
