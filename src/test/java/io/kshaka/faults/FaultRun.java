@@ -44,12 +44,13 @@ final class FaultRun {
       long targetOps,
       int clients,
       int keys,
+      int opsPerKey,
       Set<Nemesis.Kind> kinds,
       Duration requestTimeout,
       Duration checkPerKey) {
 
     static Spec shortForm(long seed) {
-      return new Spec(seed, 3, Duration.ofSeconds(60), 5_000, 10, 5, EnumSet.allOf(Nemesis.Kind.class),
+      return new Spec(seed, 3, Duration.ofSeconds(60), 5_000, 10, 5, 200, EnumSet.allOf(Nemesis.Kind.class),
           Duration.ofSeconds(5), Duration.ofSeconds(60));
     }
   }
@@ -63,6 +64,7 @@ final class FaultRun {
       long operations,
       long ok,
       long notApplied,
+      long refused,
       long unknown,
       long unexpected,
       List<Nemesis.Fault> faults,
@@ -92,8 +94,9 @@ final class FaultRun {
       StringBuilder b = new StringBuilder();
       b.append(String.format(Locale.ROOT, "seed %d: %d nodes, %.1f s, %s%n", spec.seed(), spec.nodes(), elapsed,
           passed() ? "PASSED" : "FAILED"));
-      b.append(String.format(Locale.ROOT, "  operations %d: ok %d, not applied %d, unknown %d, unexpected %d%n",
-          operations, ok, notApplied, unknown, unexpected));
+      b.append(String.format(Locale.ROOT,
+          "  operations %d in the history: ok %d, unknown %d; not applied (503) %d, refused connections %d, "
+              + "unexpected %d%n", operations, ok, unknown, notApplied, refused, unexpected));
       b.append("  workload: ").append(workloadSummary).append('\n');
       b.append("  faults ").append(faults.size()).append(' ').append(faultsByKind());
       if (!partitions) b.append(" (partitions skipped: ").append(partitionsSkipped).append(')');
@@ -127,7 +130,8 @@ final class FaultRun {
     Events events = new Events(dir.resolve("events.log"), "[faults " + spec.seed() + "] ");
     Random random = new Random(spec.seed());
     events.log("seed " + spec.seed() + ": " + spec.nodes() + " nodes, " + spec.duration().toSeconds() + " s, "
-        + spec.targetOps() + " operations by " + spec.clients() + " clients on " + spec.keys() + " keys, faults "
+        + spec.targetOps() + " operations by " + spec.clients() + " clients on " + spec.keys() + " keys at a time ("
+        + spec.opsPerKey() + " operations each), faults "
         + spec.kinds() + " (rerun: -Dkshaka.faults.seed=" + spec.seed() + ")");
 
     Set<Nemesis.Kind> kinds = EnumSet.copyOf(spec.kinds());
@@ -171,12 +175,10 @@ final class FaultRun {
       Duration startup = cluster.awaitAllReady(Duration.ofSeconds(120));
       events.log(String.format(Locale.ROOT, "all nodes ready after %.2f s", startup.toNanos() / 1e9));
 
-      List<String> keys = new ArrayList<>();
-      for (int i = 0; i < spec.keys(); i++) keys.add("f" + i);
       KvHttp http = new KvHttp(spec.requestTimeout());
-      workload = new Workload(new Workload.Spec(spec.clients(), keys, spec.targetOps(), spec.duration(),
-          spec.targetOps() * 4, spec.duration().multipliedBy(3).plusSeconds(120)), http, cluster.urls(), history,
-          random.nextLong());
+      workload = new Workload(new Workload.Spec(spec.clients(), spec.keys(), spec.opsPerKey(), spec.targetOps(),
+          spec.duration(), spec.targetOps() * 4, spec.duration().multipliedBy(3).plusSeconds(120)), http,
+          cluster.urls(), history, random.nextLong());
       nemesis = new Nemesis(cluster, new Random(random.nextLong()), events, kinds);
       workload.start();
       events.log("workload started");
@@ -208,7 +210,7 @@ final class FaultRun {
       }
 
       if (failures.isEmpty()) {
-        String missing = finalReads(http, cluster, keys, history);
+        String missing = finalReads(http, cluster, workload.keys(), history);
         if (missing != null) failures.add(missing);
         events.log("final reads done");
       }
@@ -236,6 +238,7 @@ final class FaultRun {
         workload == null ? 0 : workload.operations(),
         workload == null ? 0 : workload.ok.sum(),
         workload == null ? 0 : workload.notApplied.sum(),
+        workload == null ? 0 : workload.refused.sum(),
         workload == null ? 0 : workload.unknown.sum(),
         workload == null ? 0 : workload.unexpected.sum(),
         nemesis == null ? List.of() : nemesis.faults(),

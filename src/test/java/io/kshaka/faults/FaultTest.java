@@ -30,8 +30,8 @@ class FaultTest {
     long seed = Long.getLong("kshaka.faults.seed", new Random().nextLong() & Long.MAX_VALUE);
     FaultRun.Spec defaults = FaultRun.Spec.shortForm(seed);
     FaultRun.Spec spec = new FaultRun.Spec(seed, Integer.getInteger("kshaka.faults.nodes.short", 3),
-        defaults.duration(), defaults.targetOps(), defaults.clients(), defaults.keys(), kinds(defaults.kinds()),
-        defaults.requestTimeout(), defaults.checkPerKey());
+        defaults.duration(), defaults.targetOps(), defaults.clients(), defaults.keys(), defaults.opsPerKey(),
+        kinds(defaults.kinds()), defaults.requestTimeout(), defaults.checkPerKey());
     FaultRun.Report report = FaultRun.run(spec);
     assertTrue(report.passed(), "seed " + seed + " (rerun with -Dkshaka.faults.seed=" + seed + "):\n"
         + report.summary());
@@ -53,13 +53,14 @@ class FaultTest {
     long ops = Long.getLong("kshaka.faults.ops", 10_000);
     Duration duration = Duration.ofSeconds(Long.getLong("kshaka.faults.duration", Math.max(90, ops / 80)));
     int clients = Integer.getInteger("kshaka.faults.clients", 12);
-    int keys = Integer.getInteger("kshaka.faults.keys", 8);
+    int keys = Integer.getInteger("kshaka.faults.keys", 6);
+    int opsPerKey = Integer.getInteger("kshaka.faults.opsPerKey", 250);
     long firstSeed = Long.getLong("kshaka.faults.seed", new Random().nextLong() & 0xffff_ffffL);
     List<FaultRun.Report> reports = new ArrayList<>();
     for (int r = 0; r < runs; r++) {
       long seed = firstSeed + r;
       int nodes = Integer.parseInt(sizes[r % sizes.length].trim());
-      FaultRun.Spec spec = new FaultRun.Spec(seed, nodes, duration, ops, clients, keys,
+      FaultRun.Spec spec = new FaultRun.Spec(seed, nodes, duration, ops, clients, keys, opsPerKey,
           kinds(EnumSet.allOf(Nemesis.Kind.class)), Duration.ofSeconds(5), Duration.ofSeconds(120));
       reports.add(FaultRun.run(spec));
     }

@@ -6,14 +6,17 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Each node in a network namespace of its own, joined to the others (and to this JVM, in the root namespace) by a
  * bridge: {@code 10.A.B.i/24} for node i, {@code 10.A.B.254} on the bridge. A partition is made of iptables DROP rules
  * inside the namespaces of the nodes on both sides of each cut link (INPUT from the peer, OUTPUT to it), so packets
- * vanish silently, as on a real network; the clients in this JVM keep reaching every node.
+ * vanish silently, as on a real network; the clients in this JVM keep reaching every node. Each namespace's filter
+ * table is replaced whole ({@code iptables-restore}), so a new partition never stacks on an old one.
  *
  * <p>Needs root, iproute2 and iptables; {@link #unsupportedReason()} says why not when they are missing. Every name
  * carries a random tag, so parallel test runs on the same machine do not meet; {@link #close()} removes everything
@@ -49,7 +52,8 @@ final class NamespaceNetwork implements NodeNetwork {
     Shell.Result add = Shell.run(List.of("ip", "netns", "add", probe), CMD_TIMEOUT);
     if (!add.ok()) return "cannot create a network namespace (" + add.output() + ")";
     try {
-      Shell.Result ipt = Shell.run(List.of("ip", "netns", "exec", probe, "iptables", "-w", "5", "-S"), CMD_TIMEOUT);
+      Shell.Result ipt = Shell.run(List.of("ip", "netns", "exec", probe, "iptables-restore", "-w", "5"), rules(List.of()),
+          CMD_TIMEOUT);
       if (!ipt.ok()) return "iptables does not work in a network namespace (" + ipt.output() + ")";
       return null;
     } finally {
@@ -70,26 +74,32 @@ final class NamespaceNetwork implements NodeNetwork {
     }
   }
 
+  /** One {@code ip -batch} in this namespace, then one in each node's namespace (a process each, not one a step). */
   private void setUp() {
     String bridge = "kf" + tag + "b";
-    sh("ip", "link", "add", bridge, "type", "bridge");
+    StringBuilder root = new StringBuilder();
+    root.append("link add ").append(bridge).append(" type bridge\n");
+    root.append("addr add ").append(subnet).append("254/24 dev ").append(bridge).append('\n');
+    root.append("link set ").append(bridge).append(" up\n");
     created.add("link:" + bridge);
-    sh("ip", "addr", "add", subnet + "254/24", "dev", bridge);
-    sh("ip", "link", "set", bridge, "up");
     for (int i = 1; i <= nodes; i++) {
-      String ns = namespace(i);
       String outside = "kf" + tag + "h" + i;
       String inside = "kf" + tag + "v" + i;
-      sh("ip", "netns", "add", ns);
-      created.add("netns:" + ns);
-      sh("ip", "link", "add", outside, "type", "veth", "peer", "name", inside);
+      root.append("netns add ").append(namespace(i)).append('\n');
+      root.append("link add ").append(outside).append(" type veth peer name ").append(inside).append('\n');
+      root.append("link set ").append(outside).append(" master ").append(bridge).append('\n');
+      root.append("link set ").append(outside).append(" up\n");
+      root.append("link set ").append(inside).append(" netns ").append(namespace(i)).append('\n');
+      created.add("netns:" + namespace(i));
       created.add("link:" + outside);
-      sh("ip", "link", "set", outside, "master", bridge);
-      sh("ip", "link", "set", outside, "up");
-      sh("ip", "link", "set", inside, "netns", ns);
-      sh("ip", "netns", "exec", ns, "ip", "addr", "add", host(i) + "/24", "dev", inside);
-      sh("ip", "netns", "exec", ns, "ip", "link", "set", inside, "up");
-      sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+    }
+    Shell.check(List.of("ip", "-batch", "-"), root.toString());
+    for (int i = 1; i <= nodes; i++) {
+      String inside = "kf" + tag + "v" + i;
+      String local = "addr add " + host(i) + "/24 dev " + inside + "\n"
+          + "link set " + inside + " up\n"
+          + "link set lo up\n";
+      Shell.check(List.of("ip", "-n", namespace(i), "-batch", "-"), local);
     }
   }
 
@@ -139,30 +149,37 @@ final class NamespaceNetwork implements NodeNetwork {
 
   @Override
   public synchronized void cut(Collection<List<Integer>> links) {
-    heal();
+    Map<Integer, List<Integer>> peers = new TreeMap<>();
+    for (int i = 1; i <= nodes; i++) peers.put(i, new ArrayList<>());
     Set<List<Integer>> done = new LinkedHashSet<>();
     for (List<Integer> link : links) {
       int a = link.get(0);
       int b = link.get(1);
       if (a == b || !done.add(List.of(Math.min(a, b), Math.max(a, b)))) continue;
-      drop(a, b);
-      drop(b, a);
+      peers.get(a).add(b);
+      peers.get(b).add(a);
     }
-  }
-
-  private void drop(int at, int peer) {
-    String ns = namespace(at);
-    sh("ip", "netns", "exec", ns, "iptables", "-w", "5", "-A", "INPUT", "-s", host(peer), "-j", "DROP");
-    sh("ip", "netns", "exec", ns, "iptables", "-w", "5", "-A", "OUTPUT", "-d", host(peer), "-j", "DROP");
+    for (Map.Entry<Integer, List<Integer>> e : peers.entrySet()) {
+      List<String> hosts = new ArrayList<>();
+      for (int peer : e.getValue()) hosts.add(host(peer));
+      Shell.check(List.of("ip", "netns", "exec", namespace(e.getKey()), "iptables-restore", "-w", "5"), rules(hosts));
+    }
   }
 
   @Override
   public synchronized void heal() {
     if (closed) return;
-    for (int i = 1; i <= nodes; i++) {
-      sh("ip", "netns", "exec", namespace(i), "iptables", "-w", "5", "-F", "INPUT");
-      sh("ip", "netns", "exec", namespace(i), "iptables", "-w", "5", "-F", "OUTPUT");
+    cut(List.of());
+  }
+
+  /** A whole filter table (iptables-restore replaces the old one): DROP to and from each of {@code peers}. */
+  private static String rules(List<String> peers) {
+    StringBuilder b = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    for (String peer : peers) {
+      b.append("-A INPUT -s ").append(peer).append(" -j DROP\n");
+      b.append("-A OUTPUT -d ").append(peer).append(" -j DROP\n");
     }
+    return b.append("COMMIT\n").toString();
   }
 
   @Override
@@ -189,10 +206,6 @@ final class NamespaceNetwork implements NodeNetwork {
       }
     }
     created.clear();
-  }
-
-  private static void sh(String... command) {
-    Shell.check(List.of(command));
   }
 
   /** A 10.A.B.0/24 that no address or route on this machine uses yet. */

@@ -82,7 +82,7 @@ final class Nemesis {
       Kind kind = i < first.size() ? first.get(i) : kinds.get(random.nextInt(kinds.size()));
       if (i >= first.size() && System.nanoTime() + estimate(kind).toNanos() > end) break;
       inject(kind);
-      Duration gap = seconds(1.0, 4.0);
+      Duration gap = seconds(1.0, 3.0);
       if (i + 1 >= first.size() && System.nanoTime() + gap.toNanos() > end) break;
       delay(gap);
     }
@@ -111,7 +111,7 @@ final class Nemesis {
         what = "kill -9 node " + victim.id;
         events.log("fault: " + what + " (pid " + victim.pid() + ")");
         victim.kill();
-        delay(seconds(1.0, 4.0));
+        delay(seconds(0.5, 2.5));
         events.log("heal: restart node " + victim.id);
         victim.start();
         break;
@@ -121,7 +121,7 @@ final class Nemesis {
         what = "SIGSTOP node " + victim.id;
         events.log("fault: " + what + " (pid " + victim.pid() + ")");
         victim.pause();
-        delay(seconds(7.0, 9.0));
+        delay(seconds(6.0, 8.0));
         events.log("heal: SIGCONT node " + victim.id);
         victim.resume();
         break;
@@ -131,7 +131,7 @@ final class Nemesis {
         what = "kill -9 nodes " + ids(victims);
         events.log("fault: " + what);
         NodeCluster.kill(victims);
-        delay(seconds(1.0, 4.0));
+        delay(seconds(0.5, 2.5));
         events.log("heal: restart nodes " + ids(victims));
         for (NodeProcess n : victims) n.start();
         break;
@@ -140,14 +140,14 @@ final class Nemesis {
         what = "kill -9 all nodes";
         events.log("fault: " + what);
         cluster.killAll();
-        delay(seconds(0.5, 3.0));
+        delay(seconds(0.5, 2.0));
         events.log("heal: restart all nodes");
         for (NodeProcess n : cluster.nodes()) n.start();
         break;
       }
       case PARTITION: {
         what = partition();
-        delay(seconds(6.0, 10.0));
+        delay(seconds(6.0, 9.0));
         events.log("heal: network");
         cluster.network().heal();
         break;

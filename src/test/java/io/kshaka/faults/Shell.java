@@ -19,6 +19,11 @@ final class Shell {
 
   /** Runs {@code command}; never throws for a failing command, only returns its exit code. */
   static Result run(List<String> command, Duration timeout) {
+    return run(command, "", timeout);
+  }
+
+  /** Runs {@code command} with {@code input} on its standard input (small: a batch of commands). */
+  static Result run(List<String> command, String input, Duration timeout) {
     Process p;
     try {
       p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -26,7 +31,9 @@ final class Shell {
       return new Result(127, "cannot run " + command.get(0) + ": " + e.getMessage());
     }
     try {
-      p.getOutputStream().close();
+      try (var in = p.getOutputStream()) {
+        in.write(input.getBytes(StandardCharsets.UTF_8));
+      }
       // the output of these commands is small and they exit promptly: read to EOF, then wait for the exit
       byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -46,9 +53,15 @@ final class Shell {
 
   /** Runs {@code command} and throws with its output if it fails. */
   static String check(List<String> command) {
-    Result r = run(command, Duration.ofSeconds(20));
+    return check(command, "");
+  }
+
+  /** Runs {@code command} with {@code input} on its standard input and throws with its output if it fails. */
+  static String check(List<String> command, String input) {
+    Result r = run(command, input, Duration.ofSeconds(20));
     if (!r.ok()) {
-      throw new IllegalStateException(String.join(" ", command) + " failed (exit " + r.exitCode() + "): " + r.output());
+      throw new IllegalStateException(String.join(" ", command) + " failed (exit " + r.exitCode() + "): " + r.output()
+          + (input.isEmpty() ? "" : "\ninput:\n" + input));
     }
     return r.output();
   }

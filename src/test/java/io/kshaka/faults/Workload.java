@@ -9,34 +9,40 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A concurrent HTTP workload on a few keys, recorded operation by operation in a {@link HistoryRecorder}.
+ * A concurrent HTTP workload on a few keys at a time, recorded operation by operation in a {@link HistoryRecorder}.
  *
  * <p>{@code clients} threads each play one client at a time, bound to one node (client c talks to node
  * {@code c mod n}). Each operation is get, put, put with {@code If-Match} (cas), put with {@code If-None-Match: *}
- * (create), delete (half of them conditional) or add, on a key drawn uniformly from a few: contention is the point.
- * Every value written is unique (and a decimal number, so that add works on it too). Outcomes are recorded exactly
- * ({@link KvHttp}); a client whose operation ends unknown continues as a new client (as in Jepsen) on the next node,
- * and so does a client whose node refused the connection.
+ * (create), delete (half of them conditional) or add, on a key drawn uniformly from {@code keys} slots: contention is
+ * the point. A slot's key is replaced by a fresh one after {@code opsPerKey} operations, so that no key's history
+ * grows beyond what the checker can search (as Jepsen's independent keys do). Every value written is unique (and a
+ * decimal number, so that add works on it too). Outcomes are recorded exactly ({@link KvHttp}); a client whose
+ * operation ends unknown continues as a new client (as in Jepsen) on the next node, and so does a client whose node
+ * refused the connection (that attempt is left out of the history and does not use up an operation).
  *
  * <p>Operations are paced to spread {@code targetOps} over {@code duration} (a client that fell behind catches up),
- * so the load runs through the whole fault schedule. Every loop is bounded: by {@code maxOps} operations and by a
- * hard deadline, whatever {@link #stop()} says.
+ * so the load runs through the whole fault schedule. Every loop is bounded: by {@code maxOps} operations, by
+ * {@code 10 * maxOps} refused connections and by a hard deadline, whatever {@link #stop()} says.
  */
 final class Workload {
   /** Operation mix, in percent: get, put, cas, create, delete, add. */
   private static final int[] MIX = {25, 20, 25, 5, 5, 20};
 
-  record Spec(int clients, List<String> keys, long targetOps, Duration duration, long maxOps, Duration hardLimit) {}
+  record Spec(int clients, int keys, int opsPerKey, long targetOps, Duration duration, long maxOps,
+      Duration hardLimit) {}
 
   private final Spec spec;
   private final KvHttp http;
@@ -45,6 +51,8 @@ final class Workload {
   private final long seed;
   private final List<Thread> threads = new ArrayList<>();
   private final AtomicLong slots = new AtomicLong();
+  private final AtomicLongArray keyUses;
+  private final Set<String> keysUsed = new ConcurrentSkipListSet<>();
   private final AtomicInteger clientIds = new AtomicInteger();
   private final AtomicLong values = new AtomicLong(1_000_000);
   private volatile boolean stopping;
@@ -54,11 +62,13 @@ final class Workload {
   // statistics
   final LongAdder ok = new LongAdder();
   final LongAdder notApplied = new LongAdder();
+  final LongAdder refused = new LongAdder();
   final LongAdder unknown = new LongAdder();
   final LongAdder unexpected = new LongAdder();
   final Map<String, LongAdder> byOp = new ConcurrentHashMap<>();
   final Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
   final Queue<String> unexpectedSamples = new ConcurrentLinkedQueue<>();
+  final Map<String, LongAdder> unknownCauses = new ConcurrentHashMap<>();
 
   Workload(Spec spec, KvHttp http, List<String> urls, HistoryRecorder history, long seed) {
     this.spec = spec;
@@ -66,6 +76,7 @@ final class Workload {
     this.urls = List.copyOf(urls);
     this.history = history;
     this.seed = seed;
+    this.keyUses = new AtomicLongArray(spec.keys());
   }
 
   void start() {
@@ -99,25 +110,44 @@ final class Workload {
     }
   }
 
+  /** Operations in the history: those with a result and those of unknown outcome. */
   long operations() {
-    return ok.sum() + notApplied.sum() + unknown.sum();
+    return ok.sum() + unknown.sum();
+  }
+
+  /** Every key the workload used. */
+  List<String> keys() {
+    return List.copyOf(keysUsed);
   }
 
   private void runClient(Random random) {
     int client = clientIds.getAndIncrement();
     Map<String, Long> versions = new HashMap<>();
     long interval = spec.duration().toNanos() / Math.max(1, spec.targetOps());
+    long slot = -1;
     while (!stopping && System.nanoTime() < hardDeadline) {
-      long slot = slots.getAndIncrement();
-      if (slot >= spec.maxOps()) return;
-      if (!awaitSlot(start + slot * interval)) return;
-      String key = spec.keys().get(random.nextInt(spec.keys().size()));
+      if (slot < 0) {
+        slot = slots.getAndIncrement();
+        if (slot >= spec.maxOps()) return;
+        if (!awaitSlot(start + slot * interval)) return;
+      }
+      String key = nextKey(random);
       Input input = nextInput(random, versions.getOrDefault(key, 0L));
       String url = urls.get(client % urls.size());
       HistoryRecorder.Pending pending = history.call(key, input);
       KvHttp.Result result = http.call(url, key, input);
-      byOp.computeIfAbsent(input.f(), f -> new LongAdder()).increment();
       byStatus.computeIfAbsent(result.status(), s -> new LongAdder()).increment();
+      if (result.kind() == KvHttp.Kind.NOT_APPLIED && result.status() == 0) {
+        // the node is down (connection refused): nothing was sent; try another node, without spinning
+        pending.notApplied();
+        refused.increment();
+        if (refused.sum() > 10 * spec.maxOps()) return;
+        client = clientIds.getAndIncrement();
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        continue;
+      }
+      slot = -1;
+      byOp.computeIfAbsent(input.f(), f -> new LongAdder()).increment();
       switch (result.kind()) {
         case OK:
           pending.ok(result.output());
@@ -127,14 +157,11 @@ final class Workload {
         case NOT_APPLIED:
           pending.notApplied();
           notApplied.increment();
-          if (result.status() == 0) { // the node is down: try another one, without spinning
-            client = clientIds.getAndIncrement();
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-          }
           break;
         default:
           pending.unknown();
           unknown.increment();
+          unknownCauses.computeIfAbsent(cause(result), c -> new LongAdder()).increment();
           client = clientIds.getAndIncrement(); // a new client, on the next node
           break;
       }
@@ -145,6 +172,24 @@ final class Workload {
         }
       }
     }
+  }
+
+  /** A short name for why an outcome is unknown: the status, or the exception's class. */
+  private static String cause(KvHttp.Result r) {
+    if (r.status() != 0) return Integer.toString(r.status());
+    String d = r.detail() == null ? "?" : r.detail();
+    int colon = d.indexOf(':');
+    String cls = colon > 0 ? d.substring(0, colon) : d;
+    return cls.substring(cls.lastIndexOf('.') + 1);
+  }
+
+  /** A slot drawn at random; its current key (a fresh key every {@code opsPerKey} operations on the slot). */
+  private String nextKey(Random random) {
+    int s = random.nextInt(spec.keys());
+    long use = keyUses.getAndIncrement(s);
+    String key = "k" + s + "-" + use / spec.opsPerKey();
+    keysUsed.add(key);
+    return key;
   }
 
   /** Waits (in short steps, so stop() is seen) until the slot's start time; false if stopping. */
@@ -180,11 +225,12 @@ final class Workload {
     }
   }
 
-  /** One line: operations by outcome and by kind, statuses. */
+  /** One line: operations by outcome and by kind, statuses, causes of unknown outcomes. */
   String summary() {
-    return "ops " + operations() + " (ok " + ok.sum() + ", not applied " + notApplied.sum() + ", unknown "
-        + unknown.sum() + ", unexpected " + unexpected.sum() + "); by op " + counts(byOp) + "; by status "
-        + counts(byStatus) + "; clients used " + clientIds.get();
+    return "ops " + operations() + " in the history (ok " + ok.sum() + ", unknown " + unknown.sum()
+        + "), not applied " + notApplied.sum() + ", refused connections " + refused.sum() + ", unexpected "
+        + unexpected.sum() + "; keys " + keysUsed.size() + "; by op " + counts(byOp) + "; by status "
+        + counts(byStatus) + "; unknown by cause " + counts(unknownCauses) + "; clients used " + clientIds.get();
   }
 
   private static <K> Map<K, Long> counts(Map<K, LongAdder> m) {

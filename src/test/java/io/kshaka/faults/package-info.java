@@ -5,7 +5,7 @@
  * <h2>Tests</h2>
  * <ul>
  *   <li>{@link io.kshaka.faults.FaultTest}: 3 nodes, a concurrent HTTP workload (get, put, put with If-Match,
- *       create, delete, add) from 10 clients spread over all nodes on 5 keys, while the {@link
+ *       create, delete, add) from 10 clients spread over all nodes on 5 keys at a time, while the {@link
  *       io.kshaka.faults.Nemesis} kills (-9) a node, pauses one (SIGSTOP past failure detection), kills a minority,
  *       kills every node, and partitions the network (where network namespaces work); then heals, waits for
  *       {@code /ready} on every node (30 s at most), reads every key through every node and checks the history.
@@ -34,7 +34,9 @@
  *   <tr><td>{@code kshaka.faults.nodes}</td><td>long form: node counts, used in turn (3,5)</td></tr>
  *   <tr><td>{@code kshaka.faults.ops}</td><td>long form: operations per run (10,000)</td></tr>
  *   <tr><td>{@code kshaka.faults.duration}</td><td>long form: seconds per run (ops / 80, at least 90)</td></tr>
- *   <tr><td>{@code kshaka.faults.clients}, {@code kshaka.faults.keys}</td><td>long form: 12 clients, 8 keys</td></tr>
+ *   <tr><td>{@code kshaka.faults.clients}, {@code kshaka.faults.keys},
+ *       {@code kshaka.faults.opsPerKey}</td><td>long form: 12 clients on 6 keys at a time, each key replaced by a
+ *       fresh one after 250 operations (short form: 10 clients, 5 keys, 200)</td></tr>
  *   <tr><td>{@code kshaka.faults.kinds}</td><td>fault kinds, e.g. {@code kill,pause,kill_minority,kill_all,partition}
  *       (all)</td></tr>
  *   <tr><td>{@code kshaka.faults.keep}</td><td>{@code true} keeps the data directories of passing runs</td></tr>
