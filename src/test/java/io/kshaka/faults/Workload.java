@@ -17,7 +17,6 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -27,8 +26,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>{@code clients} threads each play one client at a time, bound to one node (client c talks to node
  * {@code c mod n}). Each operation is get, put, put with {@code If-Match} (cas), put with {@code If-None-Match: *}
  * (create), delete (half of them conditional) or add, on a key drawn uniformly from {@code keys} slots: contention is
- * the point. A slot's key is replaced by a fresh one after {@code opsPerKey} operations, so that no key's history
- * grows beyond what the checker can search (as Jepsen's independent keys do). Every value written is unique (and a
+ * the point. A slot's key is replaced by a fresh one after {@code opsPerKey} operations or {@link #UNKNOWN_PER_KEY}
+ * operations of unknown outcome, so that no key's history grows beyond what the checker can search (as Jepsen's
+ * independent keys do): each unknown write may take effect at any later point or never, and a key with more than a
+ * dozen of them is beyond an exhaustive search. Every value written is unique (and a
  * decimal number, so that add works on it too). Outcomes are recorded exactly ({@link KvHttp}); a client whose
  * operation ends unknown continues as a new client (as in Jepsen) on the next node, and so does a client whose node
  * refused the connection (that attempt is left out of the history and does not use up an operation).
@@ -40,6 +41,8 @@ import java.util.concurrent.locks.LockSupport;
 final class Workload {
   /** Operation mix, in percent: get, put, cas, create, delete, add. */
   private static final int[] MIX = {25, 20, 25, 5, 5, 20};
+  /** A key is retired after this many operations of unknown outcome (those already in flight still complete). */
+  static final int UNKNOWN_PER_KEY = 5;
 
   record Spec(int clients, int keys, int opsPerKey, long targetOps, Duration duration, long maxOps,
       Duration hardLimit) {}
@@ -51,7 +54,9 @@ final class Workload {
   private final long seed;
   private final List<Thread> threads = new ArrayList<>();
   private final AtomicLong slots = new AtomicLong();
-  private final AtomicLongArray keyUses;
+  private final long[] keyGeneration;
+  private final long[] keyOps;
+  private final int[] keyUnknowns;
   private final Set<String> keysUsed = new ConcurrentSkipListSet<>();
   private final AtomicInteger clientIds = new AtomicInteger();
   private final AtomicLong values = new AtomicLong(1_000_000);
@@ -76,7 +81,9 @@ final class Workload {
     this.urls = List.copyOf(urls);
     this.history = history;
     this.seed = seed;
-    this.keyUses = new AtomicLongArray(spec.keys());
+    this.keyGeneration = new long[spec.keys()];
+    this.keyOps = new long[spec.keys()];
+    this.keyUnknowns = new int[spec.keys()];
   }
 
   void start() {
@@ -131,7 +138,8 @@ final class Workload {
         if (slot >= spec.maxOps()) return;
         if (!awaitSlot(start + slot * interval)) return;
       }
-      String key = nextKey(random);
+      int keySlot = random.nextInt(spec.keys());
+      String key = nextKey(keySlot);
       Input input = nextInput(random, versions.getOrDefault(key, 0L));
       String url = urls.get(client % urls.size());
       HistoryRecorder.Pending pending = history.call(key, input);
@@ -162,6 +170,7 @@ final class Workload {
           pending.unknown();
           unknown.increment();
           unknownCauses.computeIfAbsent(cause(result), c -> new LongAdder()).increment();
+          countUnknown(keySlot, key);
           client = clientIds.getAndIncrement(); // a new client, on the next node
           break;
       }
@@ -183,13 +192,24 @@ final class Workload {
     return cls.substring(cls.lastIndexOf('.') + 1);
   }
 
-  /** A slot drawn at random; its current key (a fresh key every {@code opsPerKey} operations on the slot). */
-  private String nextKey(Random random) {
-    int s = random.nextInt(spec.keys());
-    long use = keyUses.getAndIncrement(s);
-    String key = "k" + s + "-" + use / spec.opsPerKey();
+  /** The slot's current key: a fresh one every {@code opsPerKey} operations on the slot. */
+  private synchronized String nextKey(int slot) {
+    if (keyOps[slot]++ >= spec.opsPerKey()) retire(slot);
+    String key = "k" + slot + "-" + keyGeneration[slot];
     keysUsed.add(key);
     return key;
+  }
+
+  /** An operation on {@code key} ended unknown: retire the key after {@link #UNKNOWN_PER_KEY} of them. */
+  private synchronized void countUnknown(int slot, String key) {
+    if (!key.equals("k" + slot + "-" + keyGeneration[slot])) return; // already retired
+    if (++keyUnknowns[slot] >= UNKNOWN_PER_KEY) retire(slot);
+  }
+
+  private void retire(int slot) {
+    keyGeneration[slot]++;
+    keyOps[slot] = 1;
+    keyUnknowns[slot] = 0;
   }
 
   /** Waits (in short steps, so stop() is seen) until the slot's start time; false if stopping. */
