@@ -19,9 +19,10 @@ import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -54,10 +55,10 @@ class DurabilityTest {
     Events events = new Events(dir.resolve("events.log"), "[durability " + seed + "] ");
     events.log("seed " + seed + ": " + KEYS + " keys, " + IN_FLIGHT + " in flight (rerun: -Dkshaka.faults.seed="
         + seed + ")");
-    KvHttp http = new KvHttp(Duration.ofSeconds(10));
     boolean passed = false;
     try (NodeNetwork net = NodeNetwork.loopback(3, null);
-        NodeCluster cluster = new NodeCluster(dir, 3, net, null, NodeCluster.defaultJvmOptions())) {
+        NodeCluster cluster = new NodeCluster(dir, 3, net, null, NodeCluster.defaultJvmOptions());
+        BulkHttp http = new BulkHttp(IN_FLIGHT, Duration.ofSeconds(10))) {
       cluster.startAll();
       events.log("nodes ready after " + cluster.awaitAllReady(Duration.ofSeconds(120)).toMillis() + " ms");
 
@@ -88,23 +89,22 @@ class DurabilityTest {
     }
   }
 
-  /** Puts a unique value to each of the keys d0..d{KEYS-1}, IN_FLIGHT at a time; returns what was acknowledged. */
-  private static Map<String, Ack> writeAll(KvHttp http, NodeCluster cluster, String tag, Events events) {
+  /**
+   * Puts a unique value to each of the keys d0..d{KEYS-1}, IN_FLIGHT at a time, spread over the nodes; a put that is
+   * not acknowledged is sent again (the same value: a retry cannot make a wrong state). Returns what was
+   * acknowledged.
+   */
+  private static Map<String, Ack> writeAll(BulkHttp http, NodeCluster cluster, String tag, Events events) {
     Map<String, Ack> acked = new ConcurrentHashMap<>();
     AtomicLong unacked = new AtomicLong();
     long start = System.nanoTime();
-    Parallel.forEach(KEYS, IN_FLIGHT, PHASE_LIMIT, i -> {
+    BulkHttp.run(KEYS, IN_FLIGHT, PHASE_LIMIT, i -> {
       String key = key(i);
-      String value = tag + "-" + i;
-      String url = cluster.node(1 + i % cluster.size()).baseUrl;
-      for (int attempt = 0; attempt < 5; attempt++) { // the same value again: a retry cannot make a wrong state
-        KvHttp.Result r = http.call(url, key, Input.put(value));
-        if (r.kind() == KvHttp.Kind.OK) {
-          acked.put(key, new Ack(value, r.output().version()));
-          return;
-        }
-        unacked.incrementAndGet();
-      }
+      Input put = Input.put(tag + "-" + i);
+      return retry(http, cluster.network(), 1 + i % cluster.size(), key, put, unacked)
+          .thenAccept(r -> {
+            if (r.kind() == KvHttp.Kind.OK) acked.put(key, new Ack(((Input.Put) put).value(), r.output().version()));
+          });
     });
     events.log(String.format("%d of %d puts acknowledged in %.1f s (%d attempts not acknowledged)", acked.size(),
         KEYS, (System.nanoTime() - start) / 1e9, unacked.get()));
@@ -113,51 +113,70 @@ class DurabilityTest {
   }
 
   /** Sequential puts on other keys through every node: the last records of every acceptor log belong to them. */
-  private static void writeTail(KvHttp http, NodeCluster cluster) {
+  private static void writeTail(BulkHttp http, NodeCluster cluster) {
     for (int i = 0; i < 60; i++) {
-      http.call(cluster.node(1 + i % cluster.size()).baseUrl, "tail-" + (i % 3), Input.put("tail-" + i));
+      int node = 1 + i % cluster.size();
+      http.call(cluster.network().host(node), cluster.network().httpPort(node), "tail-" + (i % 3),
+          Input.put("tail-" + i)).join();
     }
   }
 
-  /** Reads every acknowledged key through every node: the value must be there, at the acknowledged version or later. */
-  private static void verifyAll(KvHttp http, NodeCluster cluster, Map<String, Ack> acked, String when, Events events) {
+  /**
+   * Reads every acknowledged key through every node: the value must be there, at the acknowledged version or
+   * later.
+   */
+  private static void verifyAll(BulkHttp http, NodeCluster cluster, Map<String, Ack> acked, String when,
+      Events events) {
     Queue<String> lost = new ConcurrentLinkedQueue<>();
     AtomicLong lostCount = new AtomicLong();
     AtomicLong retries = new AtomicLong();
     long start = System.nanoTime();
     int nodes = cluster.size();
-    Parallel.forEach(KEYS * nodes, IN_FLIGHT, PHASE_LIMIT, i -> {
+    BulkHttp.run(KEYS * nodes, IN_FLIGHT, PHASE_LIMIT, i -> {
       String key = key(i / nodes);
-      NodeProcess node = cluster.node(1 + i % nodes);
+      int node = 1 + i % nodes;
       Ack ack = acked.get(key);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      KvHttp.Result r = http.call(node.baseUrl, key, Input.get());
-      while (r.kind() != KvHttp.Kind.OK && System.nanoTime() < deadline) {
-        retries.incrementAndGet();
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-        r = http.call(node.baseUrl, key, Input.get());
-      }
-      String problem = null;
-      if (r.kind() != KvHttp.Kind.OK) {
-        problem = "no answer (" + r.status() + " " + r.detail() + ")";
-      } else {
-        Output.Value v = (Output.Value) r.output();
-        if (!ack.value().equals(v.value()) || v.version() < ack.version()) {
-          problem = "read " + (v.value() == null ? "absent" : "\"" + v.value() + "\"") + " v" + v.version();
+      return retry(http, cluster.network(), node, key, Input.get(), retries).thenAccept(r -> {
+        String problem = null;
+        if (r.kind() != KvHttp.Kind.OK) {
+          problem = "no answer (" + r.status() + " " + r.detail() + ")";
+        } else {
+          Output.Value v = (Output.Value) r.output();
+          if (!ack.value().equals(v.value()) || v.version() < ack.version()) {
+            problem = "read " + (v.value() == null ? "absent" : "\"" + v.value() + "\"") + " v" + v.version();
+          }
         }
-      }
-      if (problem != null) {
-        lostCount.incrementAndGet();
-        if (lost.size() < 20) {
-          lost.add(key + " via node " + node.id + ": acknowledged \"" + ack.value() + "\" v" + ack.version()
-              + ", " + problem);
+        if (problem != null) {
+          lostCount.incrementAndGet();
+          if (lost.size() < 20) {
+            lost.add(key + " via node " + node + ": acknowledged \"" + ack.value() + "\" v" + ack.version() + ", "
+                + problem);
+          }
         }
-      }
+      });
     });
-    events.log(String.format("verified %d reads %s in %.1f s: %d lost, %d retried reads", KEYS * nodes, when,
+    events.log(String.format("verified %d reads %s in %.1f s: %d lost, %d reads retried", KEYS * nodes, when,
         (System.nanoTime() - start) / 1e9, lostCount.get(), retries.get()));
     assertTrue(lost.isEmpty(), lostCount.get() + " acknowledged writes not read back " + when + ", e.g.:\n"
         + String.join("\n", lost));
+  }
+
+  /** Sends {@code input} until it gets a result (not 503/504/timeout), 50 ms apart, for up to 30 s. */
+  private static CompletableFuture<KvHttp.Result> retry(BulkHttp http, NodeNetwork net, int node, String key,
+      Input input, AtomicLong failures) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    return attempt(http, net, node, key, input, failures, deadline);
+  }
+
+  private static CompletableFuture<KvHttp.Result> attempt(BulkHttp http, NodeNetwork net, int node, String key,
+      Input input, AtomicLong failures, long deadline) {
+    return http.call(net.host(node), net.httpPort(node), key, input).thenCompose(r -> {
+      if (r.kind() == KvHttp.Kind.OK || System.nanoTime() > deadline) return CompletableFuture.completedFuture(r);
+      failures.incrementAndGet();
+      Executor later = CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS);
+      return CompletableFuture.supplyAsync(() -> null, later)
+          .thenCompose(v -> attempt(http, net, node, key, input, failures, deadline));
+    });
   }
 
   private static String key(int i) {

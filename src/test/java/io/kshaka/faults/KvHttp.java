@@ -88,7 +88,9 @@ final class KvHttp {
   CompletableFuture<Result> callAsync(String baseUrl, String key, Input input) {
     HttpRequest request = request(baseUrl, key, input);
     return client.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-        .handle((response, error) -> error != null ? failure(error) : interpret(input, response));
+        .handle((response, error) -> error != null ? failure(error)
+            : interpret(input, response.statusCode(), response.body(),
+                response.headers().firstValue("ETag").orElse(null)));
   }
 
   private HttpRequest request(String baseUrl, String key, Input input) {
@@ -120,10 +122,8 @@ final class KvHttp {
     return HttpRequest.BodyPublishers.ofString(value, StandardCharsets.UTF_8);
   }
 
-  /** The outcome of a reply, following the HTTP contract exactly. */
-  static Result interpret(Input input, HttpResponse<String> response) {
-    int status = response.statusCode();
-    String body = response.body();
+  /** The outcome of a reply (status, body, ETag header or null), following the HTTP contract exactly. */
+  static Result interpret(Input input, int status, String body, String etagHeader) {
     if (status == 503) {
       JsonObject json = json(body);
       if (json != null && "not_applied".equals(json.getString("outcome"))) return Result.notApplied(503, body);
@@ -137,7 +137,7 @@ final class KvHttp {
     try {
       if (input instanceof Input.Get) {
         if (status == 200) {
-          Long version = etag(response);
+          Long version = etag(etagHeader);
           if (version == null) return Result.unexpected(status, "200 without ETag");
           return Result.ok(Output.value(body, version), status);
         }
@@ -201,8 +201,7 @@ final class KvHttp {
     return json.getLong("version");
   }
 
-  private static Long etag(HttpResponse<?> response) {
-    String tag = response.headers().firstValue("ETag").orElse(null);
+  private static Long etag(String tag) {
     if (tag == null) return null;
     String t = tag.startsWith("W/") ? tag.substring(2) : tag;
     if (t.length() < 3 || t.charAt(0) != '"' || t.charAt(t.length() - 1) != '"') return null;
