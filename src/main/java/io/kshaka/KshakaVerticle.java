@@ -71,7 +71,6 @@ public final class KshakaVerticle extends VerticleBase {
     http = new HttpVerticle(cfg, router, registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
     return vertx.fileSystem().mkdirs(cfg.dataDir())
-        .compose(v -> store.open())
         .compose(v -> DurableLong.open(vertx, floorFile))
         .compose(floor -> vertx.deployVerticle(new AcceptorVerticle(cfg.nodeId(), store))
             .compose(id -> vertx.deployVerticle(new ProposerVerticle(cfg, floor.get(), floor::store, health,
@@ -79,11 +78,6 @@ public final class KshakaVerticle extends VerticleBase {
         .compose(id -> vertx.deployVerticle(http))
         .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {})", cfg.nodeId(),
             cfg.httpHost(), http.actualPort(), store.size(), cfg.acceptors()));
-  }
-
-  @Override
-  public Future<?> stop() {
-    return store == null ? Future.succeededFuture() : store.close();
   }
 
   /** The port the HTTP API listens on (useful with port 0). */

@@ -31,6 +31,9 @@ public final class Main {
     String command = args.length == 0 ? "help" : args[0];
     String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
     switch (command) {
+      case "bench":
+        System.exit(io.kshaka.bench.BenchCommand.run(rest));
+        break;
       case "node":
         if (rest.length != 1) usage();
         runNode(Path.of(rest[0]));

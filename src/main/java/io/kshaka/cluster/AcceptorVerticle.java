@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The acceptor role on {@code kshaka.acceptor.<nodeId>}: applies {@link Acceptor}'s pure rules to the stored state
  * of the key and replies only once the new state is durable. All work runs on this verticle's event loop, so the
- * messages of one key are handled one after the other; the store's group commit batches their fsyncs.
+ * messages of one key are handled one after the other; the store's group commit batches their fsyncs. The
+ * verticle owns the store: it opens it on start and closes it on stop.
  *
  * <p>If the store fails (a write or fsync error) the acceptor stops voting: it unregisters and answers nothing, as
  * it may have lost state it promised.
@@ -32,15 +33,19 @@ public final class AcceptorVerticle extends VerticleBase {
     this.store = store;
   }
 
+  /** Opens the store on this verticle's event loop (the store's home), then starts voting. */
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
-    return consumer.completion();
+    return store.open().compose(v -> {
+      consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
+      return consumer.completion();
+    });
   }
 
   @Override
   public Future<?> stop() {
-    return consumer.unregister();
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.eventually(store::close);
   }
 
   private void handle(Message<Buffer> message) {

@@ -15,8 +15,13 @@ public final class HazelcastSetup {
   private HazelcastSetup() {}
 
   public static Config hazelcast(NodeConfig node) {
+    return hazelcast(node.clusterName(), node.clusterHost(), node.clusterPort(), node.members());
+  }
+
+  /** The settings of any member of a Kshaka cluster (nodes, and tools such as the benchmark's client). */
+  public static Config hazelcast(String clusterName, String host, int port, java.util.List<String> members) {
     Config hz = ConfigUtil.loadConfig();
-    hz.setClusterName(node.clusterName());
+    hz.setClusterName(clusterName);
     hz.setProperty("hazelcast.logging.type", "slf4j");
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.socket.bind.any", "false");
@@ -28,14 +33,12 @@ public final class HazelcastSetup {
     hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
     NetworkConfig net = hz.getNetworkConfig();
-    net.setPort(node.clusterPort()).setPortAutoIncrement(false);
-    net.getInterfaces().setEnabled(true).getInterfaces().clear();
-    net.getInterfaces().addInterface(node.clusterHost());
+    net.setPort(port).setPortAutoIncrement(false);
+    net.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(host));
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).getMembers().clear();
-    for (String member : node.members()) join.getTcpIpConfig().addMember(member);
+    join.getTcpIpConfig().setEnabled(true).setMembers(members);
     return hz;
   }
 

@@ -89,8 +89,8 @@ public final class Wire {
         && KvError.byStatus(re.failureCode()) != null) {
       try {
         return new JsonObject(re.getMessage());
-      } catch (DecodeException | NullPointerException ignored) {
-        // fall through: a failure sent by someone else
+      } catch (DecodeException | NullPointerException notJson) {
+        return body(KvError.byStatus(re.failureCode()), String.valueOf(re.getMessage()));
       }
     }
     if (t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {

@@ -126,7 +126,7 @@ public sealed interface Change {
       byte[] next;
       try {
         next = function.apply(current.value());
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | StackOverflowError e) {
         return ChangeResult.refused(current, ChangeResult.Status.REJECTED, String.valueOf(e.getMessage()));
       }
       if (next == null && !current.present()) return ChangeResult.ok(current);

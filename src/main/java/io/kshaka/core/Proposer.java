@@ -333,6 +333,11 @@ public final class Proposer {
       return;
     }
     ks.round.beginAccept(ks.batch.after);
+    // The accept phase gets its own round id: a prepare's late reply or timeout must not count as a vote on the
+    // accept (a slow acceptor's prepare timeout would otherwise void its accept and fail a chosen round).
+    rounds.remove(ks.roundId);
+    ks.roundId = nextRoundId++;
+    rounds.put(ks.roundId, ks);
     sendAccepts(ks, out);
   }
 

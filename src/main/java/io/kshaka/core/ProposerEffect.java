@@ -4,7 +4,8 @@ package io.kshaka.core;
 public sealed interface ProposerEffect {
   /**
    * Send {@code request} to acceptor {@code to}; feed its reply back with {@link Proposer#onReply} and a timeout or
-   * delivery failure with {@link Proposer#onNoVote}, both tagged with {@code roundId}.
+   * delivery failure with {@link Proposer#onNoVote}, both tagged with {@code roundId}. The prepare and the accept
+   * phase of one round have different ids, so a late prepare answer or timeout never counts in the accept phase.
    */
   record Send(long roundId, int to, AcceptorRequest request) implements ProposerEffect {}
 

@@ -40,6 +40,7 @@ public final class HttpVerticle extends VerticleBase {
   /** The proposer gives up after requestTimeoutMs; we wait that much longer before answering 504 ourselves. */
   static final long DEADLINE_MARGIN_MS = 2_000;
   static final String TIMER = "kshaka.http.requests";
+  private static final long PREALLOCATE_MAX = 64 * 1024;
 
   private static final String JSON = "application/json";
   private static final String OCTETS = "application/octet-stream";
@@ -113,11 +114,17 @@ public final class HttpVerticle extends VerticleBase {
     send(ctx, Reply.json(200, new JsonObject().put("status", "up")));
   }
 
+  /** Ready = enough acceptors answer for a prepare and an accept quorum; a node that cannot tell is not ready. */
   private void ready(RoutingContext ctx) {
-    answer(ctx, status().map(s -> s.getBoolean("ready", false)
-        ? Reply.json(200, new JsonObject().put("status", "ready"))
-        : Reply.json(503, new JsonObject().put("status", "not_ready")
-            .put("message", "not enough acceptors answer for a prepare and an accept quorum"))));
+    answer(ctx, status()
+        .map(s -> Boolean.TRUE.equals(s.getValue("ready"))
+            ? Reply.json(200, new JsonObject().put("status", "ready"))
+            : notReady("not enough acceptors answer for a prepare and an accept quorum"))
+        .recover(t -> Future.succeededFuture(notReady("node status unavailable: " + t.getMessage()))));
+  }
+
+  private static Reply notReady(String why) {
+    return Reply.json(503, new JsonObject().put("status", "not_ready").put("message", why));
   }
 
   private void metrics(RoutingContext ctx) {
@@ -173,14 +180,17 @@ public final class HttpVerticle extends VerticleBase {
         .compose(key -> addDelta(ctx).compose(delta -> execute(Wire.kvRequest("add", key, null, null, delta))))
         .map(reply -> {
           byte[] sum = Wire.replyValue(reply);
-          return Reply.json(200, new JsonObject()
+          long version = reply.getLong("version");
+          JsonObject body = new JsonObject()
               .put("value", sum == null ? null : new String(sum, StandardCharsets.UTF_8))
-              .put("version", reply.getLong("version")));
+              .put("version", version);
+          return new Reply(200, JSON, body.toBuffer(), version);
         }));
   }
 
   private static Reply versionReply(JsonObject reply) {
-    return Reply.json(200, new JsonObject().put("version", reply.getLong("version")));
+    long version = reply.getLong("version");
+    return new Reply(200, JSON, new JsonObject().put("version", version).toBuffer(), version);
   }
 
   // ---------------------------------------------------------------- request parts
@@ -268,14 +278,20 @@ public final class HttpVerticle extends VerticleBase {
       ctx.fail(413);
       return;
     }
-    if (req.isEnded()) { // nothing left to read (never seen with HTTP/1.1, where handlers run on the headers)
-      ctx.next();
+    if (req.isEnded()) { // HTTP/1.x runs handlers on the headers: a body read before is never silently dropped
+      if (declared > 0) {
+        ctx.fail(new IllegalStateException("request body was consumed before the PUT handler"));
+      } else {
+        ctx.next();
+      }
       return;
     }
-    if (req.version() != HttpVersion.HTTP_1_0 && "100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
+    if (req.version() != HttpVersion.HTTP_1_0
+        && "100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
       ctx.response().writeContinue();
     }
-    Buffer body = Buffer.buffer((int) Math.max(0, declared));
+    // grows as bytes arrive: a Content-Length alone does not reserve memory
+    Buffer body = Buffer.buffer((int) Math.min(Math.max(0, declared), PREALLOCATE_MAX));
     boolean[] over = {false};
     req.handler(chunk -> {
       if (over[0]) return;

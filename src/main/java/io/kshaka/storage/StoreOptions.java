@@ -33,7 +33,7 @@ public record StoreOptions(
   public static final long DEFAULT_SNAPSHOT_MAX_LOG_BYTES = 64L << 20;
   public static final double DEFAULT_SNAPSHOT_LIVE_RATIO = 4.0;
   public static final int DEFAULT_MAX_RECORD_BYTES = 64 << 20;
-  public static final int DEFAULT_READ_CHUNK_BYTES = 4 << 20;
+  public static final int DEFAULT_READ_CHUNK_BYTES = 1 << 20;
   public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 << 20;
 
   public StoreOptions {
@@ -49,7 +49,7 @@ public record StoreOptions(
     if (snapshotChunkBytes < 4096) throw new IllegalArgumentException("snapshotChunkBytes must be >= 4096");
   }
 
-  /** Defaults: snapshot between 1 MiB and 64 MiB of log, at 4x the live state; 64 MiB records; 4 MiB reads. */
+  /** Defaults: snapshot between 1 MiB and 64 MiB of log, at 4x the live state; 64 MiB records; 1 MiB reads and snapshot writes (one event-loop turn each). */
   public static StoreOptions defaults(String dataDir) {
     return new StoreOptions(dataDir, DEFAULT_SNAPSHOT_MIN_LOG_BYTES, DEFAULT_SNAPSHOT_MAX_LOG_BYTES,
         DEFAULT_SNAPSHOT_LIVE_RATIO, DEFAULT_MAX_RECORD_BYTES, DEFAULT_READ_CHUNK_BYTES,

@@ -246,7 +246,8 @@ class KshakaClientTest {
   /** A local node: applies the function to the fake's register and answers like the proposer. */
   private void serveLocalChanges(Vertx vertx) {
     vertx.eventBus().registerCodec(new LocalChangeCodec());
-    vertx.eventBus().<Change.Custom>consumer(KshakaClientOptions.DEFAULT_LOCAL_CHANGE_ADDRESS, (Message<Change.Custom> m) -> {
+    String address = KshakaClientOptions.DEFAULT_LOCAL_CHANGE_ADDRESS;
+    vertx.eventBus().<Change.Custom>consumer(address, (Message<Change.Custom> m) -> {
       String key = m.headers().get(KshakaClient.KEY_HEADER);
       ChangeResult result = m.body().apply(kv.state(key));
       if (result.status() == ChangeResult.Status.OK) {

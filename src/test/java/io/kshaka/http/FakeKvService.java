@@ -31,6 +31,7 @@ public final class FakeKvService implements KvService {
   private boolean hangNext;
   private boolean ready = true;
   private Context answerFrom;
+  private boolean failStatus;
 
   public FakeKvService(int maxValueBytes) {
     this.maxValueBytes = maxValueBytes;
@@ -51,6 +52,12 @@ public final class FakeKvService implements KvService {
   /** Completes every later execute on this context, like a proposer on its own event loop. */
   public synchronized FakeKvService answerFrom(Context context) {
     this.answerFrom = context;
+    return this;
+  }
+
+  /** status() fails, as when the node cannot tell. */
+  public synchronized FakeKvService failStatus(boolean failStatus) {
+    this.failStatus = failStatus;
     return this;
   }
 
@@ -105,6 +112,7 @@ public final class FakeKvService implements KvService {
 
   @Override
   public synchronized Future<JsonObject> status() {
+    if (failStatus) return Future.failedFuture(new IllegalStateException("status unavailable"));
     return Future.succeededFuture(new JsonObject().put("nodeId", 1).put("acceptors", new JsonArray().add(1))
         .put("reachable", new JsonArray().add(1)).put("ready", ready));
   }

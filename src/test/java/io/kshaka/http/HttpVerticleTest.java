@@ -142,7 +142,9 @@ class HttpVerticleTest {
   @Test
   void putAnswersVersionAndEachAppliedPutAddsOne(Vertx vertx) {
     start(vertx);
-    assertEquals(new JsonObject().put("version", 1), put("k", "a").bodyAsJsonObject());
+    HttpResponse<Buffer> first = put("k", "a");
+    assertEquals(new JsonObject().put("version", 1), first.bodyAsJsonObject());
+    assertEquals("\"1\"", first.getHeader("ETag"));
     assertEquals(new JsonObject().put("version", 2), put("k", "b").bodyAsJsonObject());
     assertEquals("b", get("k").bodyAsString());
   }
@@ -446,6 +448,23 @@ class HttpVerticleTest {
     assertError(call(HttpMethod.GET, "/v1/kv", null), 404, "not_found");
   }
 
+  @Test
+  void hostileRequestsAreRefusedAndTheNodeKeepsServing(Vertx vertx) {
+    start(vertx);
+    String longLine = raw("GET /v1/kv/" + "a".repeat(HttpVerticle.MAX_INITIAL_LINE_LENGTH) + " HTTP/1.1\r\n"
+        + "Host: x\r\nConnection: close\r\n\r\n");
+    assertTrue(longLine.matches("(?s)HTTP/1\\.[01] 414.*"), longLine);
+    String hugeHeader = raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000)
+        + "\r\nConnection: close\r\n\r\n");
+    assertTrue(hugeHeader.matches("(?s)HTTP/1\\.[01] 431.*"), hugeHeader);
+    String oddMethod = raw("BREW /v1/kv/k HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertTrue(oddMethod.startsWith("HTTP/1.1 405"), oddMethod);
+    String garbage = raw("\u0001\u0002 not http at all\r\n\r\n");
+    assertTrue(garbage.isEmpty() || garbage.matches("(?s)HTTP/1\\.[01] 400.*"), garbage);
+    assertEquals(200, call(HttpMethod.GET, "/health", null).statusCode());
+    assertTrue(kv.requests.isEmpty());
+  }
+
   // ------------------------------------------------------------------ node failures
 
   @Test
@@ -516,6 +535,8 @@ class HttpVerticleTest {
     HttpResponse<Buffer> r = call(HttpMethod.GET, "/ready", null);
     assertEquals(503, r.statusCode());
     assertEquals("not_ready", r.bodyAsJsonObject().getString("status"));
+    kv.ready(true).failStatus(true);
+    assertEquals(503, call(HttpMethod.GET, "/ready", null).statusCode());
   }
 
   @Test

@@ -141,6 +141,9 @@ class ClusterTest {
     assertEquals(400, tooLong.status());
     Http.Response tooBig = Http.put(kv(1, "big"), "x".repeat((1 << 20) + 1));
     assertEquals(413, tooBig.status());
+    // A huge declared body is refused from its headers alone, without waiting for the bytes.
+    assertEquals(413, Http.rawStatus(cluster.httpPort(1),
+        "PUT /v1/kv/big HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n"));
     assertEquals(404, Http.get(kv(2, "big")).status());
   }
 }

@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** A tiny blocking HTTP client for tests (java.net.http), with generous timeouts. */
 public final class Http {
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
   private Http() {}
 
@@ -36,6 +36,25 @@ public final class Http {
     for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
     return CLIENT.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
         .thenApply(r -> new Response(r.statusCode(), r.body(), r.headers().firstValue("ETag").orElse(null)));
+  }
+
+  /**
+   * Writes {@code head} (request line and headers, CRLF-terminated) on a raw socket, sends no body, and returns
+   * the status code of the answer: for requests a well-behaved client could not send.
+   */
+  public static int rawStatus(int port, String head) {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+      String statusLine = in.readLine();
+      if (statusLine == null) throw new IllegalStateException("connection closed without an answer");
+      return Integer.parseInt(statusLine.split(" ")[1]);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public static Response get(String url) {

@@ -132,12 +132,20 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+  /**
+   * A port that is free now, chosen below the kernel's ephemeral range (32768+) so that no outgoing connection can
+   * take it while a stopped node waits to restart on it.
+   */
+  public static int freePort() {
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = 15_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(17_000);
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException busy) {
+        // try another
+      }
     }
+    throw new IllegalStateException("no free port found in 15000..32000");
   }
 }

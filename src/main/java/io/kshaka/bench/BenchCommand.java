@@ -1,0 +1,438 @@
+package io.kshaka.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kshaka bench}: a closed-loop load generator for a running Kshaka cluster, over HTTP or the event bus.
+ * Exit codes: 0 done (errors seen by the load are reported, not fatal), 1 the target could not be reached or the
+ * results not written, 2 bad usage.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    version = "kshaka bench 0.1",
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+        "Drives a running Kshaka cluster with closed-loop clients (each issues its next op when the previous one is "
+            + "answered) and reports throughput, latency percentiles (HdrHistogram, microseconds, measured after "
+            + "warm-up only), conflicts and errors by kind: a progress line every second, then a final table.",
+        "Default target: the local 3-node cluster over HTTP (./run.sh)."},
+    footer = {
+        "",
+        "Examples:",
+        "  ./run.sh bench",
+        "  ./run.sh bench --clients 64 --hot-key --mix cas=100",
+        "  ./run.sh bench --mix get=80,put=10,cas=5,add=5 --duration 30 --json run.json",
+        "  ./run.sh bench --event-bus --members 127.0.0.1:5701,127.0.0.1:5702",
+        "  ./run.sh bench --suite --json suite.json",
+        "Exit codes: 0 done, 1 target unreachable or JSON not written, 2 bad usage.",
+        "See docs/bench.md for how to read the results."})
+public final class BenchCommand implements Callable<Integer> {
+  static final String DEFAULT_ENDPOINTS = "http://127.0.0.1:8081,http://127.0.0.1:8082,http://127.0.0.1:8083";
+  static final String DEFAULT_MEMBERS = "127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703";
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--endpoints", split = ",", paramLabel = "URL", defaultValue = DEFAULT_ENDPOINTS,
+      description = "HTTP endpoints, comma-separated; client i uses endpoint i mod n (default: ${DEFAULT-VALUE}).")
+  List<String> endpoints;
+
+  @Option(names = "--event-bus",
+      description = "Drive the kshaka.kv event-bus address from a clustered Vert.x client (a Hazelcast lite member) "
+          + "instead of HTTP.")
+  boolean eventBus;
+
+  @Option(names = "--members", split = ",", paramLabel = "HOST:PORT", defaultValue = DEFAULT_MEMBERS,
+      description = "With --event-bus: Hazelcast members to join through (default: ${DEFAULT-VALUE}).")
+  List<String> members;
+
+  @Option(names = "--cluster-name", defaultValue = "kshaka",
+      description = "With --event-bus: the Hazelcast cluster name (default: ${DEFAULT-VALUE}).")
+  String clusterName;
+
+  @Option(names = "--cluster-host", defaultValue = "127.0.0.1",
+      description = "With --event-bus: this client's cluster address (default: ${DEFAULT-VALUE}).")
+  String clusterHost;
+
+  @Option(names = "--cluster-port", defaultValue = "5799",
+      description = "With --event-bus: this client's Hazelcast port, the next free one above it if taken "
+          + "(default: ${DEFAULT-VALUE}).")
+  int clusterPort;
+
+  @Option(names = "--hz-property", paramLabel = "KEY=VALUE",
+      description = "With --event-bus: a Hazelcast property, repeatable; it must agree with the servers' "
+          + "(e.g. --hz-property hazelcast.partition.count=11).")
+  Map<String, String> hzProperties = new LinkedHashMap<>();
+
+  @Option(names = "--join-timeout", defaultValue = "30", paramLabel = "SECONDS",
+      description = "With --event-bus: how long to wait to join and to see a kshaka.kv handler (default: "
+          + "${DEFAULT-VALUE}).")
+  double joinTimeoutSeconds;
+
+  @Option(names = "--clients", defaultValue = "16", description = "Concurrent closed-loop clients (default: "
+      + "${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(names = "--keys", defaultValue = "10000", description = "Distinct keys, chosen uniformly (default: "
+      + "${DEFAULT-VALUE}).")
+  int keys;
+
+  @Option(names = "--hot-key", description = "Use a single key (same as --keys 1).")
+  boolean hotKey;
+
+  @Option(names = "--mix", defaultValue = "put=100", converter = Mix.Converter.class, paramLabel = "OP=PCT,...",
+      description = "Percentages of get, put, cas, add adding up to 100 (default: ${DEFAULT-VALUE}).")
+  Mix mix;
+
+  @Option(names = "--value-size", defaultValue = "100", paramLabel = "BYTES",
+      description = "Bytes per written value (default: ${DEFAULT-VALUE}).")
+  int valueSize;
+
+  @Option(names = "--duration", defaultValue = "10", paramLabel = "SECONDS",
+      description = "Measured time per case (default: ${DEFAULT-VALUE}).")
+  double durationSeconds;
+
+  @Option(names = "--warmup", defaultValue = "2", paramLabel = "SECONDS",
+      description = "Warm-up before measuring; its ops are not counted (default: ${DEFAULT-VALUE}).")
+  double warmupSeconds;
+
+  @Option(names = "--timeout", defaultValue = "5000", paramLabel = "MS",
+      description = "Timeout of each request (default: ${DEFAULT-VALUE}).")
+  long timeoutMs;
+
+  @Option(names = "--max-ops", defaultValue = "0", paramLabel = "N",
+      description = "Stop after N measured ops (0 = no cap; warm-up ops are not counted).")
+  long maxOps;
+
+  @Option(names = "--json", paramLabel = "FILE",
+      description = "Write the results as JSON: one object for a run, {\"runs\":[...]} for a suite.")
+  Path json;
+
+  @Option(names = "--seed", description = "Seed for the choice of ops, keys and values (default: random, printed).")
+  Long seed;
+
+  @Option(names = "--key-prefix", defaultValue = "bench",
+      description = "Keys are PREFIX-i; add uses counters PREFIX-ctr-i (default: ${DEFAULT-VALUE}).")
+  String keyPrefix;
+
+  @Option(names = "--event-loops", defaultValue = "1",
+      description = "Event loops the clients are spread over (default: ${DEFAULT-VALUE}; one is plenty on a "
+          + "2-core machine that also runs the cluster).")
+  int eventLoops;
+
+  @Option(names = "--suite",
+      description = "Run the standard matrix: --suite-ops x --suite-keys x --suite-clients, each for --duration "
+          + "after --warmup; prints one table.")
+  boolean suite;
+
+  @Option(names = "--suite-clients", split = ",", defaultValue = "1,16,64",
+      description = "Client counts of the suite (default: ${DEFAULT-VALUE}).")
+  List<Integer> suiteClients;
+
+  @Option(names = "--suite-keys", split = ",", defaultValue = "1,10000",
+      description = "Key counts of the suite, 1 = a hot key (default: ${DEFAULT-VALUE}).")
+  List<Integer> suiteKeys;
+
+  @Option(names = "--suite-ops", split = ",", defaultValue = "put,add",
+      description = "Ops of the suite, each run alone at 100%% (default: ${DEFAULT-VALUE}).")
+  List<String> suiteOps;
+
+  /** Runs the bench with {@code args}, printing to stdout/stderr; returns the exit code. */
+  public static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the bench with {@code args}, printing to {@code out} and {@code err}; returns the exit code. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = new CommandLine(new BenchCommand());
+    cl.setOut(out);
+    cl.setErr(err);
+    // a usage error says what is wrong in one line, not the whole help
+    cl.setParameterExceptionHandler((e, badArgs) -> {
+      PrintWriter w = e.getCommandLine().getErr();
+      w.println("bench: " + e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+      w.println("Try --help for the options.");
+      w.flush();
+      return e.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
+    });
+    return cl.execute(args);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    long runSeed = seed != null ? seed : new SplittableRandom().nextLong() & Long.MAX_VALUE;
+    List<Workload> cases = cases(runSeed);
+    List<Endpoint> httpEndpoints = eventBus ? List.of() : parseAll(endpoints, "--endpoints", false);
+    List<Endpoint> hzMembers = eventBus ? parseAll(members, "--members", true) : List.of();
+
+    out.printf(Locale.ROOT, "kshaka bench: %d case(s) against %s, seed %d (rerun with --seed %d)%n", cases.size(),
+        eventBus ? "the event bus (" + EventBusTarget.ADDRESS + ") via " + joined(hzMembers)
+            : "HTTP " + joined(httpEndpoints), runSeed, runSeed);
+    out.flush();
+
+    Vertx vertx = null;
+    Thread leaveOnExit = null;
+    List<RunResult> results = new ArrayList<>();
+    try {
+      EventBusTarget busTarget = null;
+      if (eventBus) {
+        vertx = joinCluster(out, hzMembers);
+        // on Ctrl-C, leave the cluster properly rather than make the members wait to detect a dead member
+        Vertx member = vertx;
+        leaveOnExit = new Thread(() -> BenchRun.awaitQuietly(member.close(), 5), "bench-leave-cluster");
+        Runtime.getRuntime().addShutdownHook(leaveOnExit);
+        busTarget = new EventBusTarget(vertx, timeoutMs);
+        awaitHandler(vertx, busTarget);
+      } else {
+        vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(eventLoops)).build();
+      }
+      List<String> targets = new ArrayList<>();
+      for (Endpoint e : eventBus ? hzMembers : httpEndpoints) targets.add(eventBus ? e.hostPort() : e.url());
+      for (Workload w : cases) {
+        Target target = busTarget;
+        if (!eventBus) target = httpTarget(vertx, httpEndpoints, w, err);
+        try {
+          RunResult r = new BenchRun(vertx, target, eventBus ? "event-bus" : "http", targets, eventLoops, out).run(w);
+          results.add(r);
+          if (!suite) out.print(Report.single(r));
+          if (json != null) writeJson(results, runSeed);
+        } finally {
+          if (!eventBus) BenchRun.awaitQuietly(target.close(), 10);
+        }
+      }
+      if (suite) out.print(Report.suite(results));
+      if (json != null) out.println("results written to " + json);
+      out.flush();
+      return 0;
+    } catch (BenchFailure e) {
+      out.flush();
+      err.println("bench: " + e.getMessage());
+      err.flush();
+      return 1;
+    } finally {
+      if (vertx != null) BenchRun.awaitQuietly(vertx.close(), 30);
+      if (leaveOnExit != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(leaveOnExit);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is running or has run: nothing to undo
+        }
+      }
+    }
+  }
+
+  private List<Workload> cases(long runSeed) {
+    if (durationSeconds <= 0 || !Double.isFinite(durationSeconds)) usage("--duration must be > 0 seconds");
+    if (warmupSeconds < 0 || !Double.isFinite(warmupSeconds)) usage("--warmup must be >= 0 seconds");
+    if (timeoutMs <= 0) usage("--timeout must be > 0 ms");
+    if (maxOps < 0) usage("--max-ops must be >= 0 (0 = no cap)");
+    if (valueSize < 0 || valueSize > 64 << 20) usage("--value-size must be 0..67108864 bytes");
+    if (eventLoops < 1 || eventLoops > 256) usage("--event-loops must be 1..256");
+    if (keyPrefix == null || keyPrefix.isEmpty()) usage("--key-prefix must not be empty");
+    if (eventBus && matched("--endpoints")) usage("--endpoints is for HTTP; with --event-bus give --members");
+    if (!eventBus) {
+      for (String o : List.of("--members", "--cluster-name", "--cluster-host", "--cluster-port", "--hz-property",
+          "--join-timeout")) {
+        if (matched(o)) usage(o + " only applies with --event-bus");
+      }
+    }
+    if (joinTimeoutSeconds <= 0 || !Double.isFinite(joinTimeoutSeconds)) usage("--join-timeout must be > 0");
+    if (clusterPort < 1 || clusterPort > 65535) usage("--cluster-port must be 1..65535");
+    if (!suite) {
+      for (String o : List.of("--suite-clients", "--suite-keys", "--suite-ops")) {
+        if (matched(o)) usage(o + " only applies with --suite");
+      }
+      if (hotKey && matched("--keys") && keys != 1) usage("--hot-key means one key: leave out --keys " + keys);
+      int k = hotKey ? 1 : keys;
+      checkClients(clients, "--clients");
+      if (k < 1) usage("--keys must be >= 1");
+      return List.of(new Workload("run", clients, k, mix, valueSize, warmupSeconds, durationSeconds, timeoutMs,
+          maxOps, runSeed, keyPrefix));
+    }
+    for (String o : List.of("--clients", "--keys", "--hot-key", "--mix")) {
+      if (matched(o)) usage(o + " does not apply with --suite: use --suite-clients, --suite-keys, --suite-ops");
+    }
+    List<OpKind> ops = new ArrayList<>();
+    for (String name : suiteOps) {
+      OpKind op = OpKind.byName(name.trim());
+      if (op == null) usage("--suite-ops: unknown op '" + name + "' (ops: " + OpKind.names() + ")");
+      ops.add(op);
+    }
+    for (int c : suiteClients) checkClients(c, "--suite-clients");
+    for (int k : suiteKeys) {
+      if (k < 1) usage("--suite-keys: key counts must be >= 1");
+    }
+    List<Workload> cases = new ArrayList<>();
+    for (OpKind op : ops) {
+      for (int k : suiteKeys) {
+        for (int c : suiteClients) {
+          String label = op.wireName() + "-" + (k == 1 ? "hot" : k + "keys") + "-c" + c;
+          cases.add(new Workload(label, c, k, Mix.of(op), valueSize, warmupSeconds, durationSeconds, timeoutMs,
+              maxOps, runSeed, keyPrefix));
+        }
+      }
+    }
+    if (cases.isEmpty()) usage("--suite: empty matrix");
+    return cases;
+  }
+
+  private void checkClients(int n, String option) {
+    if (n < 1 || n > 10_000) usage(option + " must be 1..10000");
+  }
+
+  private List<Endpoint> parseAll(List<String> texts, String option, boolean member) {
+    List<Endpoint> parsed = new ArrayList<>();
+    for (String t : texts) {
+      if (t.isBlank()) continue;
+      try {
+        parsed.add(member ? Endpoint.parseMember(t) : Endpoint.parse(t));
+      } catch (IllegalArgumentException e) {
+        usage(option + ": " + e.getMessage());
+      }
+    }
+    if (parsed.isEmpty()) usage(option + " must name at least one " + (member ? "member" : "endpoint"));
+    return parsed;
+  }
+
+  private Vertx joinCluster(PrintWriter out, List<Endpoint> hzMembers) throws InterruptedException {
+    out.printf(Locale.ROOT, "joining Hazelcast cluster '%s' via %s as a lite member on %s:%d ...%n", clusterName,
+        joined(hzMembers), clusterHost, clusterPort);
+    out.flush();
+    Future<Vertx> start = ClusterClient.start(
+        ClusterClient.hazelcastConfig(clusterName, clusterHost, clusterPort, hzMembers, hzProperties), clusterHost,
+        eventLoops);
+    try {
+      return start.toCompletionStage().toCompletableFuture()
+          .get((long) (joinTimeoutSeconds * 1000), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      // a lite member cannot form a cluster alone: with no server member reachable, the join itself fails
+      throw new BenchFailure("could not join the cluster '" + clusterName + "' via " + joined(hzMembers) + " ("
+          + e.getCause() + "): is the cluster running (./run.sh), with the same cluster name and Hazelcast "
+          + "properties?");
+    } catch (TimeoutException e) {
+      // a late start must not leak a member: close it when it comes up
+      start.onSuccess(Vertx::close);
+      throw new BenchFailure("could not join the cluster '" + clusterName + "' via " + joined(hzMembers) + " within "
+          + joinTimeoutSeconds + " s: is the cluster running (./run.sh), with the same cluster name and Hazelcast "
+          + "properties?");
+    }
+  }
+
+  private void awaitHandler(Vertx vertx, EventBusTarget target) throws InterruptedException {
+    long deadline = System.nanoTime() + (long) (joinTimeoutSeconds * 1e9);
+    Future<Void> ready = onContext(vertx, () -> target.awaitHandler(keyPrefix + "-0", deadline));
+    try {
+      ready.toCompletionStage().toCompletableFuture().get((long) (joinTimeoutSeconds * 1000) + timeoutMs + 1000,
+          TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new BenchFailure("no handler answered on " + EventBusTarget.ADDRESS + " in cluster '" + clusterName
+          + "' within " + joinTimeoutSeconds + " s: is the cluster running (./run.sh), with the same cluster name "
+          + "and Hazelcast properties?");
+    }
+  }
+
+  private HttpTarget httpTarget(Vertx vertx, List<Endpoint> eps, Workload w, PrintWriter err)
+      throws InterruptedException {
+    HttpTarget target = new HttpTarget(vertx, eps, w.clients(), timeoutMs);
+    List<String> down;
+    try {
+      down = onContext(vertx, () -> target.unreachable(w.registerKey(0))).toCompletionStage().toCompletableFuture()
+          .get(timeoutMs + 5000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      down = List.of();
+    }
+    if (down.size() == eps.size()) {
+      BenchRun.awaitQuietly(target.close(), 10);
+      throw new BenchFailure("no endpoint could be reached (" + String.join("; ", down) + "): is the cluster "
+          + "running (./run.sh)?");
+    }
+    for (String d : down) {
+      err.println("warning: endpoint unreachable, its clients will count connection errors: " + d);
+    }
+    err.flush();
+    return target;
+  }
+
+  /** Runs {@code action} on a fresh event-loop context, so its callbacks and timers share one thread. */
+  private static <T> Future<T> onContext(Vertx vertx, Supplier<Future<T>> action) {
+    Promise<T> promise = Promise.promise();
+    Context context = vertx.getOrCreateContext();
+    context.runOnContext(v -> action.get().onComplete(promise));
+    return promise.future();
+  }
+
+  private void writeJson(List<RunResult> results, long runSeed) {
+    String text;
+    if (suite) {
+      JsonArray runs = new JsonArray();
+      for (RunResult r : results) runs.add(r.toJson());
+      text = new JsonObject()
+          .put("suite", true)
+          .put("seed", runSeed)
+          .put("writtenAt", Instant.now().toString())
+          .put("runs", runs)
+          .encodePrettily();
+    } else {
+      text = results.get(results.size() - 1).toJson().encodePrettily();
+    }
+    try {
+      Path parent = json.toAbsolutePath().getParent();
+      if (parent != null) Files.createDirectories(parent);
+      Files.writeString(json, text + "\n", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new BenchFailure("could not write " + json + ": " + e);
+    }
+  }
+
+  private boolean matched(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  private void usage(String message) {
+    throw new ParameterException(spec.commandLine(), message);
+  }
+
+  private static String joined(List<Endpoint> list) {
+    List<String> s = new ArrayList<>();
+    for (Endpoint e : list) s.add(e.hostPort());
+    return String.join(",", s);
+  }
+}

@@ -1,0 +1,503 @@
+package io.kshaka.core;
+
+import static io.kshaka.core.ProposerHarness.accepts;
+import static io.kshaka.core.ProposerHarness.prepares;
+import static io.kshaka.core.ProposerHarness.to;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kshaka.core.ChangeResult.Status;
+import io.kshaka.core.ProposerHarness.Acceptors;
+import io.kshaka.core.ProposerHarness.Node;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** design.md §1, the proposer: driven by hand against real acceptor rules (see {@link ProposerHarness}). */
+class ProposerTest {
+  private static final String K = "k";
+  private static final Proposer.Options DEFAULTS = Proposer.Options.defaults();
+  private static final Proposer.Options NO_1RTT = DEFAULTS.withOneRtt(false);
+
+  private static Change put(String v) {
+    return new Change.Put(v.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Ballot ballotOf(ProposerEffect.Send s) {
+    return s.request().ballot();
+  }
+
+  private static void assertApplied(ProposerResult r, RegisterState expected) {
+    assertEquals(Outcome.APPLIED, r.outcome(), r.toString());
+    assertEquals(expected, r.result().state());
+  }
+
+  private static void assertEveryAcceptorHolds(Acceptors acc, RegisterState expected) {
+    for (int n : acc.ids()) assertEquals(expected, acc.state(n, K).state(), "acceptor " + n);
+  }
+
+  @Test
+  void oneChangeCompletesApplied() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("x"), "t");
+    a.run();
+    ProposerResult r = a.result("t");
+    assertApplied(r, RegisterState.of("x", 1));
+    assertEquals(Status.OK, r.result().status());
+    assertEquals(3, a.sentCount(prepares()));
+    assertEquals(3, a.sentCount(accepts()));
+    assertEveryAcceptorHolds(acc, RegisterState.of("x", 1));
+    assertEquals(0, a.proposer.activeKeys());
+  }
+
+  @Test
+  void secondChangeOnTheSameKeySkipsPrepareWhileTheCacheHolds() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("x"), "t1");
+    a.run();
+    Ballot first = ballotOf(a.sent.get(0));
+    long preparesBefore = a.sentCount(prepares());
+
+    a.submit(K, put("y"), "t2");
+    assertEquals(3, a.inFlight.size());
+    for (ProposerEffect.Send s : a.inFlight) {
+      AcceptorRequest.Accept accept = assertInstanceOf(AcceptorRequest.Accept.class, s.request());
+      assertEquals(first.successor(), accept.ballot(), "1-RTT uses the promised next ballot");
+      assertEquals(first.successor().successor(), accept.next());
+      assertEquals(RegisterState.of("y", 2), accept.state());
+    }
+    a.run();
+    assertApplied(a.result("t2"), RegisterState.of("y", 2));
+
+    a.submit(K, put("z"), "t3");
+    a.run();
+    assertApplied(a.result("t3"), RegisterState.of("z", 3));
+    assertEquals(preparesBefore, a.sentCount(prepares()), "no prepare after the first round");
+    assertEveryAcceptorHolds(acc, RegisterState.of("z", 3));
+  }
+
+  @Test
+  void secondChangeRunsAFullRoundWithoutOneRtt() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, NO_1RTT, 0);
+    a.submit(K, put("x"), "t1");
+    a.run();
+    a.submit(K, put("y"), "t2");
+    assertEquals(3, a.inFlight.size());
+    assertTrue(a.inFlight.stream().allMatch(ProposerHarness::isPrepare));
+    a.run();
+    assertApplied(a.result("t2"), RegisterState.of("y", 2));
+    assertEquals(6, a.sentCount(prepares()));
+  }
+
+  @ParameterizedTest(name = "oneRtt={0}")
+  @ValueSource(booleans = {true, false})
+  void changesQueuedDuringARoundGoTogetherInTheNextRoundAndEachCallerGetsItsOwnState(boolean oneRtt) {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS.withOneRtt(oneRtt), 0);
+    a.submit(K, new Change.Add(1), 1);
+    int sends = a.sent.size();
+    for (int i = 2; i <= 5; i++) {
+      a.submit(K, new Change.Add(1), i);
+      assertEquals(sends, a.sent.size(), "a change queued behind a round in flight sends nothing");
+    }
+    a.run();
+    assertEquals(List.of(1, 2, 3, 4, 5), List.copyOf(a.results.keySet()), "completed in queue order");
+    for (int i = 1; i <= 5; i++) assertApplied(a.result(i), RegisterState.of(Integer.toString(i), i));
+    Set<Ballot> ballots = a.sent.stream().map(ProposerTest::ballotOf).collect(Collectors.toSet());
+    assertEquals(2, ballots.size(), "one round for the first change, one for the four queued: " + ballots);
+    assertEveryAcceptorHolds(acc, RegisterState.of("5", 5));
+  }
+
+  @Test
+  void conflictDropsTheCacheAndTheRetryUsesABallotAboveTheConflict() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    Node b = new Node(acc, 2, DEFAULTS, 100);
+    a.submit(K, put("a1"), "a1");
+    a.run();
+    b.submit(K, put("b"), "b");
+    b.run();
+    assertApplied(b.result("b"), RegisterState.of("b", 2));
+    Ballot conflicting = acc.state(1, K).promised();
+
+    a.submit(K, put("a2"), "a2");
+    assertTrue(a.inFlight.stream().allMatch(ProposerHarness::isAccept), "cache still valid as far as a knows");
+    a.deliverAll();
+    assertFalse(a.results.containsKey("a2"));
+    assertEquals(1, a.wakes.size(), "backs off after the conflict");
+    assertTrue(a.proposer.counter() >= conflicting.counter(), "counter fast-forwarded past " + conflicting);
+
+    assertTrue(a.fireWake());
+    assertEquals(3, a.inFlight.size());
+    for (ProposerEffect.Send s : a.inFlight) {
+      assertTrue(ProposerHarness.isPrepare(s), "cache dropped: the retry prepares: " + s);
+      assertTrue(ballotOf(s).isAbove(conflicting), ballotOf(s) + " above " + conflicting);
+    }
+    a.run();
+    // the fast accept went out and b's later value won: a2 is in doubt, never re-applied
+    assertEquals(Outcome.UNKNOWN, a.result("a2").outcome());
+    assertEveryAcceptorHolds(acc, RegisterState.of("b", 2));
+  }
+
+  @Test
+  void prepareConflictRetriesAboveTheConflictingBallotAndApplies() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, NO_1RTT, 0);
+    Node b = new Node(acc, 2, NO_1RTT, 100);
+    a.submit(K, put("a1"), "a1");
+    a.run();
+    b.submit(K, Change.Read.INSTANCE, "read"); // promises b's high ballot everywhere
+    b.run();
+    Ballot conflicting = acc.state(2, K).promised();
+    assertEquals(2, conflicting.nodeId());
+
+    a.submit(K, put("a2"), "a2");
+    Ballot firstTry = ballotOf(a.inFlight.get(0));
+    assertTrue(firstTry.isBelow(conflicting));
+    a.deliverAll();
+    assertEquals(0, a.sentCount(accepts().and(s -> ballotOf(s).equals(firstTry))));
+    assertTrue(a.fireWake());
+    Ballot retry = ballotOf(a.inFlight.get(0));
+    assertTrue(retry.isAbove(conflicting), retry + " above " + conflicting);
+    a.run();
+    assertApplied(a.result("a2"), RegisterState.of("a2", 2));
+    assertEveryAcceptorHolds(acc, RegisterState.of("a2", 2));
+  }
+
+  @Test
+  void reserveComesFirstAndNothingIsSentUntilTheFloorIsStored() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.autoReserve = false;
+    a.submit(K, put("x"), "t");
+    assertEquals(1, a.reserveRequests.size());
+    assertTrue(a.inFlight.isEmpty());
+    a.submit("other", put("y"), "u");
+    assertEquals(1, a.reserveRequests.size(), "one reservation at a time");
+    assertTrue(a.inFlight.isEmpty());
+    assertTrue(a.results.isEmpty());
+    a.reserved(a.reserveRequests.get(0)); // the harness checks every send is below it
+    assertEquals(6, a.inFlight.size());
+    a.run();
+    assertApplied(a.result("t"), RegisterState.of("x", 1));
+    assertApplied(a.result("u"), RegisterState.of("y", 1));
+  }
+
+  @ParameterizedTest(name = "oneRtt={0}")
+  @ValueSource(booleans = {true, false})
+  void counterBlocksAreReservedAgainBeforeTheyRunOut(boolean oneRtt) {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Proposer.Options smallBlocks = new Proposer.Options(1, 50, 5_000, 256, 3, 100_000, oneRtt);
+    Node a = new Node(acc, 1, smallBlocks, 0);
+    a.autoReserve = false;
+    for (int i = 1; i <= 12; i++) {
+      int reservesBefore = a.reserveRequests.size();
+      a.submit(K, new Change.Add(1), i);
+      if (a.inFlight.isEmpty()) {
+        assertEquals(reservesBefore + 1, a.reserveRequests.size(), "change " + i + " waits for a reservation");
+        a.reserved(a.reserveRequests.get(a.reserveRequests.size() - 1));
+      }
+      a.run();
+      assertApplied(a.result(i), RegisterState.of(Integer.toString(i), i));
+    }
+    assertTrue(a.reserveRequests.size() >= 3, "reservations: " + a.reserveRequests);
+  }
+
+  @Test
+  void restartedProposerUsesBallotsAboveEveryBallotUsedBefore() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Proposer.Options smallBlocks = new Proposer.Options(1, 50, 5_000, 256, 4, 100_000, true);
+    Node a = new Node(acc, 1, smallBlocks, 0);
+    Node b = new Node(acc, 2, smallBlocks, 40);
+    for (int i = 0; i < 5; i++) {
+      a.submit(K, new Change.Add(1), "a" + i);
+      a.run();
+    }
+    b.submit(K, new Change.Add(1), "b"); // a will see b's higher ballot and jump past it
+    b.run();
+    for (int i = 5; i < 8; i++) {
+      a.submit(K, new Change.Add(1), "a" + i);
+      a.submit("other" + i, new Change.Add(1), "o" + i);
+      a.run();
+    }
+    long highestUsed = 0;
+    for (ProposerEffect.Send s : a.sent) {
+      highestUsed = Math.max(highestUsed, s.request().ballot().counter());
+      if (s.request() instanceof AcceptorRequest.Accept x && x.next() != null) {
+        highestUsed = Math.max(highestUsed, x.next().counter());
+      }
+    }
+    assertTrue(highestUsed > 40, "a used b's range too: " + highestUsed);
+
+    // crash: everything in memory is lost; the stored floor survives
+    Node restarted = new Node(acc, 1, smallBlocks, a.durableFloor);
+    restarted.submit(K, new Change.Add(1), "after");
+    restarted.submit("other5", new Change.Add(1), "after-other");
+    restarted.run();
+    for (ProposerEffect.Send s : restarted.sent) {
+      assertTrue(s.request().ballot().counter() > highestUsed, s.request() + " not above " + highestUsed);
+    }
+    assertEquals(Outcome.APPLIED, restarted.result("after").outcome());
+    assertApplied(restarted.result("after-other"), RegisterState.of("2", 2));
+  }
+
+  @Test
+  void prepareFailingUntilTheDeadlineIsNotApplied() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.unreachable.addAll(Set.of(2, 3));
+    a.submit(K, put("x"), "t");
+    a.run();
+    ProposerResult r = a.result("t");
+    assertEquals(Outcome.NOT_APPLIED, r.outcome(), r.toString());
+    assertTrue(a.now >= DEFAULTS.requestTimeoutMillis(), "gave up at the deadline, not before: " + a.now);
+    assertTrue(a.sentCount(prepares()) > 3, "retried");
+    assertEquals(0, a.sentCount(accepts()));
+    assertEquals(RegisterState.EMPTY, acc.state(1, K).state());
+  }
+
+  @Test
+  void acceptSentToAMinorityThenNoQuorumUntilTheDeadlineIsUnknown() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("x"), "t");
+    a.deliverWhile(prepares());
+    assertEquals(3, a.inFlight(accepts()).size());
+    assertTrue(a.deliverFirst(accepts().and(to(1))));
+    a.unreachable.addAll(Set.of(2, 3));
+    a.run();
+    ProposerResult r = a.result("t");
+    assertEquals(Outcome.UNKNOWN, r.outcome(), r.toString());
+    assertTrue(a.now >= DEFAULTS.requestTimeoutMillis());
+    assertEquals(RegisterState.of("x", 1), acc.state(1, K).state(), "the minority did accept");
+  }
+
+  @Test
+  void inDoubtBatchFoundAsTheHighestAcceptedIsCompletedExactlyOnce() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("10"), "put");
+    a.run();
+    a.submit(K, new Change.Add(1), "add"); // 1-RTT accept of ("11", 2)
+    assertTrue(a.deliverFirst(accepts().and(to(1))));
+    a.loseAll(accepts());
+    assertFalse(a.results.containsKey("add"));
+    assertEquals(RegisterState.of("11", 2), acc.state(1, K).state());
+
+    assertTrue(a.fireWake());
+    assertTrue(a.inFlight.stream().allMatch(ProposerHarness::isPrepare), "an in-doubt batch needs a full round");
+    a.run(); // prepares reach 1 and 2 first: the highest accepted is a's own in-doubt accept
+    assertApplied(a.result("add"), RegisterState.of("11", 2));
+    assertEveryAcceptorHolds(acc, RegisterState.of("11", 2));
+    for (ProposerEffect.Send s : a.sent) {
+      if (s.request() instanceof AcceptorRequest.Accept x && x.key().equals(K)) {
+        assertFalse(x.state().equals(RegisterState.of("12", 3)), "the add was applied twice: " + x);
+      }
+    }
+  }
+
+  /** The in-doubt accept did reach a quorum (only the replies were lost): the next prepare shows it chosen. */
+  @Test
+  void inDoubtBatchAlreadyChosenCompletesWithoutAnotherAccept() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, NO_1RTT, 0);
+    a.submit(K, new Change.Add(5), "add");
+    a.deliverWhile(prepares());
+    a.deliverLosingReply(a.inFlight(accepts().and(to(1))).get(0));
+    a.deliverLosingReply(a.inFlight(accepts().and(to(2))).get(0));
+    a.loseAll(accepts());
+    assertFalse(a.results.containsKey("add"));
+    long acceptsBefore = a.sentCount(accepts());
+    a.run();
+    assertApplied(a.result("add"), RegisterState.of("5", 1));
+    assertEquals(acceptsBefore, a.sentCount(accepts()), "the replies show the batch chosen: no accept needed");
+    assertEquals(RegisterState.of("5", 1), acc.state(1, K).state());
+    assertEquals(RegisterState.of("5", 1), acc.state(2, K).state());
+  }
+
+  /** Two rounds in a row end in doubt; the third finds the second's accept and completes the batch once. */
+  @Test
+  void batchInDoubtTwiceIsStillAppliedOnce() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, new Change.Add(1), "add");
+    a.deliverWhile(prepares());
+    assertTrue(a.deliverFirst(accepts().and(to(1))));
+    a.loseAll(accepts());
+    assertTrue(a.fireWake());
+    a.deliverWhile(prepares()); // 1 and 2 promise: 1 shows the in-doubt accept
+    assertTrue(a.deliverFirst(accepts().and(to(2))));
+    a.loseAll(accepts());
+    assertFalse(a.results.containsKey("add"));
+    a.unreachable.add(1);
+    a.run(); // prepares: 1 times out, 2 and 3 promise; 2 shows the second in-doubt accept
+    assertApplied(a.result("add"), RegisterState.of("1", 1));
+    assertEquals(RegisterState.of("1", 1), acc.state(2, K).state());
+    assertEquals(RegisterState.of("1", 1), acc.state(3, K).state());
+  }
+
+  /** design.md §1, membership change: prepare on {1,2,3} (quorum 2), accept on {1,2,3,4} (quorum 3). */
+  @Test
+  void proposerRunsWithSeparatePrepareAndAcceptSets() {
+    Acceptors acc = new Acceptors(1, 2, 3, 4);
+    QuorumSpec growing = new QuorumSpec(Set.of(1, 2, 3), 2, Set.of(1, 2, 3, 4), 3);
+    Node a = new Node(acc, 1, growing, DEFAULTS, 0);
+    a.submit(K, put("x"), "t1");
+    a.run();
+    assertApplied(a.result("t1"), RegisterState.of("x", 1));
+    assertEquals(Set.of(1, 2, 3), a.sent.stream().filter(ProposerHarness::isPrepare).map(ProposerEffect.Send::to)
+        .collect(Collectors.toSet()));
+    assertEquals(Set.of(1, 2, 3, 4), a.sent.stream().filter(ProposerHarness::isAccept)
+        .map(ProposerEffect.Send::to).collect(Collectors.toSet()));
+    assertEquals(RegisterState.of("x", 1), acc.state(4, K).state());
+
+    // acceptor 4 down: accept quorum 3 of 4 still reachable, and 1-RTT still holds (1,2,3 promised next)
+    a.unreachable.add(4);
+    a.submit(K, put("y"), "t2");
+    assertTrue(a.inFlight.stream().allMatch(ProposerHarness::isAccept));
+    a.run();
+    assertApplied(a.result("t2"), RegisterState.of("y", 2));
+
+    // two acceptors of the accept set down: no accept quorum
+    a.unreachable.add(3);
+    a.submit(K, put("z"), "t3");
+    a.run();
+    assertEquals(Outcome.UNKNOWN, a.result("t3").outcome());
+  }
+
+  @Test
+  void inDoubtBatchSupersededByAnotherProposerIsUnknownForWritesAndRetriedForReads() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    Node b = new Node(acc, 2, DEFAULTS, 100);
+    a.submit(K, put("x"), "x");
+    Ballot firstRound = ballotOf(a.inFlight.get(0));
+    a.submit(K, put("a"), "a"); // queued: goes with the read in the next round
+    a.submit(K, Change.Read.INSTANCE, "r");
+    while (!a.results.containsKey("x")) a.deliver(a.inFlight.get(0));
+    a.deliverWhile(s -> ballotOf(s).equals(firstRound)); // the first round's last accept
+    assertEquals(3, a.inFlight(accepts()).size(), "the batch [put a, read] goes out as a 1-RTT accept");
+    assertTrue(a.deliverFirst(accepts().and(to(1))));
+    a.loseAll(accepts());
+    assertEquals(RegisterState.of("a", 2), acc.state(1, K).state());
+
+    b.unreachable.add(1);
+    b.submit(K, put("b"), "b");
+    b.run();
+    assertApplied(b.result("b"), RegisterState.of("b", 2));
+
+    a.run();
+    assertEquals(Outcome.UNKNOWN, a.result("a").outcome(), a.result("a").toString());
+    assertApplied(a.result("r"), RegisterState.of("b", 2));
+    assertEveryAcceptorHolds(acc, RegisterState.of("b", 2));
+  }
+
+  @Test
+  void readWhosePrepareRepliesShowTheValueChosenSendsNoAccept() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("x"), "w");
+    a.run();
+    Node reader = new Node(acc, 2, DEFAULTS, 0);
+    reader.submit(K, Change.Read.INSTANCE, "r");
+    reader.submit("absent", Change.Read.INSTANCE, "r-absent");
+    reader.run();
+    assertApplied(reader.result("r"), RegisterState.of("x", 1));
+    assertApplied(reader.result("r-absent"), RegisterState.EMPTY);
+    assertEquals(0, reader.sentCount(accepts()));
+
+    // a change that decides not to change is the same as a read
+    reader.submit(K, new Change.CompareAndSet(7, "nope".getBytes(StandardCharsets.UTF_8)), "cas");
+    reader.run();
+    ProposerResult cas = reader.result("cas");
+    assertApplied(cas, RegisterState.of("x", 1));
+    assertEquals(Status.VERSION_MISMATCH, cas.result().status());
+    assertEquals(0, reader.sentCount(accepts()));
+  }
+
+  @Test
+  void readWhosePrepareRepliesDoNotShowTheValueChosenSendsAccept() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Ballot older = new Ballot(4, 3);
+    Ballot newer = new Ballot(5, 3);
+    acc.set(1, K, new AcceptorState(newer, newer, RegisterState.of("z", 3)));
+    acc.set(2, K, new AcceptorState(older, older, RegisterState.of("y", 2)));
+    acc.set(3, K, new AcceptorState(older, older, RegisterState.of("y", 2)));
+    Node reader = new Node(acc, 2, DEFAULTS, 10);
+    reader.submit(K, Change.Read.INSTANCE, "r");
+    reader.run();
+    assertApplied(reader.result("r"), RegisterState.of("z", 3));
+    assertEquals(3, reader.sentCount(accepts()));
+    assertEveryAcceptorHolds(acc, RegisterState.of("z", 3));
+  }
+
+  /** A prepare's timeout that fires during the accept phase is not a vote in the accept phase. */
+  @Test
+  void latePrepareTimeoutDoesNotCountAgainstTheAcceptPhase() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("x"), "t");
+    ProposerEffect.Send slowPrepare = a.inFlight(prepares().and(to(3))).get(0);
+    assertTrue(a.deliverFirst(prepares().and(to(1))));
+    assertTrue(a.deliverFirst(prepares().and(to(2))));
+    assertEquals(3, a.inFlight(accepts()).size());
+    a.lose(slowPrepare); // acceptor 3 was slow: its prepare times out now
+    assertTrue(a.deliverFirst(accepts().and(to(3))));
+    a.loseAll(accepts().and(to(1)));
+    assertTrue(a.deliverFirst(accepts().and(to(2))));
+    // acceptors 2 and 3 accepted: the value is chosen and the caller is answered now
+    assertEquals(RegisterState.of("x", 1), acc.state(2, K).state());
+    assertEquals(RegisterState.of("x", 1), acc.state(3, K).state());
+    assertTrue(a.results.containsKey("t"), "chosen by 2 and 3, but the round did not see it");
+    assertApplied(a.result("t"), RegisterState.of("x", 1));
+    assertTrue(a.wakes.isEmpty());
+  }
+
+  @Test
+  void duplicatedAndLateRepliesChangeNothing() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("x"), "t");
+    a.deliverWhile(prepares());
+    ProposerEffect.Send first = a.inFlight(accepts()).get(0);
+    a.deliver(first);
+    // the same Accepted delivered again does not make a quorum
+    a.feed(a.proposer.onReply(a.now, first.roundId(), first.to(), AcceptorReply.Accepted.INSTANCE));
+    assertFalse(a.results.containsKey("t"));
+    a.deliverFirst(accepts());
+    assertApplied(a.result("t"), RegisterState.of("x", 1));
+    // the round is over: its last reply produces nothing
+    int sent = a.sent.size();
+    a.deliverAll();
+    assertEquals(sent, a.sent.size());
+    assertEquals(1, a.results.size());
+    assertEquals(List.of(), a.proposer.onNoVote(a.now, first.roundId(), 2));
+  }
+
+  @Test
+  void refusedChangeIsAnsweredWithItsVerdictAndChangesNothing() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("x"), "put");
+    a.submit(K, new Change.CompareAndSet(0, "late".getBytes(StandardCharsets.UTF_8)), "cas-stale");
+    a.submit(K, new Change.CompareAndSet(1, "y".getBytes(StandardCharsets.UTF_8)), "cas-ok");
+    a.submit(K, new Change.Add(1), "add-not-integer");
+    a.run();
+    assertApplied(a.result("put"), RegisterState.of("x", 1));
+    assertEquals(Status.VERSION_MISMATCH, a.result("cas-stale").result().status());
+    assertApplied(a.result("cas-stale"), RegisterState.of("x", 1));
+    assertApplied(a.result("cas-ok"), RegisterState.of("y", 2));
+    assertEquals(Status.NOT_INTEGER, a.result("add-not-integer").result().status());
+    assertApplied(a.result("add-not-integer"), RegisterState.of("y", 2));
+    assertEveryAcceptorHolds(acc, RegisterState.of("y", 2));
+  }
+}

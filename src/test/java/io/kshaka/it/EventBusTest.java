@@ -1,0 +1,139 @@
+package io.kshaka.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kshaka.client.KshakaClient;
+import io.kshaka.client.KshakaException;
+import io.kshaka.client.Versioned;
+import io.kshaka.cluster.HazelcastSetup;
+import io.kshaka.core.Outcome;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The event-bus API as a user's verticle sees it: a separate clustered Vert.x (a lite Hazelcast member running no
+ * Kshaka node) calls {@code kshaka.kv} through {@link KshakaClient}; code inside a node's JVM uses {@code change}.
+ */
+class EventBusTest {
+  @TempDir
+  static Path dir;
+
+  static TestCluster cluster;
+  static Vertx app;
+  static KshakaClient client;
+
+  @BeforeAll
+  static void start() {
+    cluster = TestCluster.start(dir, 3, new JsonObject());
+    JsonObject c = cluster.config(1).getJsonObject("cluster");
+    List<String> members = new ArrayList<>();
+    c.getJsonArray("members").forEach(m -> members.add((String) m));
+    var hz = HazelcastSetup.hazelcast(c.getString("name"), "127.0.0.1", TestCluster.freePort(), members);
+    hz.setLiteMember(true);
+    app = TestCluster.await(Vertx.builder()
+        .with(new io.vertx.core.VertxOptions().setEventBusOptions(
+            new io.vertx.core.eventbus.EventBusOptions().setHost("127.0.0.1").setPort(0)))
+        .withClusterManager(new HazelcastClusterManager(hz))
+        .buildClustered());
+    client = KshakaClient.create(app);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (app != null) TestCluster.await(app.close());
+    if (cluster != null) cluster.close();
+  }
+
+  static <T> T await(Future<T> f) {
+    return TestCluster.await(f);
+  }
+
+  static KshakaException failure(Future<?> f) {
+    try {
+      TestCluster.await(f);
+    } catch (IllegalStateException e) {
+      if (e.getCause() instanceof KshakaException k) return k;
+      throw e;
+    }
+    throw new AssertionError("expected a failure");
+  }
+
+  @Test
+  void everyOperationWorksFromAnotherClusterMember() {
+    Versioned absent = await(client.get("eb-key"));
+    assertFalse(absent.present());
+    assertEquals(0, absent.version());
+    assertEquals(1, await(client.put("eb-key", "one")).version());
+    assertEquals("one", await(client.get("eb-key")).asString());
+    assertEquals(2, await(client.compareAndSet("eb-key", 1, "two")).version());
+    KshakaException stale = failure(client.compareAndSet("eb-key", 1, "three"));
+    assertEquals(412, stale.status());
+    assertEquals(2, stale.version().getAsLong());
+    assertEquals("two", await(client.get("eb-key")).asString());
+    assertEquals(412, failure(client.putIfAbsent("eb-key", "x")).status());
+    assertEquals(1, await(client.putIfAbsent("eb-new", "x")).version());
+    assertEquals(412, failure(client.delete("eb-key", 7)).status());
+    Versioned deleted = await(client.delete("eb-key", 2));
+    assertEquals(3, deleted.version());
+    assertNull(await(client.get("eb-key")).asString());
+    assertEquals(5, await(client.add("eb-counter", 5)).asLong());
+    assertEquals(4, await(client.add("eb-counter", -1)).asLong());
+    assertEquals(409, failure(client.add("eb-new", 1)).status());
+    // HTTP sees the same registers.
+    assertEquals("4", Http.get(cluster.url(2) + "/v1/kv/eb-counter").body());
+  }
+
+  @Test
+  void malformedRequestsAreRefusedWith400() {
+    Throwable t = failure(client.get(""));
+    assertEquals(400, ((KshakaException) t).status());
+    var reply = app.eventBus().request("kshaka.kv", new JsonObject().put("op", "explode").put("key", "k"));
+    io.vertx.core.eventbus.ReplyException re = (io.vertx.core.eventbus.ReplyException)
+        assertThrowsCause(reply);
+    assertEquals(400, re.failureCode());
+    assertTrue(re.getMessage().contains("unknown op"), re.getMessage());
+  }
+
+  @Test
+  void changeFunctionRunsOnTheLocalNodeAndAThrowingOneChangesNothing() {
+    KshakaClient local = KshakaClient.create(cluster.vertx(1));
+    Versioned v = await(local.change("fn-key", current -> (current == null ? "a"
+        : new String(current, StandardCharsets.UTF_8) + "a").getBytes(StandardCharsets.UTF_8)));
+    assertEquals("a", v.asString());
+    v = await(local.change("fn-key", current -> (new String(current, StandardCharsets.UTF_8) + "b")
+        .getBytes(StandardCharsets.UTF_8)));
+    assertEquals("ab", v.asString());
+    assertEquals(2, v.version());
+    KshakaException rejected = failure(local.change("fn-key", current -> {
+      throw new IllegalStateException("no thanks");
+    }));
+    assertEquals(422, rejected.status());
+    assertEquals("ab", await(client.get("fn-key")).asString());
+    assertEquals(2, await(client.get("fn-key")).version());
+    // No node in the app's JVM-level Vert.x: functions never cross the cluster.
+    KshakaException remote = failure(client.change("fn-key", current -> current));
+    assertEquals(Outcome.NOT_APPLIED, remote.outcome());
+  }
+
+  private static Throwable assertThrowsCause(Future<?> f) {
+    try {
+      TestCluster.await(f);
+    } catch (IllegalStateException e) {
+      return e.getCause();
+    }
+    throw new AssertionError("expected a failure");
+  }
+}

@@ -1,0 +1,60 @@
+package io.kshaka.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kshaka.core.AcceptorState;
+import io.kshaka.core.Ballot;
+import io.kshaka.core.RegisterState;
+import io.vertx.core.Future;
+import java.io.IOException;
+import org.junit.jupiter.api.Test;
+
+class MemoryAcceptorStoreTest {
+  private static final AcceptorState A = new AcceptorState(new Ballot(1, 1), new Ballot(1, 1), RegisterState.of("a", 1));
+  private static final AcceptorState B = new AcceptorState(new Ballot(2, 1), new Ballot(2, 1), RegisterState.of("b", 2));
+
+  @Test
+  void putIsDurableAtOnceByDefault() {
+    MemoryAcceptorStore store = new MemoryAcceptorStore();
+    assertTrue(store.open().succeeded());
+    assertSame(AcceptorState.INITIAL, store.get("k"));
+    assertTrue(store.put("k", A).succeeded());
+    assertEquals(A, store.get("k"));
+    assertEquals(1, store.size());
+    assertTrue(store.barrier().succeeded());
+    assertEquals(A, store.crashCopy().get("k"));
+  }
+
+  @Test
+  void manualSyncHoldsPutsUntilSync() {
+    MemoryAcceptorStore store = MemoryAcceptorStore.manualSync();
+    Future<Void> first = store.put("k", A);
+    assertEquals(A, store.get("k"), "memory is updated at once");
+    assertFalse(first.isComplete());
+    assertEquals(1, store.sync());
+    assertTrue(first.succeeded());
+    Future<Void> second = store.put("k", B);
+    Future<Void> barrier = store.barrier();
+    assertFalse(barrier.isComplete());
+    assertEquals(A, store.crashCopy().get("k"), "a crash loses the unsynced put");
+    store.sync();
+    assertTrue(second.succeeded());
+    assertTrue(barrier.succeeded());
+    assertEquals(B, store.crashCopy().get("k"));
+  }
+
+  @Test
+  void failedStoreFailsPendingAndLaterPuts() {
+    MemoryAcceptorStore store = MemoryAcceptorStore.manualSync();
+    Future<Void> pending = store.put("k", A);
+    store.fail(new IOException("injected fsync failure"));
+    assertTrue(store.failed());
+    assertInstanceOf(StoreFailedException.class, pending.cause());
+    assertInstanceOf(StoreFailedException.class, store.put("k", B).cause());
+    assertInstanceOf(StoreFailedException.class, store.barrier().cause());
+  }
+}
