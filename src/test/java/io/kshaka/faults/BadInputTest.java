@@ -144,6 +144,8 @@ class BadInputTest {
         head("PUT", "/v1/kv/s1", "Transfer-Encoding: chunked\r\n") + "zz\r\nbad\r\n0\r\n\r\n");
     refused(outcomes, wrong, "chunk size over 64 bits",
         head("PUT", "/v1/kv/s1", "Transfer-Encoding: chunked\r\n") + "fffffffffffffffffff\r\nbad\r\n0\r\n\r\n");
+    refused(outcomes, wrong, "chunked not the last Transfer-Encoding",
+        head("PUT", "/v1/kv/s1", "Transfer-Encoding: chunked, rot13\r\n") + "3\r\nbad\r\n0\r\n\r\n");
     refusedOr(outcomes, wrong, "unknown Transfer-Encoding",
         head("PUT", "/v1/kv/s1", "Transfer-Encoding: rot13\r\n") + "bad", "501");
     refusedOr(outcomes, wrong, "4 KB of random bytes", new String(garbage, StandardCharsets.ISO_8859_1), "timeout");
