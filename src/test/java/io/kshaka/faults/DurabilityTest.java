@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  */
 class DurabilityTest {
   private static final int KEYS = Integer.getInteger("kshaka.durability.keys", 10_000);
-  private static final int IN_FLIGHT = 32;
+  private static final int IN_FLIGHT = Integer.getInteger("kshaka.durability.inFlight", 32);
   private static final Duration PHASE_LIMIT = Duration.ofSeconds(180);
 
   /** What a put was acknowledged with. */
