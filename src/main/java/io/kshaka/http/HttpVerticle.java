@@ -87,6 +87,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(this::refuseBodiesOfUnknownLength);
     router.route().handler(HttpVerticle::keepDotSegmentsInKeys);
     // operations
     router.get("/health").handler(this::health);
@@ -200,6 +201,26 @@ public final class HttpVerticle extends VerticleBase {
    * {@code /v1/kv/../../health} the health check. A key is the raw path, dots included: such requests are
    * rerouted to the registers, carrying their raw path along.
    */
+  /**
+   * RFC 9112 §6.3: a request whose Transfer-Encoding does not end in {@code chunked} has no reliable length; the
+   * server must answer 400 and close the connection. Netty would take it for a request without a body (a PUT of
+   * an empty value) and read its body as the next request.
+   */
+  private void refuseBodiesOfUnknownLength(RoutingContext ctx) {
+    java.util.List<String> codings = ctx.request().headers().getAll(HttpHeaders.TRANSFER_ENCODING);
+    if (!codings.isEmpty()) {
+      String last = codings.get(codings.size() - 1);
+      last = last.substring(last.lastIndexOf(',') + 1).trim();
+      if (!last.equalsIgnoreCase("chunked")) {
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        replyFailure(ctx, badRequest("Transfer-Encoding must end in chunked"))
+            .onComplete(ar -> ctx.request().connection().close());
+        return;
+      }
+    }
+    ctx.next();
+  }
+
   private static void keepDotSegmentsInKeys(RoutingContext ctx) {
     String raw = ctx.request().path();
     String normalized;

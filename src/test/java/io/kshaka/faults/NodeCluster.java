@@ -1,0 +1,176 @@
+package io.kshaka.faults;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * N node processes on this machine: generates their configs (design.md §4) under {@code dir}, with a fresh data
+ * directory each, a random cluster name and the addresses of the {@link NodeNetwork}; starts, stops and waits for
+ * them.
+ *
+ * <pre>
+ * dir/node-i.json   the config of node i
+ * dir/node-i.log    its output, across restarts
+ * dir/data/node-i/  its data directory
+ * </pre>
+ */
+final class NodeCluster implements AutoCloseable {
+  private final Path dir;
+  private final NodeNetwork network;
+  private final List<NodeProcess> nodes = new ArrayList<>();
+
+  /**
+   * @param proposer the config's {@code proposer} object (timeouts), or null for the defaults
+   * @param jvmOptions heap and GC flags of the node JVMs
+   */
+  NodeCluster(Path dir, int size, NodeNetwork network, JsonObject proposer, List<String> jvmOptions) {
+    this.dir = dir.toAbsolutePath();
+    this.network = network;
+    String name = "kshaka-faults-" + UUID.randomUUID();
+    JsonArray members = new JsonArray();
+    JsonArray acceptors = new JsonArray();
+    for (int i = 1; i <= size; i++) {
+      members.add(network.host(i) + ":" + network.clusterPort(i));
+      acceptors.add(i);
+    }
+    try {
+      Files.createDirectories(this.dir.resolve("data"));
+      for (int i = 1; i <= size; i++) {
+        JsonObject conf = new JsonObject()
+            .put("nodeId", i)
+            .put("dataDir", dataDir(i).toString())
+            .put("http", new JsonObject().put("host", network.host(i)).put("port", network.httpPort(i)))
+            .put("cluster", new JsonObject().put("name", name).put("host", network.host(i))
+                .put("port", network.clusterPort(i)).put("members", members.copy()))
+            .put("acceptors", acceptors.copy());
+        if (proposer != null) conf.put("proposer", proposer.copy());
+        Path confFile = this.dir.resolve("node-" + i + ".json");
+        Files.writeString(confFile, conf.encodePrettily(), StandardCharsets.UTF_8);
+        String url = "http://" + network.host(i) + ":" + network.httpPort(i);
+        nodes.add(new NodeProcess(i, confFile, this.dir.resolve("node-" + i + ".log"), url,
+            network.launchPrefix(i), jvmOptions));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** JVM options for node processes: run.sh's defaults, with a smaller heap and the fast-start JIT setting. */
+  static List<String> defaultJvmOptions() {
+    String custom = System.getProperty("kshaka.faults.jvm");
+    if (custom != null && !custom.isBlank()) return List.of(custom.trim().split("\\s+"));
+    return List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  }
+
+  int size() {
+    return nodes.size();
+  }
+
+  /** Node {@code i}, 1-based. */
+  NodeProcess node(int i) {
+    return nodes.get(i - 1);
+  }
+
+  List<NodeProcess> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  List<String> urls() {
+    List<String> urls = new ArrayList<>();
+    for (NodeProcess n : nodes) urls.add(n.baseUrl);
+    return urls;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  Path dataDir(int node) {
+    return dir.resolve("data").resolve("node-" + node);
+  }
+
+  NodeNetwork network() {
+    return network;
+  }
+
+  void startAll() {
+    for (NodeProcess n : nodes) {
+      if (!n.running()) n.start();
+    }
+  }
+
+  /**
+   * Waits until every node answers {@code /ready}.
+   *
+   * @return how long it took
+   * @throws IllegalStateException naming the nodes that were not ready in time (with their log tails)
+   */
+  Duration awaitAllReady(Duration timeout) {
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    List<Integer> late = new ArrayList<>();
+    for (NodeProcess n : nodes) {
+      if (!n.awaitReady(deadline)) late.add(n.id);
+    }
+    if (!late.isEmpty()) {
+      StringBuilder b = new StringBuilder("nodes " + late + " not ready within " + timeout.toSeconds() + " s");
+      for (int id : late) b.append("\n--- node ").append(id).append(" log tail:\n").append(node(id).logTail(20));
+      throw new IllegalStateException(b.toString());
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /** Every node running, none paused, no partition. */
+  void healAll() {
+    network.heal();
+    for (NodeProcess n : nodes) n.resume();
+    for (NodeProcess n : nodes) {
+      if (!n.running()) n.start();
+    }
+  }
+
+  /** kill -9 of every node at once (as close together as the JVM can send the signals). */
+  void killAll() {
+    kill(nodes);
+  }
+
+  /** kill -9 of these nodes at once, then waits until they are gone. */
+  static void kill(List<NodeProcess> victims) {
+    for (NodeProcess n : victims) n.sendKill();
+    for (NodeProcess n : victims) n.awaitDead();
+  }
+
+  /** Stops every node with SIGTERM (in parallel), kill -9 after the grace time. */
+  void stopAll(Duration grace) {
+    List<Thread> stoppers = new ArrayList<>();
+    for (NodeProcess n : nodes) {
+      Thread t = new Thread(() -> n.stop(grace), "stop-node-" + n.id);
+      t.start();
+      stoppers.add(t);
+    }
+    for (Thread t : stoppers) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(grace.toSeconds() + 40));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    for (NodeProcess n : nodes) n.kill(); // any that are still there
+  }
+
+  @Override
+  public void close() {
+    stopAll(Duration.ofSeconds(10));
+  }
+}

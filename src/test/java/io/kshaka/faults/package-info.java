@@ -1,0 +1,70 @@
+/**
+ * Multi-process fault tests: real node processes ({@code io.kshaka.Main node CONF}) on this machine, faults from a
+ * seeded schedule, and the linearizability checker ({@code io.kshaka.check}) on the recorded history.
+ *
+ * <h2>Tests</h2>
+ * <ul>
+ *   <li>{@link io.kshaka.faults.FaultTest}: 3 nodes, a concurrent HTTP workload (get, put, put with If-Match,
+ *       create, delete, add) from 10 clients spread over all nodes on 5 keys at a time, while the {@link
+ *       io.kshaka.faults.Nemesis} kills (-9) a node, pauses one (SIGSTOP past failure detection), kills a minority,
+ *       kills every node, and partitions the network (where network namespaces work); then heals, waits for
+ *       {@code /ready} on every node (30 s at most), reads every key through every node and checks the history.
+ *   <li>{@link io.kshaka.faults.DurabilityTest}: 10,000 acknowledged puts survive kill -9 of every node, and then a
+ *       torn tail (each node's newest acceptor log segment cut by a few bytes).
+ *   <li>{@link io.kshaka.faults.BadInputTest}: malformed and hostile HTTP over raw sockets against a live node.
+ * </ul>
+ *
+ * <h2>Running</h2>
+ * <pre>
+ * mvn -B verify                                    # short form, part of CI (about 3 minutes on 2 cores)
+ * mvn -B verify -Dtest='FaultTest,DurabilityTest,BadInputTest' -Dsurefire.failIfNoSpecifiedTests=false
+ *
+ * # long form: 10 runs alternating 3 and 5 nodes, 10,000 operations each (about 2.5 minutes per run)
+ * mvn -B verify -Dtest=FaultTest#longFormManyRunsOfThreeAndFiveNodes -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dkshaka.faults.long=true [-Dkshaka.faults.runs=10] [-Dkshaka.faults.nodes=3,5] [-Dkshaka.faults.ops=10000]
+ * </pre>
+ *
+ * <h2>Properties</h2>
+ * <table>
+ *   <caption>system properties (pass them to mvn with -D)</caption>
+ *   <tr><td>{@code kshaka.faults.seed}</td><td>the seed to rerun (printed by every run and in every failure
+ *       message); in the long form, the first run's seed (run i uses seed + i)</td></tr>
+ *   <tr><td>{@code kshaka.faults.long}</td><td>{@code true} enables the long form</td></tr>
+ *   <tr><td>{@code kshaka.faults.runs}</td><td>long form: number of runs (10)</td></tr>
+ *   <tr><td>{@code kshaka.faults.nodes}</td><td>long form: node counts, used in turn (3,5)</td></tr>
+ *   <tr><td>{@code kshaka.faults.ops}</td><td>long form: operations per run (10,000)</td></tr>
+ *   <tr><td>{@code kshaka.faults.duration}</td><td>long form: seconds per run (ops / 80, at least 90)</td></tr>
+ *   <tr><td>{@code kshaka.faults.clients}, {@code kshaka.faults.keys},
+ *       {@code kshaka.faults.opsPerKey}</td><td>long form: 12 clients on 6 keys at a time, each key replaced by a
+ *       fresh one after 250 operations (short form: 10 clients, 5 keys, 200)</td></tr>
+ *   <tr><td>{@code kshaka.faults.kinds}</td><td>fault kinds, e.g. {@code kill,pause,kill_minority,kill_all,partition}
+ *       (all)</td></tr>
+ *   <tr><td>{@code kshaka.faults.keep}</td><td>{@code true} keeps the data directories of passing runs</td></tr>
+ *   <tr><td>{@code kshaka.faults.jvm}</td><td>JVM options of the node processes (default
+ *       {@code -Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}, plus run.sh's module flags)</td></tr>
+ *   <tr><td>{@code kshaka.durability.keys}</td><td>keys of the durability test (10,000)</td></tr>
+ *   <tr><td>{@code kshaka.badinput.connections}</td><td>idle connections of the bad-input test (1,500, fewer if
+ *       the file-descriptor limit is lower)</td></tr>
+ * </table>
+ *
+ * <h2>Files</h2>
+ * Each run writes under {@code target/faults/<seed>/} ({@code durability-<seed>/}, {@code bad-input-<seed>/}):
+ * {@code node-i.json} (configs), {@code node-i.log} (node output across restarts, with a harness line at each start
+ * and fault), {@code events.log} (what the harness did, with times on the history's clock), {@code history.jsonl}
+ * (the history in the checker's JSON lines; {@code io.kshaka.check.CheckCommand history.jsonl} checks it again), {@code check.txt}
+ * (the checker's report) and {@code summary.txt}. A passing run deletes its data directories; a failing one keeps
+ * everything, and its failure message names the seed and the directory.
+ *
+ * <h2>Partitions</h2>
+ * Partitions need network namespaces and iptables (root, iproute2, iptables): each node runs in a namespace of its
+ * own ({@code ip netns exec}, which keeps the PID), joined by a bridge; a partition is iptables DROP rules between
+ * the chosen nodes, inside their namespaces. Where that is not possible the partition fault is skipped with a
+ * message saying why, and the nodes run on 127.0.0.1.
+ *
+ * <h2>Outcomes</h2>
+ * A 2xx, a 404 read, a 412 and a 409 are results; a 503 with {@code "outcome":"not_applied"} and a refused
+ * connection are left out of the history (nothing happened); a 504, a timeout and a broken connection are unknown
+ * (the change may take effect at any later time, or never), and the client continues as a new client. Any other
+ * answer breaks the HTTP contract and fails the run.
+ */
+package io.kshaka.faults;
