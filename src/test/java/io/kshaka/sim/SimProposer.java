@@ -31,7 +31,10 @@ final class SimProposer {
   /** Client operations submitted here and not yet answered, by operation id. */
   final TreeMap<Long, SimOp> inflight = new TreeMap<>();
   /** Per round id of this incarnation: which phases sent messages (for statistics; never iterated). */
-  final Map<Long, Integer> roundPhases = new HashMap<>();
+  /** Phases (PREPARED / ACCEPTED) sent per (key, ballot): one ballot's prepare and accept phases have different round ids. */
+  final Map<Object, Integer> roundPhases = new HashMap<>();
+  /** The (key, ballot) of each round id. */
+  final Map<Long, Object> roundBallot = new HashMap<>();
 
   SimProposer(int id, QuorumSpec quorums) {
     this.id = id;

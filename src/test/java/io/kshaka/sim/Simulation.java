@@ -126,10 +126,11 @@ public final class Simulation {
 
   private record KeyBallot(String key, Ballot ballot) {}
 
-  private record RoundRef(int proposer, int incarnation, long roundId) {
+  /** Who sent a ballot: one proposer incarnation (its prepare and accept phases use different round ids). */
+  private record RoundRef(int proposer, int incarnation) {
     @Override
     public String toString() {
-      return "P" + proposer + "/incarnation " + incarnation + "/round " + roundId;
+      return "P" + proposer + "/incarnation " + incarnation;
     }
   }
 
@@ -495,7 +496,9 @@ public final class Simulation {
     long sendId = nextSendId++;
     int inc = p.incarnation;
     p.outstanding.put(sendId, s);
-    p.roundPhases.merge(s.roundId(),
+    Object keyBallot = new KeyBallot(req.key(), req.ballot());
+    p.roundBallot.put(s.roundId(), keyBallot);
+    p.roundPhases.merge(keyBallot,
         req instanceof AcceptorRequest.Accept ? SimProposer.ACCEPTED : SimProposer.PREPARED, (a, b) -> a | b);
     stats.messages++;
     trace.mix(4, sendId, s.to(), requestHash(req));
@@ -511,7 +514,7 @@ public final class Simulation {
     if (s == null) return;
     stats.timeouts++;
     if (s.request() instanceof AcceptorRequest.Prepare
-        && (p.roundPhases.getOrDefault(s.roundId(), 0) & SimProposer.ACCEPTED) != 0) {
+        && (p.roundPhases.getOrDefault(p.roundBallot.get(s.roundId()), 0) & SimProposer.ACCEPTED) != 0) {
       stats.prepareTimeoutsInAcceptPhase++;
     }
     trace.mix(5, sendId, now(), 0);
@@ -542,7 +545,7 @@ public final class Simulation {
     }
     op.complete(now(), outcome, r.result(), r.reason());
     if (outcome == Outcome.APPLIED && roundId >= 0) {
-      int phases = p.roundPhases.getOrDefault(roundId, 0);
+      int phases = p.roundPhases.getOrDefault(p.roundBallot.get(roundId), 0);
       if ((phases & SimProposer.ACCEPTED) == 0) stats.completedWithoutAccept++;
       if ((phases & SimProposer.PREPARED) == 0) stats.completedWithoutPrepare++;
     }
@@ -587,13 +590,13 @@ public final class Simulation {
   }
 
   /**
-   * One ballot, one value, ever: a (key, ballot) belongs to one round of one incarnation (a restarted node never
+   * One ballot, one value, ever: a (key, ballot) belongs to one incarnation (a restarted node never
    * reuses a ballot it may have sent before), and carries one state; nothing is sent at or above the durable
    * counter floor.
    */
   private void checkSentBallot(SimProposer p, long roundId, AcceptorRequest req) {
     Ballot b = req.ballot();
-    RoundRef round = new RoundRef(p.id, p.incarnation, roundId);
+    RoundRef round = new RoundRef(p.id, p.incarnation);
     RoundRef owner = roundAtBallot.putIfAbsent(new KeyBallot(req.key(), b), round);
     if (owner != null && !owner.equals(round)) {
       fail("invariant: ballot " + b + " of key " + req.key() + " reused: by " + owner + " and by " + round);
@@ -792,6 +795,7 @@ public final class Simulation {
     p.core = null;
     p.outstanding.clear();
     p.roundPhases.clear();
+    p.roundBallot.clear();
     stats.proposerCrashes++;
     List<SimOp> lost = new ArrayList<>(p.inflight.values());
     p.inflight.clear();

@@ -15,32 +15,23 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * Finding of the simulator (campaign statistic "unknown without faults"): with 1-RTT on, a write through a proposer
- * whose cached next ballot went stale (another proposer wrote the key since) comes back UNKNOWN, although nothing
- * failed and nothing ran concurrently. Its fast accept is refused by every acceptor, the batch is then "in doubt",
- * and the full round that follows finds the other proposer's ballot, so the write is reported UNKNOWN (safe,
- * allowed by the letter of design.md §1, but a client of a healthy cluster sees "outcome unknown"; it happens after
- * every change of a key's proposer, e.g. a failover of its home node).
+ * Regression test for a finding of the simulator: with 1-RTT on, a write through a proposer whose cached next
+ * ballot went stale (another proposer wrote the key since) came back UNKNOWN although nothing failed. Its fast
+ * accept is refused by every acceptor and the batch is in doubt; the full round that follows finds the other
+ * proposer's chosen state, which cannot descend from the in-doubt state (same version, other value), so the
+ * in-doubt accept was never chosen and never can be: the write is retried as new and applied.
  *
  * <p>Here on a perfect network (every message delivered at once, in order): P1 writes, P2 writes, P1 writes again.
  */
 class StaleOneRttCacheTest {
 
   /** The behaviour design.md §1 asks for ("any conflict drops the cache and falls back to the full round"). */
-  @Disabled("core bug: a stale 1-RTT cache turns a write into UNKNOWN without any fault; enable once fixed")
   @Test
   void writeThroughAProposerWithAStaleCacheIsApplied() {
     assertEquals(Outcome.APPLIED, thirdWrite(true));
-  }
-
-  /** Pins today's behaviour so that a fix is noticed: then delete this test and enable the one above. */
-  @Test
-  void staleOneRttCacheTurnsAFaultFreeSequentialWriteUnknownToday() {
-    assertEquals(Outcome.UNKNOWN, thirdWrite(true));
   }
 
   @Test
