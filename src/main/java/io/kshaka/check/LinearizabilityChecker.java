@@ -3,6 +3,7 @@ package io.kshaka.check;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -61,6 +62,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class LinearizabilityChecker {
 
   private static final int CHECK_CLOCK_EVERY = 1 << 10;
+
+  /** When the model refutes a key without search, the search for the report's longest prefix is cut after this. */
+  private static final long PREFIX_SEARCH_NANOS = 2_000_000_000L;
 
   private LinearizabilityChecker() {}
 
@@ -255,6 +259,19 @@ public final class LinearizabilityChecker {
     }
 
     KeyResult run() {
+      Violation violation = model.refute(Collections.unmodifiableList(ops));
+      if (violation == null) return result(search(budget), null);
+      // Certainly not linearizable; search a little anyway, for the longest linearizable prefix in the report.
+      Verdict searched = search(Math.min(budget, PREFIX_SEARCH_NANOS));
+      if (searched == Verdict.LINEARIZABLE) {
+        throw new IllegalStateException(
+            model.name() + ".refute reported a violation in a linearizable history: " + violation.reason());
+      }
+      return result(Verdict.NOT_LINEARIZABLE, violation);
+    }
+
+    /** The search proper, within {@code budget} nanoseconds. */
+    private Verdict search(long budget) {
       int n = ops.size();
       Entry head = buildList(n);
       long[] zobrist = new long[n];
@@ -305,7 +322,7 @@ public final class LinearizabilityChecker {
       while (definiteLeft > 0) {
         if ((++iterations & (CHECK_CLOCK_EVERY - 1)) == 0
             && (System.nanoTime() - start > budget || Thread.currentThread().isInterrupted())) {
-          return result(Verdict.UNKNOWN);
+          return Verdict.UNKNOWN;
         }
         Entry chosen = null;
         S next = null;
@@ -402,7 +419,7 @@ public final class LinearizabilityChecker {
         }
         // Dead end: undo choices until one that was not forced, and try the calls after it.
         while (true) {
-          if (depth == 0) return result(Verdict.NOT_LINEARIZABLE);
+          if (depth == 0) return Verdict.NOT_LINEARIZABLE;
           depth--;
           Entry top = stackEntry[depth];
           state = stackState[depth];
@@ -421,7 +438,7 @@ public final class LinearizabilityChecker {
         }
       }
       record(stackEntry, depth, state);
-      return result(Verdict.LINEARIZABLE);
+      return Verdict.LINEARIZABLE;
     }
 
     private static boolean earlierTwinLeft(int[] twinBefore, long[] bits, int id) {
@@ -479,7 +496,7 @@ public final class LinearizabilityChecker {
       bestState = state;
     }
 
-    private KeyResult result(Verdict verdict) {
+    private KeyResult result(Verdict verdict, Violation violation) {
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       List<Op<?, ?>> prefix = new ArrayList<>(bestIds.length);
       boolean[] placed = new boolean[ops.size()];
@@ -491,9 +508,9 @@ public final class LinearizabilityChecker {
         String line =
             String.format(
                 Locale.ROOT,
-                "key %s: LINEARIZABLE (%d operations, %.3f s)%n",
+                "key %s: LINEARIZABLE (%s, %.3f s)%n",
                 KeyResult.quote(key),
-                total,
+                KeyResult.count(total, "operation"),
                 elapsed.toNanos() / 1e9);
         return new KeyResult(key, verdict, total, elapsed, prefix, List.of(), line);
       }
@@ -507,25 +524,38 @@ public final class LinearizabilityChecker {
         if (!op.unknown()) firstReturn = Math.min(firstReturn, op.ret());
       }
       List<Op<I, O>> frontier = new ArrayList<>();
+      int unknownPending = 0;
       for (int i = 0; i < ops.size(); i++) {
-        if (!placed[i] && ops.get(i).call() <= firstReturn) frontier.add(ops.get(i));
+        Op<I, O> op = ops.get(i);
+        if (placed[i] || op.call() > firstReturn) continue;
+        if (op.unknown()) {
+          unknownPending++;
+        } else {
+          frontier.add(op);
+        }
       }
       frontier.sort(Comparator.comparingLong(Op::call));
-      return new KeyResult(
-          key, verdict, total, elapsed, prefix, new ArrayList<>(frontier), report(verdict, elapsed, frontier, remaining));
+      String report = report(verdict, elapsed, violation, frontier, unknownPending, remaining);
+      return new KeyResult(key, verdict, total, elapsed, prefix, new ArrayList<>(frontier), report);
     }
 
     private static final int PREFIX_SHOWN = 30;
 
-    private String report(Verdict verdict, Duration elapsed, List<Op<I, O>> frontier, int remaining) {
+    private String report(
+        Verdict verdict,
+        Duration elapsed,
+        Violation violation,
+        List<Op<I, O>> frontier,
+        int unknownPending,
+        int remaining) {
       StringBuilder b = new StringBuilder();
       b.append(
           String.format(
               Locale.ROOT,
-              "key %s: %s (%d operations, %.3f s, model %s)%n",
+              "key %s: %s (%s, %.3f s, model %s)%n",
               KeyResult.quote(key),
               verdict,
-              total,
+              KeyResult.count(total, "operation"),
               elapsed.toNanos() / 1e9,
               model.name()));
       if (verdict == Verdict.UNKNOWN) {
@@ -535,6 +565,10 @@ public final class LinearizabilityChecker {
                 "  the search stopped after %.3f s (time bound %s) without an answer; this is not a pass%n",
                 elapsed.toNanos() / 1e9,
                 budget == Long.MAX_VALUE ? "none" : Duration.ofNanos(budget)));
+      }
+      if (violation != null) {
+        b.append("  violation found without search: ").append(violation.reason()).append('\n');
+        for (Op<?, ?> op : violation.operations()) b.append("    ").append(describeAny(op)).append('\n');
       }
       if (total != ops.size()) {
         b.append(
@@ -561,20 +595,37 @@ public final class LinearizabilityChecker {
       }
       b.append("  state after the prefix: ").append(describeState(bestState)).append('\n');
       if (frontier.isEmpty()) {
-        b.append("  no operation could come next\n");
+        b.append("  no operation with a known outcome could come next\n");
       } else {
         b.append("  operations that could not be placed next:\n");
         for (Op<I, O> op : frontier) {
-          S next = model.step(bestState, op.input(), op.unknown() ? null : op.output());
-          String why =
-              next == null
-                  ? "the model rejects this output in this state"
-                  : "legal here, but no linearization continues from it";
+          S next = model.step(bestState, op.input(), op.output());
+          String why;
+          if (next == null) {
+            why =
+                model.mayBecomeLegal(bestState, op.input(), op.output())
+                    ? "the model rejects this output in this state"
+                    : "the model rejects this output in this state and every later one";
+          } else {
+            why = "legal here, but no linearization continues from it";
+          }
           b.append("    ").append(describe(op)).append("   (").append(why).append(")\n");
         }
       }
-      b.append(String.format(Locale.ROOT, "  %d operations remain after the prefix%n", remaining));
+      if (unknownPending > 0) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "  and %d operations of unknown outcome that could take effect here, none of which helps%n",
+                unknownPending));
+      }
+      b.append("  ").append(KeyResult.count(remaining, "operation")).append(" left after the prefix\n");
       return b.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private String describeAny(Op<?, ?> op) {
+      return describe((Op<I, O>) op);
     }
 
     private String describe(Op<I, O> op) {

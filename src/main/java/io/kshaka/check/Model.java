@@ -1,5 +1,7 @@
 package io.kshaka.check;
 
+import java.util.List;
+
 /**
  * A sequential specification that the checker tests a concurrent history against.
  *
@@ -73,6 +75,16 @@ public interface Model<S, I, O> {
    */
   default boolean mayBecomeLegal(S state, I input, O output) {
     return true;
+  }
+
+  /**
+   * An optional fast check, run before the search on the operations of one partition (unknown-outcome reads already
+   * dropped), for violations that need no search (for a register with versions: a version going backwards in real
+   * time). Returns the violation, or null if it finds none, and then the search decides. It must be sound: a
+   * violation makes the verdict NOT_LINEARIZABLE whatever the search finds. The default finds nothing.
+   */
+  default Violation refute(List<Op<I, O>> partition) {
+    return null;
   }
 
   /** A short human-readable form of one operation, for reports; {@code output == null} means unknown. */
