@@ -41,7 +41,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Unknown-outcome operations that the model declares {@linkplain Model#isReadOnly read-only} are dropped before
  * the search: they constrain nothing.
  *
- * <p>Two refinements of the order in which choices are tried (neither changes the answer):
+ * <p>Before searching, the model may {@linkplain Model#refute refute} a key outright (for the register: a version
+ * that goes backwards in real time, two changes producing one version...). A refuted key is NOT_LINEARIZABLE; the
+ * search then only runs, for at most 2 s, to find the longest linearizable prefix for the report.
+ *
+ * <p>Refinements of the search, none of which changes the answer (each is justified where it is applied, and the
+ * tests compare the result with a brute-force checker):
  * <ul>
  *   <li>An operation that the model declares {@linkplain Model#preservesState state-preserving} (a read, a refused
  *       change) and that is legal in the current state is linearized at once, and no alternative is tried at that
@@ -56,6 +61,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       operation with a known outcome is linearized. Of several unknown-outcome operations with equal inputs, all
  *       already called, only the first is tried: the others could swap places with it.</li>
  * </ul>
+ *
+ * <p>Limits: the problem is NP-complete, and unknown outcomes are what make it hard. A history that is not
+ * linearizable, has many unknown-outcome changes (10% and more) and whose violation the model cannot refute without
+ * search may exhaust the time bound: the key is then UNKNOWN, which fails a test as surely as NOT_LINEARIZABLE.
  *
  * <p>Thread-safety: the static methods may be called from any thread concurrently.
  */
@@ -171,9 +180,11 @@ public final class LinearizabilityChecker {
 
   /** The shared pool, created on first multi-key check. Daemon threads: it never keeps a JVM alive. */
   private static final class Pool {
-    static final ExecutorService EXECUTOR =
-        Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), new Daemons());
+    static final ExecutorService EXECUTOR = Executors.newFixedThreadPool(PARALLELISM, new Daemons());
   }
+
+  /** How many keys are checked at once. */
+  private static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   private static final class Daemons implements ThreadFactory {
     private final AtomicInteger count = new AtomicInteger();
@@ -243,6 +254,7 @@ public final class LinearizabilityChecker {
     private final long budget;
     private final long start = System.nanoTime();
 
+    private boolean memoryBoundReached;
     private int bestDepth = -1;
     private int[] bestIds = new int[0];
     private S bestState;
@@ -297,6 +309,10 @@ public final class LinearizabilityChecker {
       }
       long[] bits = new long[(n + 63) >>> 6];
       long bitsHash = 0;
+      // Bound the memo so that a hopeless search ends UNKNOWN instead of exhausting the heap: a quarter of the heap,
+      // shared by as many searches as run in parallel, at about 100 bytes per entry besides its bitset.
+      long perConfig = 8L * bits.length + 112;
+      long maxConfigs = Math.max(10_000, Runtime.getRuntime().maxMemory() / 4 / PARALLELISM / perConfig);
       HashSet<Config> cache = new HashSet<>();
       Config probe = new Config(bits, 0, Boolean.TRUE);
       // The stack of choices: the call lifted, the state before it, the pass it was found in, and whether it was
@@ -396,6 +412,10 @@ public final class LinearizabilityChecker {
           bitsHash ^= zobrist[id];
           probe.set(bits, bitsHash, next);
           if (!cache.contains(probe)) {
+            if (cache.size() >= maxConfigs) {
+              memoryBoundReached = true;
+              return Verdict.UNKNOWN;
+            }
             cache.add(new Config(bits.clone(), bitsHash, next));
             stackEntry[depth] = chosen;
             stackState[depth] = state;
@@ -562,9 +582,11 @@ public final class LinearizabilityChecker {
         b.append(
             String.format(
                 Locale.ROOT,
-                "  the search stopped after %.3f s (time bound %s) without an answer; this is not a pass%n",
+                "  the search stopped after %.3f s (%s) without an answer; this is not a pass%n",
                 elapsed.toNanos() / 1e9,
-                budget == Long.MAX_VALUE ? "none" : Duration.ofNanos(budget)));
+                memoryBoundReached
+                    ? "it memoised as many configurations as the heap allows"
+                    : "time bound " + (budget == Long.MAX_VALUE ? "none" : Duration.ofNanos(budget))));
       }
       if (violation != null) {
         b.append("  violation found without search: ").append(violation.reason()).append('\n');

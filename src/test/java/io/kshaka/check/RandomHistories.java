@@ -70,7 +70,6 @@ final class RandomHistories {
       for (int k = 0; k < opsPerClient; k++, i++) {
         key[i] = keys.get(rnd.nextInt(keys.size()));
         input[i] = realisticInput(rnd);
-        if (UNIQUE_VALUES) input[i] = uniqueValue(input[i], "c" + c + "-" + k);
         call[i] = t;
         ret[i] = t + 1 + rnd.nextInt(maxLatency);
         at[i] = call[i] + (long) Math.floor(rnd.nextDouble() * (ret[i] - call[i] + 1));
@@ -90,16 +89,6 @@ final class RandomHistories {
     Input in = randomInput(rnd);
     if (in instanceof Input.Cas) return Input.cas(RECENT, ((Input.Cas) in).value());
     if (in instanceof Input.Delete && ((Input.Delete) in).expectedVersion() != null) return Input.delete(RECENT);
-    return in;
-  }
-
-  static boolean UNIQUE_VALUES = Boolean.getBoolean("unique");
-
-  /** The same input, writing {@code value} instead (clients of real tests write values nobody else writes). */
-  static Input uniqueValue(Input in, String value) {
-    if (in instanceof Input.Put) return Input.put(value);
-    if (in instanceof Input.Create) return Input.create(value);
-    if (in instanceof Input.Cas) return Input.cas(((Input.Cas) in).expectedVersion(), value);
     return in;
   }
 
