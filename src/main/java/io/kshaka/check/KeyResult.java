@@ -37,11 +37,16 @@ public record KeyResult(
   public String line() {
     return String.format(
         Locale.ROOT,
-        "key %s: %s (%d operations, %.3f s)",
+        "key %s: %s (%s, %.3f s)",
         quote(key),
         verdict,
-        operations,
+        count(operations, "operation"),
         elapsed.toNanos() / 1e9);
+  }
+
+  /** "1 operation", "2 operations". */
+  static String count(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 
   static String quote(String s) {

@@ -3,6 +3,7 @@ package io.kshaka.check;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,7 +41,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Unknown-outcome operations that the model declares {@linkplain Model#isReadOnly read-only} are dropped before
  * the search: they constrain nothing.
  *
- * <p>Two refinements of the order in which choices are tried (neither changes the answer):
+ * <p>Before searching, the model may {@linkplain Model#refute refute} a key outright (for the register: a version
+ * that goes backwards in real time, two changes producing one version...). A refuted key is NOT_LINEARIZABLE; the
+ * search then only runs, for at most 2 s, to find the longest linearizable prefix for the report.
+ *
+ * <p>Refinements of the search, none of which changes the answer (each is justified where it is applied, and the
+ * tests compare the result with a brute-force checker):
  * <ul>
  *   <li>An operation that the model declares {@linkplain Model#preservesState state-preserving} (a read, a refused
  *       change) and that is legal in the current state is linearized at once, and no alternative is tried at that
@@ -56,11 +62,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       already called, only the first is tried: the others could swap places with it.</li>
  * </ul>
  *
+ * <p>Limits: the problem is NP-complete, and unknown outcomes are what make it hard. A history that is not
+ * linearizable, has many unknown-outcome changes (10% and more) and whose violation the model cannot refute without
+ * search may exhaust the time bound: the key is then UNKNOWN, which fails a test as surely as NOT_LINEARIZABLE.
+ *
  * <p>Thread-safety: the static methods may be called from any thread concurrently.
  */
 public final class LinearizabilityChecker {
 
   private static final int CHECK_CLOCK_EVERY = 1 << 10;
+
+  /** When the model refutes a key without search, the search for the report's longest prefix is cut after this. */
+  private static final long PREFIX_SEARCH_NANOS = 2_000_000_000L;
 
   private LinearizabilityChecker() {}
 
@@ -167,9 +180,11 @@ public final class LinearizabilityChecker {
 
   /** The shared pool, created on first multi-key check. Daemon threads: it never keeps a JVM alive. */
   private static final class Pool {
-    static final ExecutorService EXECUTOR =
-        Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), new Daemons());
+    static final ExecutorService EXECUTOR = Executors.newFixedThreadPool(PARALLELISM, new Daemons());
   }
+
+  /** How many keys are checked at once. */
+  private static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   private static final class Daemons implements ThreadFactory {
     private final AtomicInteger count = new AtomicInteger();
@@ -239,6 +254,7 @@ public final class LinearizabilityChecker {
     private final long budget;
     private final long start = System.nanoTime();
 
+    private boolean memoryBoundReached;
     private int bestDepth = -1;
     private int[] bestIds = new int[0];
     private S bestState;
@@ -255,6 +271,19 @@ public final class LinearizabilityChecker {
     }
 
     KeyResult run() {
+      Violation violation = model.refute(Collections.unmodifiableList(ops));
+      if (violation == null) return result(search(budget), null);
+      // Certainly not linearizable; search a little anyway, for the longest linearizable prefix in the report.
+      Verdict searched = search(Math.min(budget, PREFIX_SEARCH_NANOS));
+      if (searched == Verdict.LINEARIZABLE) {
+        throw new IllegalStateException(
+            model.name() + ".refute reported a violation in a linearizable history: " + violation.reason());
+      }
+      return result(Verdict.NOT_LINEARIZABLE, violation);
+    }
+
+    /** The search proper, within {@code budget} nanoseconds. */
+    private Verdict search(long budget) {
       int n = ops.size();
       Entry head = buildList(n);
       long[] zobrist = new long[n];
@@ -280,6 +309,10 @@ public final class LinearizabilityChecker {
       }
       long[] bits = new long[(n + 63) >>> 6];
       long bitsHash = 0;
+      // Bound the memo so that a hopeless search ends UNKNOWN instead of exhausting the heap: a quarter of the heap,
+      // shared by as many searches as run in parallel, at about 100 bytes per entry besides its bitset.
+      long perConfig = 8L * bits.length + 112;
+      long maxConfigs = Math.max(10_000, Runtime.getRuntime().maxMemory() / 4 / PARALLELISM / perConfig);
       HashSet<Config> cache = new HashSet<>();
       Config probe = new Config(bits, 0, Boolean.TRUE);
       // The stack of choices: the call lifted, the state before it, the pass it was found in, and whether it was
@@ -305,7 +338,7 @@ public final class LinearizabilityChecker {
       while (definiteLeft > 0) {
         if ((++iterations & (CHECK_CLOCK_EVERY - 1)) == 0
             && (System.nanoTime() - start > budget || Thread.currentThread().isInterrupted())) {
-          return result(Verdict.UNKNOWN);
+          return Verdict.UNKNOWN;
         }
         Entry chosen = null;
         S next = null;
@@ -379,6 +412,10 @@ public final class LinearizabilityChecker {
           bitsHash ^= zobrist[id];
           probe.set(bits, bitsHash, next);
           if (!cache.contains(probe)) {
+            if (cache.size() >= maxConfigs) {
+              memoryBoundReached = true;
+              return Verdict.UNKNOWN;
+            }
             cache.add(new Config(bits.clone(), bitsHash, next));
             stackEntry[depth] = chosen;
             stackState[depth] = state;
@@ -402,7 +439,7 @@ public final class LinearizabilityChecker {
         }
         // Dead end: undo choices until one that was not forced, and try the calls after it.
         while (true) {
-          if (depth == 0) return result(Verdict.NOT_LINEARIZABLE);
+          if (depth == 0) return Verdict.NOT_LINEARIZABLE;
           depth--;
           Entry top = stackEntry[depth];
           state = stackState[depth];
@@ -421,7 +458,7 @@ public final class LinearizabilityChecker {
         }
       }
       record(stackEntry, depth, state);
-      return result(Verdict.LINEARIZABLE);
+      return Verdict.LINEARIZABLE;
     }
 
     private static boolean earlierTwinLeft(int[] twinBefore, long[] bits, int id) {
@@ -479,7 +516,7 @@ public final class LinearizabilityChecker {
       bestState = state;
     }
 
-    private KeyResult result(Verdict verdict) {
+    private KeyResult result(Verdict verdict, Violation violation) {
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       List<Op<?, ?>> prefix = new ArrayList<>(bestIds.length);
       boolean[] placed = new boolean[ops.size()];
@@ -491,9 +528,9 @@ public final class LinearizabilityChecker {
         String line =
             String.format(
                 Locale.ROOT,
-                "key %s: LINEARIZABLE (%d operations, %.3f s)%n",
+                "key %s: LINEARIZABLE (%s, %.3f s)%n",
                 KeyResult.quote(key),
-                total,
+                KeyResult.count(total, "operation"),
                 elapsed.toNanos() / 1e9);
         return new KeyResult(key, verdict, total, elapsed, prefix, List.of(), line);
       }
@@ -507,34 +544,53 @@ public final class LinearizabilityChecker {
         if (!op.unknown()) firstReturn = Math.min(firstReturn, op.ret());
       }
       List<Op<I, O>> frontier = new ArrayList<>();
+      int unknownPending = 0;
       for (int i = 0; i < ops.size(); i++) {
-        if (!placed[i] && ops.get(i).call() <= firstReturn) frontier.add(ops.get(i));
+        Op<I, O> op = ops.get(i);
+        if (placed[i] || op.call() > firstReturn) continue;
+        if (op.unknown()) {
+          unknownPending++;
+        } else {
+          frontier.add(op);
+        }
       }
       frontier.sort(Comparator.comparingLong(Op::call));
-      return new KeyResult(
-          key, verdict, total, elapsed, prefix, new ArrayList<>(frontier), report(verdict, elapsed, frontier, remaining));
+      String report = report(verdict, elapsed, violation, frontier, unknownPending, remaining);
+      return new KeyResult(key, verdict, total, elapsed, prefix, new ArrayList<>(frontier), report);
     }
 
     private static final int PREFIX_SHOWN = 30;
 
-    private String report(Verdict verdict, Duration elapsed, List<Op<I, O>> frontier, int remaining) {
+    private String report(
+        Verdict verdict,
+        Duration elapsed,
+        Violation violation,
+        List<Op<I, O>> frontier,
+        int unknownPending,
+        int remaining) {
       StringBuilder b = new StringBuilder();
       b.append(
           String.format(
               Locale.ROOT,
-              "key %s: %s (%d operations, %.3f s, model %s)%n",
+              "key %s: %s (%s, %.3f s, model %s)%n",
               KeyResult.quote(key),
               verdict,
-              total,
+              KeyResult.count(total, "operation"),
               elapsed.toNanos() / 1e9,
               model.name()));
       if (verdict == Verdict.UNKNOWN) {
         b.append(
             String.format(
                 Locale.ROOT,
-                "  the search stopped after %.3f s (time bound %s) without an answer; this is not a pass%n",
+                "  the search stopped after %.3f s (%s) without an answer; this is not a pass%n",
                 elapsed.toNanos() / 1e9,
-                budget == Long.MAX_VALUE ? "none" : Duration.ofNanos(budget)));
+                memoryBoundReached
+                    ? "it memoised as many configurations as the heap allows"
+                    : "time bound " + (budget == Long.MAX_VALUE ? "none" : Duration.ofNanos(budget))));
+      }
+      if (violation != null) {
+        b.append("  violation found without search: ").append(violation.reason()).append('\n');
+        for (Op<?, ?> op : violation.operations()) b.append("    ").append(describeAny(op)).append('\n');
       }
       if (total != ops.size()) {
         b.append(
@@ -561,20 +617,37 @@ public final class LinearizabilityChecker {
       }
       b.append("  state after the prefix: ").append(describeState(bestState)).append('\n');
       if (frontier.isEmpty()) {
-        b.append("  no operation could come next\n");
+        b.append("  no operation with a known outcome could come next\n");
       } else {
         b.append("  operations that could not be placed next:\n");
         for (Op<I, O> op : frontier) {
-          S next = model.step(bestState, op.input(), op.unknown() ? null : op.output());
-          String why =
-              next == null
-                  ? "the model rejects this output in this state"
-                  : "legal here, but no linearization continues from it";
+          S next = model.step(bestState, op.input(), op.output());
+          String why;
+          if (next == null) {
+            why =
+                model.mayBecomeLegal(bestState, op.input(), op.output())
+                    ? "the model rejects this output in this state"
+                    : "the model rejects this output in this state and every later one";
+          } else {
+            why = "legal here, but no linearization continues from it";
+          }
           b.append("    ").append(describe(op)).append("   (").append(why).append(")\n");
         }
       }
-      b.append(String.format(Locale.ROOT, "  %d operations remain after the prefix%n", remaining));
+      if (unknownPending > 0) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "  and %d operations of unknown outcome that could take effect here, none of which helps%n",
+                unknownPending));
+      }
+      b.append("  ").append(KeyResult.count(remaining, "operation")).append(" left after the prefix\n");
       return b.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private String describeAny(Op<?, ?> op) {
+      return describe((Op<I, O>) op);
     }
 
     private String describe(Op<I, O> op) {

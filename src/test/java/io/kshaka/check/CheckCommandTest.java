@@ -42,7 +42,7 @@ class CheckCommandTest {
     String[] lines = out.toString().split("\n");
     assertEquals(3, lines.length, out.toString());
     assertTrue(lines[0].startsWith("key \"a\": LINEARIZABLE (2 operations"), lines[0]);
-    assertTrue(lines[1].startsWith("key \"b\": LINEARIZABLE (1 operations"), lines[1]);
+    assertTrue(lines[1].startsWith("key \"b\": LINEARIZABLE (1 operation,"), lines[1]);
     assertTrue(lines[2].startsWith("LINEARIZABLE: 2 keys"), lines[2]);
   }
 
@@ -58,7 +58,7 @@ class CheckCommandTest {
     assertTrue(out.toString().contains("operations that could not be placed next:"), out.toString());
     String[] lines = out.toString().split("\n");
     assertTrue(lines[0].startsWith("key \"a\": NOT_LINEARIZABLE (2 operations"), lines[0]);
-    assertTrue(lines[lines.length - 1].startsWith("NOT_LINEARIZABLE: 1 keys"), lines[lines.length - 1]);
+    assertTrue(lines[lines.length - 1].startsWith("NOT_LINEARIZABLE: 1 key "), lines[lines.length - 1]);
   }
 
   @Test

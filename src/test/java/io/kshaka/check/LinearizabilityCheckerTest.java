@@ -180,8 +180,53 @@ class LinearizabilityCheckerTest {
     assertTrue(report.contains("longest linearizable prefix found: 2 of 3 operations"), report);
     assertTrue(report.contains("put \"b\" -> v2   => \"b\" v2"), report);
     assertTrue(report.contains("operations that could not be placed next:"), report);
-    assertTrue(report.contains("[40, 50] get -> \"a\" v1   (the model rejects this output in this state)"), report);
+    assertTrue(
+        report.contains("[40, 50] get -> \"a\" v1   (the model rejects this output in this state and every later one)"),
+        report);
+    assertTrue(report.contains("violation found without search: versions never decrease"), report);
     assertTrue(report.trim().endsWith(r.summary()), report);
+  }
+
+  @Test
+  void searchFindsViolationThatVersionsAloneDoNotShow() {
+    // Version 2 comes from the unknown put, whose value is "b": no version shows the read is wrong, the search does.
+    Operation put1 = op("k", Input.put("a"), 0, 10, Output.written(1));
+    Operation put2 = Operation.unknown("k", Input.put("b"), 20);
+    Operation bad = op("k", Input.get(), 40, 50, Output.value("c", 2));
+    CheckResult r = Checker.check(List.of(put1, put2, bad), T);
+    String report = r.report();
+    assertEquals(Verdict.NOT_LINEARIZABLE, r.verdict(), report);
+    assertTrue(!report.contains("without search"), report);
+    assertTrue(report.contains("[40, 50] get -> \"c\" v2   (the model rejects this output in this state)"), report);
+  }
+
+  @Test
+  void readContradictingTheChangeThatProducedItsVersionIsRefutedWithoutSearch() {
+    Operation put1 = op("k", Input.put("a"), 0, 10, Output.written(1));
+    Operation put2 = op("k", Input.put("b"), 20, 30, Output.written(2));
+    Operation bad = op("k", Input.get(), 15, 50, Output.value("c", 2));
+    CheckResult r = Checker.check(List.of(put1, put2, bad), T);
+    assertEquals(Verdict.NOT_LINEARIZABLE, r.verdict());
+    assertTrue(
+        r.report().contains("the first operation left the register \"b\" at version 2, which the second contradicts"),
+        r.report());
+  }
+
+  @Test
+  void outputTheInputCanNeverGiveIsRefutedWithoutSearch() {
+    CheckResult r =
+        Checker.check(List.of(op("k", Input.put("a"), 0, 10, Output.refused(Output.VERSION_MISMATCH, 0))), T);
+    assertEquals(Verdict.NOT_LINEARIZABLE, r.verdict());
+    assertTrue(r.report().contains("this operation can never return this output"), r.report());
+  }
+
+  @Test
+  void twoChangesCannotProduceTheSameVersion() {
+    Operation a = op("k", Input.put("a"), 0, 10, Output.written(1));
+    Operation b = op("k", Input.put("b"), 5, 15, Output.written(1));
+    CheckResult r = Checker.check(List.of(a, b), T);
+    assertEquals(Verdict.NOT_LINEARIZABLE, r.verdict());
+    assertTrue(r.report().contains("two operations both applied a change that produced version 1"), r.report());
   }
 
   @Test

@@ -30,9 +30,14 @@ class PerformanceTest {
     CheckResult ok = timed("16 clients x 250 ops, 4 keys, 1% unknown", history);
     assertEquals(Verdict.LINEARIZABLE, ok.verdict(), ok.report());
 
-    CheckResult bad = timed("same, one read corrupted", corruptOneRead(rnd, history));
+    List<Operation> corrupted = corruptOneRead(rnd, history);
+    CheckResult bad = timed("same, one read corrupted", corrupted);
     assertEquals(Verdict.NOT_LINEARIZABLE, bad.verdict(), bad.report());
     assertEquals(1, bad.keys().stream().filter(k -> k.verdict() == Verdict.NOT_LINEARIZABLE).count());
+
+    CheckResult searched =
+        timed("same, one read corrupted, search only", corrupted, CrossCheckTest.SEARCH_ONLY);
+    assertEquals(Verdict.NOT_LINEARIZABLE, searched.verdict(), searched.report());
   }
 
   @Test
@@ -42,8 +47,13 @@ class PerformanceTest {
     CheckResult ok = timed("16 clients x 200 ops, 1 key", history);
     assertEquals(Verdict.LINEARIZABLE, ok.verdict(), ok.report());
 
-    CheckResult bad = timed("same, one read corrupted", corruptOneRead(rnd, history));
+    List<Operation> corrupted = corruptOneRead(rnd, history);
+    CheckResult bad = timed("same, one read corrupted", corrupted);
     assertEquals(Verdict.NOT_LINEARIZABLE, bad.verdict(), bad.report());
+
+    CheckResult searched =
+        timed("same, one read corrupted, search only", corrupted, CrossCheckTest.SEARCH_ONLY);
+    assertEquals(Verdict.NOT_LINEARIZABLE, searched.verdict(), searched.report());
   }
 
   /** Makes a completed get, near the middle of the history, return a value nobody wrote. */
@@ -60,7 +70,12 @@ class PerformanceTest {
   }
 
   private static CheckResult timed(String what, List<Operation> history) {
-    CheckResult r = Checker.check(history, PER_KEY);
+    return timed(what, history, RegisterModel.INSTANCE);
+  }
+
+  private static CheckResult timed(
+      String what, List<Operation> history, Model<RegisterModel.State, Input, Output> model) {
+    CheckResult r = LinearizabilityChecker.check(model, history, PER_KEY);
     System.out.printf(
         Locale.ROOT, "PerformanceTest %s: %d operations, %s in %.3f s%n", what, history.size(), r.verdict(),
         r.elapsed().toNanos() / 1e9);

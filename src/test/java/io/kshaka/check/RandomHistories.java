@@ -47,7 +47,7 @@ final class RandomHistories {
       unknown[i] = rnd.nextDouble() < pUnknown;
       applied[i] = !unknown[i] || rnd.nextBoolean();
     }
-    return simulate(n, key, input, call, ret, at, unknown, applied);
+    return simulate(rnd, n, key, input, call, ret, at, unknown, applied);
   }
 
   /**
@@ -69,7 +69,7 @@ final class RandomHistories {
       long t = rnd.nextInt(maxLatency + 1);
       for (int k = 0; k < opsPerClient; k++, i++) {
         key[i] = keys.get(rnd.nextInt(keys.size()));
-        input[i] = randomInput(rnd);
+        input[i] = realisticInput(rnd);
         call[i] = t;
         ret[i] = t + 1 + rnd.nextInt(maxLatency);
         at[i] = call[i] + (long) Math.floor(rnd.nextDouble() * (ret[i] - call[i] + 1));
@@ -78,19 +78,43 @@ final class RandomHistories {
         t = ret[i] + rnd.nextInt(3);
       }
     }
-    return simulate(n, key, input, call, ret, at, unknown, applied);
+    return simulate(rnd, n, key, input, call, ret, at, unknown, applied);
   }
 
+  /**
+   * Like {@link #randomInput}, but a cas or conditional delete names a recent version (the version when it takes
+   * effect, or one or two before), as a client that read the key shortly before would.
+   */
+  static Input realisticInput(Random rnd) {
+    Input in = randomInput(rnd);
+    if (in instanceof Input.Cas) return Input.cas(RECENT, ((Input.Cas) in).value());
+    if (in instanceof Input.Delete && ((Input.Delete) in).expectedVersion() != null) return Input.delete(RECENT);
+    return in;
+  }
+
+  /** Placeholder expected version, resolved when the operation takes effect. */
+  private static final long RECENT = -1;
+
   private static List<Operation> simulate(
-      int n, String[] key, Input[] input, long[] call, long[] ret, long[] at, boolean[] unknown, boolean[] applied) {
+      Random rnd,
+      int n,
+      String[] key,
+      Input[] input,
+      long[] call,
+      long[] ret,
+      long[] at,
+      boolean[] unknown,
+      boolean[] applied) {
     List<Integer> order = new ArrayList<>();
     for (int i = 0; i < n; i++) order.add(i);
     order.sort(Comparator.<Integer>comparingLong(i -> at[i]).thenComparingInt(i -> i));
     Map<String, Register> registers = new HashMap<>();
     Output[] output = new Output[n];
     for (int i : order) {
+      Register r = registers.computeIfAbsent(key[i], k -> new Register());
+      input[i] = resolve(rnd, r, input[i]);
       if (!applied[i]) continue;
-      output[i] = apply(registers.computeIfAbsent(key[i], k -> new Register()), input[i]);
+      output[i] = apply(r, input[i]);
     }
     List<Operation> history = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -100,6 +124,17 @@ final class RandomHistories {
               : Operation.completed(key[i], input[i], call[i], ret[i], output[i]));
     }
     return history;
+  }
+
+  private static Input resolve(Random rnd, Register r, Input in) {
+    long recent = Math.max(0, r.version - (rnd.nextBoolean() ? 0 : rnd.nextInt(3)));
+    if (in instanceof Input.Cas && ((Input.Cas) in).expectedVersion() == RECENT) {
+      return Input.cas(recent, ((Input.Cas) in).value());
+    }
+    if (in instanceof Input.Delete && Long.valueOf(RECENT).equals(((Input.Delete) in).expectedVersion())) {
+      return Input.delete(recent);
+    }
+    return in;
   }
 
   static Input randomInput(Random rnd) {
