@@ -50,7 +50,7 @@ final class FaultRun {
       Duration checkPerKey) {
 
     static Spec shortForm(long seed) {
-      return new Spec(seed, 3, Duration.ofSeconds(60), 5_000, 10, 5, 200, EnumSet.allOf(Nemesis.Kind.class),
+      return new Spec(seed, 3, Duration.ofSeconds(60), 4_000, 10, 5, 200, EnumSet.allOf(Nemesis.Kind.class),
           Duration.ofSeconds(5), Duration.ofSeconds(60));
     }
   }
@@ -185,9 +185,15 @@ final class FaultRun {
       try {
         // leave a few seconds of calm load at the end, within the run's time
         nemesis.run(spec.duration().minusSeconds(5));
-        events.log("schedule done; calm load for 3 s");
-        long calmUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        while (System.nanoTime() < calmUntil) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        // calm load: at least 3 s, and until the history holds the operations asked for (at most 5 more minutes)
+        events.log("schedule done; calm load until " + spec.targetOps() + " operations (now " + workload.operations()
+            + "), at least 3 s");
+        long calmFrom = System.nanoTime();
+        long calmUntil = calmFrom + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < calmUntil && workload.running()
+            && (System.nanoTime() - calmFrom < TimeUnit.SECONDS.toNanos(3) || workload.operations() < spec.targetOps())) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
       } catch (RuntimeException e) {
         failures.add("fault schedule failed: " + e.getMessage());
         events.log("FAILURE in the fault schedule: " + e);

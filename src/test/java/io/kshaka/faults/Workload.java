@@ -117,6 +117,14 @@ final class Workload {
     }
   }
 
+  /** True while some client still runs (they stop on {@link #stop()}, or at their bounds). */
+  boolean running() {
+    for (Thread t : threads) {
+      if (t.isAlive()) return true;
+    }
+    return false;
+  }
+
   /** Operations in the history: those with a result and those of unknown outcome. */
   long operations() {
     return ok.sum() + unknown.sum();

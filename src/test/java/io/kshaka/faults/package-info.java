@@ -5,10 +5,13 @@
  * <h2>Tests</h2>
  * <ul>
  *   <li>{@link io.kshaka.faults.FaultTest}: 3 nodes, a concurrent HTTP workload (get, put, put with If-Match,
- *       create, delete, add) from 10 clients spread over all nodes on 5 keys at a time, while the {@link
- *       io.kshaka.faults.Nemesis} kills (-9) a node, pauses one (SIGSTOP past failure detection), kills a minority,
- *       kills every node, and partitions the network (where network namespaces work); then heals, waits for
- *       {@code /ready} on every node (30 s at most), reads every key through every node and checks the history.
+ *       create, delete, add) from 10 clients spread over all nodes on 5 keys at a time (each key replaced by a fresh
+ *       one after 200 operations or 5 of unknown outcome, so that the checker's search stays small), about 4,000
+ *       operations in about 60 s, while the {@link io.kshaka.faults.Nemesis} kills (-9) a node, pauses one (SIGSTOP
+ *       past failure detection), kills a minority, kills every node, and partitions the network (where network
+ *       namespaces work), each kind at least once; then heals, waits for {@code /ready} on every node (30 s at
+ *       most), reads every key through every node and checks the history. Also {@link
+ *       io.kshaka.faults.KvHttpTest}: how HTTP answers are read as outcomes.
  *   <li>{@link io.kshaka.faults.DurabilityTest}: 10,000 acknowledged puts survive kill -9 of every node, and then a
  *       torn tail (each node's newest acceptor log segment cut by a few bytes).
  *   <li>{@link io.kshaka.faults.BadInputTest}: malformed and hostile HTTP over raw sockets against a live node.
@@ -16,12 +19,15 @@
  *
  * <h2>Running</h2>
  * <pre>
- * mvn -B verify                                    # short form, part of CI (about 3 minutes on 2 cores)
- * mvn -B verify -Dtest='FaultTest,DurabilityTest,BadInputTest' -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B verify                                    # short form, part of CI
+ * mvn -B test -Dtest='io.kshaka.faults.*Test' -Dsurefire.failIfNoSpecifiedTests=false      # only these
  *
- * # long form: 10 runs alternating 3 and 5 nodes, 10,000 operations each (about 2.5 minutes per run)
- * mvn -B verify -Dtest=FaultTest#longFormManyRunsOfThreeAndFiveNodes -Dsurefire.failIfNoSpecifiedTests=false \
+ * # long form: 10 runs alternating 3 and 5 nodes, 10,000 operations each (about 3 minutes per run)
+ * mvn -B test -Dtest=FaultTest#longFormManyRunsOfThreeAndFiveNodes -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dkshaka.faults.long=true [-Dkshaka.faults.runs=10] [-Dkshaka.faults.nodes=3,5] [-Dkshaka.faults.ops=10000]
+ *
+ * # rerun one short-form run, keeping its data directories
+ * mvn -B test -Dtest=FaultTest -Dkshaka.faults.seed=SEED -Dkshaka.faults.keep=true
  * </pre>
  *
  * <h2>Properties</h2>
@@ -32,7 +38,8 @@
  *   <tr><td>{@code kshaka.faults.long}</td><td>{@code true} enables the long form</td></tr>
  *   <tr><td>{@code kshaka.faults.runs}</td><td>long form: number of runs (10)</td></tr>
  *   <tr><td>{@code kshaka.faults.nodes}</td><td>long form: node counts, used in turn (3,5)</td></tr>
- *   <tr><td>{@code kshaka.faults.ops}</td><td>long form: operations per run (10,000)</td></tr>
+ *   <tr><td>{@code kshaka.faults.ops}</td><td>long form: operations per run (10,000): the run goes on after its
+ *       fault schedule until its history holds that many</td></tr>
  *   <tr><td>{@code kshaka.faults.duration}</td><td>long form: seconds per run (ops / 80, at least 90)</td></tr>
  *   <tr><td>{@code kshaka.faults.clients}, {@code kshaka.faults.keys},
  *       {@code kshaka.faults.opsPerKey}</td><td>long form: 12 clients on 6 keys at a time, each key replaced by a
