@@ -1,10 +1,12 @@
 package io.kshaka;
 
 import io.kshaka.cluster.AcceptorVerticle;
+import io.kshaka.cluster.Addresses;
 import io.kshaka.cluster.KvRouter;
 import io.kshaka.cluster.NodeConfig;
 import io.kshaka.cluster.NodeHealth;
 import io.kshaka.cluster.ProposerVerticle;
+import io.kshaka.cluster.RegistrationJanitor;
 import io.kshaka.http.HttpVerticle;
 import io.kshaka.storage.DurableLong;
 import io.kshaka.storage.FileAcceptorStore;
@@ -19,6 +21,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +43,8 @@ public final class KshakaVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private FileAcceptorStore store;
   private HttpVerticle http;
+  private ProposerVerticle proposer;
+  private RegistrationJanitor janitor;
 
   /** Config from the deployment options; metrics in a registry of its own (served on /metrics). */
   public KshakaVerticle() {
@@ -70,14 +76,33 @@ public final class KshakaVerticle extends VerticleBase {
     KvRouter router = new KvRouter(vertx, cfg, health);
     http = new HttpVerticle(cfg, router, registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
+    AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store);
     return vertx.fileSystem().mkdirs(cfg.dataDir())
         .compose(v -> DurableLong.open(vertx, floorFile))
-        .compose(floor -> vertx.deployVerticle(new AcceptorVerticle(cfg.nodeId(), store))
-            .compose(id -> vertx.deployVerticle(new ProposerVerticle(cfg, floor.get(), floor::store, health,
-                router, registry))))
+        .compose(floor -> vertx.deployVerticle(acceptor)
+            .compose(id -> vertx.deployVerticle(proposer = new ProposerVerticle(cfg, floor.get(), floor::store,
+                health, router, registry))))
         .compose(id -> vertx.deployVerticle(http))
+        .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, 1_000,
+            () -> ownAddresses(cfg.nodeId(), acceptor), () -> {
+              acceptor.reRegister();
+              proposer.reRegister();
+            }, health))
         .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {})", cfg.nodeId(),
             cfg.httpHost(), http.actualPort(), store.size(), cfg.acceptors()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (janitor != null) janitor.stop();
+    return Future.succeededFuture();
+  }
+
+  /** The addresses other nodes reach this node on. */
+  private static Set<String> ownAddresses(int nodeId, AcceptorVerticle acceptor) {
+    Set<String> own = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(nodeId)));
+    if (acceptor.address() != null) own.add(acceptor.address());
+    return own;
   }
 
   /** The port the HTTP API listens on (useful with port 0). */

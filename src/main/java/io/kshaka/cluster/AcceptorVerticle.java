@@ -42,6 +42,24 @@ public final class AcceptorVerticle extends VerticleBase {
     });
   }
 
+  /** The address other nodes reach this acceptor on, or null once it stopped voting. */
+  public String address() {
+    return stopped ? null : Addresses.acceptor(nodeId);
+  }
+
+  /**
+   * Registers the handler again, for when the cluster lost its entry ({@link RegistrationJanitor}): the new one
+   * first, then the old one goes.
+   */
+  public void reRegister() {
+    context.runOnContext(v -> {
+      if (stopped || consumer == null) return;
+      MessageConsumer<Buffer> old = consumer;
+      consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
+      old.unregister();
+    });
+  }
+
   @Override
   public Future<?> stop() {
     Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();

@@ -32,6 +32,13 @@ public final class HazelcastSetup {
     hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // Bound how long one Hazelcast call can block (defaults: 60 s call timeout, 250 retries 0.5 s apart). Vert.x
+    // looks up event-bus handlers through such calls, and after a split-brain merge re-publishes them under a lock
+    // that every send waits for: with the defaults one call retrying against a departed member blocked all sends
+    // of a node for minutes (fault test seed 2001). A failed call is retried by Kshaka, not lost.
+    hz.setProperty("hazelcast.operation.call.timeout.millis", "10000");
+    hz.setProperty("hazelcast.invocation.max.retry.count", "30");
+    hz.setProperty("hazelcast.invocation.retry.pause.millis", "200");
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(port).setPortAutoIncrement(false);
     net.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(host));

@@ -94,8 +94,10 @@ public final class KvRouter implements KvService {
         if (config.quorums().prepareNodes().contains(node)) inPrepare++;
         if (config.quorums().acceptNodes().contains(node)) inAccept++;
       }
-      boolean ready = inPrepare >= config.quorums().prepareQuorum() && inAccept >= config.quorums().acceptQuorum();
-      return new JsonObject()
+      String problem = health.registrationProblem();
+      boolean ready = inPrepare >= config.quorums().prepareQuorum() && inAccept >= config.quorums().acceptQuorum()
+          && problem == null;
+      JsonObject status = new JsonObject()
           .put("nodeId", config.nodeId())
           .put("acceptors", new JsonArray(config.acceptors()))
           .put("prepare", new JsonObject().put("nodes", new JsonArray(new ArrayList<>(new TreeSet<>(
@@ -104,6 +106,7 @@ public final class KvRouter implements KvService {
               config.quorums().acceptNodes())))).put("quorum", config.quorums().acceptQuorum()))
           .put("reachable", reachable)
           .put("ready", ready);
+      return problem == null ? status : status.put("problem", problem);
     });
   }
 }

@@ -11,6 +11,7 @@ public final class NodeHealth {
   private final long suspectMillis;
   private final ConcurrentHashMap<Integer, Long> lastFailure = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Integer, Long> lastSuccess = new ConcurrentHashMap<>();
+  private volatile String registrationProblem;
 
   public NodeHealth(long suspectMillis) {
     this.suspectMillis = suspectMillis;
@@ -34,5 +35,14 @@ public final class NodeHealth {
   public boolean suspect(int node) {
     Long at = lastFailure.get(node);
     return at != null && System.nanoTime() - at < suspectMillis * 1_000_000;
+  }
+
+  /** What is wrong with this node's event-bus handlers as the cluster lists them, or null when nothing is. */
+  public void registrationProblem(String problem) {
+    registrationProblem = problem;
+  }
+
+  public String registrationProblem() {
+    return registrationProblem;
   }
 }

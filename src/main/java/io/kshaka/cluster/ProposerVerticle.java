@@ -68,14 +68,33 @@ public final class ProposerVerticle extends VerticleBase {
     acceptorOptions = new DeliveryOptions().setSendTimeout(config.sendTimeoutMs());
     registerMetrics();
     vertx.eventBus().registerCodec(new LocalChangeCodec());
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.kv(config.nodeId()), this::handleKv));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.KV,
-        msg -> router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null,
-            ar.cause()))));
+    consumers.addAll(clusteredConsumers());
     consumers.add(vertx.eventBus().<Change.Custom>localConsumer(Addresses.KV_LOCAL, this::handleLocal));
     List<Future<Void>> ready = new ArrayList<>();
     for (MessageConsumer<?> c : consumers) ready.add(c.completion());
     return Future.all(ready);
+  }
+
+  /** The handlers other nodes reach: {@code kshaka.kv.<nodeId>} and {@code kshaka.kv}. */
+  private List<MessageConsumer<?>> clusteredConsumers() {
+    return List.of(
+        vertx.eventBus().<JsonObject>consumer(Addresses.kv(config.nodeId()), this::handleKv),
+        vertx.eventBus().<JsonObject>consumer(Addresses.KV,
+            msg -> router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null,
+                ar.cause()))));
+  }
+
+  /**
+   * Registers the clustered handlers again, for when the cluster lost their entries ({@link RegistrationJanitor}):
+   * the new ones first, then the old ones go.
+   */
+  public void reRegister() {
+    context.runOnContext(v -> {
+      List<MessageConsumer<?>> old = new ArrayList<>(consumers.subList(0, 2));
+      consumers.subList(0, 2).clear();
+      consumers.addAll(0, clusteredConsumers());
+      old.forEach(MessageConsumer::unregister);
+    });
   }
 
   @Override

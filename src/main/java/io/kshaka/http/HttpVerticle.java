@@ -115,12 +115,15 @@ public final class HttpVerticle extends VerticleBase {
     send(ctx, Reply.json(200, new JsonObject().put("status", "up")));
   }
 
-  /** Ready = enough acceptors answer for a prepare and an accept quorum; a node that cannot tell is not ready. */
+  /**
+   * Ready = enough acceptors answer for a prepare and an accept quorum, and the cluster lists this node's handlers;
+   * a node that cannot tell is not ready.
+   */
   private void ready(RoutingContext ctx) {
     answer(ctx, status()
         .map(s -> Boolean.TRUE.equals(s.getValue("ready"))
             ? Reply.json(200, new JsonObject().put("status", "ready"))
-            : notReady("not enough acceptors answer for a prepare and an accept quorum"))
+            : notReady(s.getString("problem", "not enough acceptors answer for a prepare and an accept quorum")))
         .recover(t -> Future.succeededFuture(notReady("node status unavailable: " + t.getMessage()))));
   }
 

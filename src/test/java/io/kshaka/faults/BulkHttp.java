@@ -67,6 +67,7 @@ final class BulkHttp implements AutoCloseable {
   static void run(int count, int inFlight, Duration limit, IntFunction<CompletableFuture<?>> op) {
     Semaphore permits = new Semaphore(inFlight);
     AtomicReference<Throwable> failure = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
     long deadline = System.nanoTime() + limit.toNanos();
     try {
       for (int i = 0; i < count && failure.get() == null; i++) {
@@ -75,11 +76,13 @@ final class BulkHttp implements AutoCloseable {
         }
         op.apply(i).whenComplete((v, e) -> {
           if (e != null) failure.compareAndSet(null, e);
+          done.incrementAndGet();
           permits.release();
         });
       }
       if (!permits.tryAcquire(inFlight, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException("not all of " + count + " done within " + limit.toSeconds() + " s");
+        throw new IllegalStateException("not all of " + count + " done within " + limit.toSeconds() + " s (" + done
+              + " done)");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -96,9 +97,9 @@ class DurabilityTest {
    */
   private static Map<String, Ack> writeAll(BulkHttp http, NodeCluster cluster, String tag, Events events) {
     Map<String, Ack> acked = new ConcurrentHashMap<>();
-    AtomicLong unacked = new AtomicLong();
+    Retries unacked = new Retries();
     long start = System.nanoTime();
-    BulkHttp.run(KEYS, IN_FLIGHT, PHASE_LIMIT, i -> {
+    Retries.run(unacked, events, KEYS, i -> {
       String key = key(i);
       Input put = Input.put(tag + "-" + i);
       return retry(http, cluster.network(), 1 + i % cluster.size(), key, put, unacked)
@@ -106,8 +107,8 @@ class DurabilityTest {
             if (r.kind() == KvHttp.Kind.OK) acked.put(key, new Ack(((Input.Put) put).value(), r.output().version()));
           });
     });
-    events.log(String.format("%d of %d puts acknowledged in %.1f s (%d attempts not acknowledged)", acked.size(),
-        KEYS, (System.nanoTime() - start) / 1e9, unacked.get()));
+    events.log(String.format("%d of %d puts acknowledged in %.1f s (attempts not acknowledged: %s)", acked.size(),
+        KEYS, (System.nanoTime() - start) / 1e9, unacked));
     assertEquals(KEYS, acked.size(), "puts not acknowledged on a healthy cluster");
     return acked;
   }
@@ -129,10 +130,10 @@ class DurabilityTest {
       Events events) {
     Queue<String> lost = new ConcurrentLinkedQueue<>();
     AtomicLong lostCount = new AtomicLong();
-    AtomicLong retries = new AtomicLong();
+    Retries retries = new Retries();
     long start = System.nanoTime();
     int nodes = cluster.size();
-    BulkHttp.run(KEYS * nodes, IN_FLIGHT, PHASE_LIMIT, i -> {
+    Retries.run(retries, events, KEYS * nodes, i -> {
       String key = key(i / nodes);
       int node = 1 + i % nodes;
       Ack ack = acked.get(key);
@@ -155,28 +156,62 @@ class DurabilityTest {
         }
       });
     });
-    events.log(String.format("verified %d reads %s in %.1f s: %d lost, %d reads retried", KEYS * nodes, when,
-        (System.nanoTime() - start) / 1e9, lostCount.get(), retries.get()));
+    events.log(String.format("verified %d reads %s in %.1f s: %d lost, reads retried: %s", KEYS * nodes, when,
+        (System.nanoTime() - start) / 1e9, lostCount.get(), retries));
     assertTrue(lost.isEmpty(), lostCount.get() + " acknowledged writes not read back " + when + ", e.g.:\n"
         + String.join("\n", lost));
   }
 
   /** Sends {@code input} until it gets a result (not 503/504/timeout), 50 ms apart, for up to 30 s. */
   private static CompletableFuture<KvHttp.Result> retry(BulkHttp http, NodeNetwork net, int node, String key,
-      Input input, AtomicLong failures) {
+      Input input, Retries failures) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     return attempt(http, net, node, key, input, failures, deadline);
   }
 
   private static CompletableFuture<KvHttp.Result> attempt(BulkHttp http, NodeNetwork net, int node, String key,
-      Input input, AtomicLong failures, long deadline) {
+      Input input, Retries failures, long deadline) {
     return http.call(net.host(node), net.httpPort(node), key, input).thenCompose(r -> {
       if (r.kind() == KvHttp.Kind.OK || System.nanoTime() > deadline) return CompletableFuture.completedFuture(r);
-      failures.incrementAndGet();
+      failures.add(r);
       Executor later = CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS);
       return CompletableFuture.supplyAsync(() -> null, later)
           .thenCompose(v -> attempt(http, net, node, key, input, failures, deadline));
     });
+  }
+
+  /** Answers that were not results, counted by kind: what a slow or failed phase reports. */
+  private static final class Retries {
+    private final Map<String, AtomicLong> byKind = new ConcurrentHashMap<>();
+
+    void add(KvHttp.Result r) {
+      String detail = r.detail() == null ? "" : " " + r.detail();
+      String kind = r.status() + (detail.length() > 60 ? detail.substring(0, 60) + "..." : detail);
+      byKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** Runs a phase; if it does not finish in time, the failure says what the retried answers were. */
+    static void run(Retries retries, Events events, int count, IntFunction<CompletableFuture<?>> op) {
+      try {
+        BulkHttp.run(count, IN_FLIGHT, PHASE_LIMIT, op);
+      } catch (IllegalStateException e) {
+        String message = e.getMessage() + "; answers retried: " + retries;
+        events.log(message);
+        throw new IllegalStateException(message, e);
+      }
+    }
+
+    @Override
+    public String toString() {
+      if (byKind.isEmpty()) return "none";
+      StringBuilder out = new StringBuilder();
+      byKind.entrySet().stream()
+          .sorted((a, b) -> Long.compare(b.getValue().get(), a.getValue().get()))
+          .limit(4)
+          .forEach(e -> out.append(out.length() == 0 ? "" : ", ").append(e.getValue().get()).append(" x ")
+              .append(e.getKey()));
+      return out.toString();
+    }
   }
 
   private static String key(int i) {
