@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Files;
@@ -66,7 +67,7 @@ public final class Main {
     Vertx vertx;
     try {
       vertx = Vertx.builder()
-          .with(HazelcastSetup.vertxOptions(config).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+          .with(HazelcastSetup.vertxOptions(config).setMetricsOptions(metricsOptions()))
           .withClusterManager(new HazelcastClusterManager(HazelcastSetup.hazelcast(config)))
           .withMetrics(new MicrometerMetricsFactory(registry))
           .buildClustered()
@@ -90,5 +91,19 @@ public final class Main {
       log.error("node {} failed to start: {}", config.nodeId(), e.getMessage());
       System.exit(1);
     });
+  }
+
+  /**
+   * Vert.x metrics of the HTTP server (requests by route and status, with latency) and of verticles. The event
+   * bus, TCP and pool domains are off: they record every acceptor message under its address and cost a tenth of a
+   * node's CPU under load; Kshaka's own counters cover rounds and acceptors.
+   */
+  static MicrometerMetricsOptions metricsOptions() {
+    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true);
+    for (MetricsDomain d : new MetricsDomain[] {MetricsDomain.EVENT_BUS, MetricsDomain.NET_SERVER,
+        MetricsDomain.NET_CLIENT, MetricsDomain.HTTP_CLIENT, MetricsDomain.DATAGRAM_SOCKET, MetricsDomain.NAMED_POOLS}) {
+      options.addDisabledMetricsCategory(d);
+    }
+    return options;
   }
 }

@@ -4,10 +4,13 @@ import io.kshaka.core.Acceptor;
 import io.kshaka.core.AcceptorRequest;
 import io.kshaka.storage.AcceptorStore;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,22 +76,42 @@ public final class AcceptorVerticle extends VerticleBase {
       message.reply(Wire.pong());
       return;
     }
-    AcceptorRequest request;
     try {
-      request = Wire.decodeRequest(body);
+      if (Wire.isBatch(body)) {
+        List<AcceptorRequest> requests = new ArrayList<>();
+        for (Buffer part : Wire.unbatch(body)) requests.add(Wire.decodeRequest(part));
+        List<Future<Buffer>> replies = new ArrayList<>(requests.size());
+        for (AcceptorRequest request : requests) replies.add(handle(request));
+        Future.all(replies).onComplete(ar -> {
+          if (ar.failed()) return;
+          List<Buffer> encoded = new ArrayList<>(replies.size());
+          for (Future<Buffer> r : replies) encoded.add(r.result());
+          message.reply(Wire.batch(encoded));
+        });
+      } else {
+        handle(Wire.decodeRequest(body)).onSuccess(message::reply);
+      }
     } catch (IllegalArgumentException e) {
       message.fail(400, e.getMessage());
-      return;
     }
+  }
+
+  /**
+   * Applies one request to the stored state; the reply completes only once the new state is durable. If the store
+   * fails the acceptor stops voting and the reply never completes.
+   */
+  private Future<Buffer> handle(AcceptorRequest request) {
     Acceptor.Transition t = Acceptor.handle(store.get(request.key()), request);
     Future<Void> durable = t.next() == null ? store.barrier() : store.put(request.key(), t.next());
+    Promise<Buffer> reply = Promise.promise();
     durable.onComplete(ar -> {
       if (ar.succeeded()) {
-        message.reply(Wire.encode(t.reply()));
+        reply.complete(Wire.encode(t.reply()));
       } else {
         stopVoting(ar.cause());
       }
     });
+    return reply.future();
   }
 
   private void stopVoting(Throwable cause) {

@@ -4,10 +4,12 @@ import io.kshaka.core.AcceptorReply;
 import io.kshaka.core.AcceptorRequest;
 import io.kshaka.core.Change;
 import io.kshaka.core.ChangeResult;
+import io.kshaka.core.Outcome;
 import io.kshaka.core.Proposer;
 import io.kshaka.core.ProposerEffect;
 import io.kshaka.core.ProposerResult;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -20,7 +22,10 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -44,6 +49,12 @@ public final class ProposerVerticle extends VerticleBase {
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Proposer proposer;
   private DeliveryOptions acceptorOptions;
+  private final Map<Integer, List<Outgoing>> outbox = new HashMap<>();
+  private DistributionSummary batchSizes;
+  private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+
+  /** An acceptor request waiting for the end of the event-loop turn. */
+  private record Outgoing(ProposerEffect.Send send, Buffer body) {}
 
   /**
    * @param counterFloor the ballot counter floor stored by the last run
@@ -196,24 +207,61 @@ public final class ProposerVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Queues a request for its acceptor; all requests queued for one acceptor in this event-loop turn leave together
+   * as one message at the end of it (a batch under load, a single request when alone).
+   */
   private void send(ProposerEffect.Send s, Buffer body) {
-    vertx.eventBus().<Buffer>request(Addresses.acceptor(s.to()), body, acceptorOptions).onComplete(ar -> {
-      AcceptorReply reply = null;
+    List<Outgoing> queue = outbox.get(s.to());
+    if (queue == null) {
+      queue = new ArrayList<>();
+      outbox.put(s.to(), queue);
+      context.runOnContext(v -> flush(s.to()));
+    }
+    queue.add(new Outgoing(s, body));
+  }
+
+  private void flush(int to) {
+    List<Outgoing> queue = outbox.remove(to);
+    batchSizes.record(queue.size());
+    Buffer body;
+    if (queue.size() == 1) {
+      body = queue.get(0).body();
+    } else {
+      List<Buffer> parts = new ArrayList<>(queue.size());
+      for (Outgoing o : queue) parts.add(o.body());
+      body = Wire.batch(parts);
+    }
+    vertx.eventBus().<Buffer>request(Addresses.acceptor(to), body, acceptorOptions).onComplete(ar -> {
+      List<AcceptorReply> replies = null;
       if (ar.succeeded()) {
-        health.success(s.to());
+        health.success(to);
         try {
-          reply = Wire.decodeReply(ar.result().body());
+          replies = decodeReplies(ar.result().body(), queue.size());
         } catch (IllegalArgumentException e) {
-          log.warn("malformed reply from acceptor {}: {}", s.to(), e.getMessage());
+          log.warn("malformed reply from acceptor {}: {}", to, e.getMessage());
         }
-      }
-      if (reply != null) {
-        run(proposer.onReply(now(), s.roundId(), s.to(), reply));
       } else {
-        if (ar.failed()) health.failure(s.to());
-        run(proposer.onNoVote(now(), s.roundId(), s.to()));
+        health.failure(to);
+      }
+      for (int i = 0; i < queue.size(); i++) {
+        ProposerEffect.Send s = queue.get(i).send();
+        run(replies != null
+            ? proposer.onReply(now(), s.roundId(), to, replies.get(i))
+            : proposer.onNoVote(now(), s.roundId(), to));
       }
     });
+  }
+
+  private static List<AcceptorReply> decodeReplies(Buffer body, int expected) {
+    if (expected == 1) return List.of(Wire.decodeReply(body));
+    List<Buffer> parts = Wire.unbatch(body);
+    if (parts.size() != expected) {
+      throw new IllegalArgumentException(parts.size() + " replies to a batch of " + expected);
+    }
+    List<AcceptorReply> replies = new ArrayList<>(expected);
+    for (Buffer part : parts) replies.add(Wire.decodeReply(part));
+    return replies;
   }
 
   private static long now() {
@@ -231,10 +279,12 @@ public final class ProposerVerticle extends VerticleBase {
     FunctionCounter.builder("kshaka_proposer_conflicts", stats, s -> s.conflicts).register(registry);
     FunctionCounter.builder("kshaka_proposer_retries", stats, s -> s.retries).register(registry);
     FunctionCounter.builder("kshaka_proposer_changes", stats, s -> s.changes).register(registry);
+    batchSizes = DistributionSummary.builder("kshaka_proposer_acceptor_batch")
+        .description("acceptor requests per message sent to an acceptor").register(registry);
   }
 
   private void countOutcome(ProposerResult r) {
-    Counter.builder("kshaka_proposer_outcomes").tag("outcome", r.outcome().name().toLowerCase())
-        .register(registry).increment();
+    outcomes.computeIfAbsent(r.outcome(), o -> Counter.builder("kshaka_proposer_outcomes")
+        .tag("outcome", o.name().toLowerCase()).register(registry)).increment();
   }
 }

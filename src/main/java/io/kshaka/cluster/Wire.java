@@ -11,7 +11,9 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 
 /** The only place messages are encoded: client requests and replies (JSON), acceptor messages (binary). */
 public final class Wire {
@@ -149,8 +151,47 @@ public final class Wire {
   // reply:   type(1) | [promise: ballot | state] | [conflict: ballot]
   // ballot = counter(8) | nodeId(4); state = version(8) | value length(4, -1 = absent) | value
 
+  // batch:   type(1) = BATCH | count(4) | count x (length(4) | one request or reply as above)
+
   private static final byte PING = 0, PREPARE = 1, ACCEPT = 2;
   private static final byte PONG = 0, PROMISE = 1, ACCEPTED = 2, CONFLICT = 3;
+  private static final byte BATCH = 9;
+  /** The most messages one batch may carry (a bound for the decoder, far above what a proposer sends). */
+  static final int MAX_BATCH = 100_000;
+
+  /** Several encoded requests (or replies) to one acceptor as one message; they are handled in order. */
+  public static Buffer batch(List<Buffer> parts) {
+    int size = 5;
+    for (Buffer p : parts) size += 4 + p.length();
+    Buffer b = Buffer.buffer(size).appendByte(BATCH).appendInt(parts.size());
+    for (Buffer p : parts) b.appendInt(p.length()).appendBuffer(p);
+    return b;
+  }
+
+  public static boolean isBatch(Buffer b) {
+    return b.length() >= 5 && b.getByte(0) == BATCH;
+  }
+
+  /** The parts of a {@link #batch}; a malformed buffer throws {@link IllegalArgumentException}. */
+  public static List<Buffer> unbatch(Buffer b) {
+    if (!isBatch(b)) throw new IllegalArgumentException("not a batch");
+    int count = b.getInt(1);
+    if (count < 0 || count > MAX_BATCH) throw new IllegalArgumentException("bad batch size " + count);
+    List<Buffer> parts = new ArrayList<>(count);
+    int pos = 5;
+    try {
+      for (int i = 0; i < count; i++) {
+        int length = b.getInt(pos);
+        if (length < 1 || pos + 4 + length > b.length()) throw new IllegalArgumentException("bad part length " + length);
+        parts.add(b.getBuffer(pos + 4, pos + 4 + length));
+        pos += 4 + length;
+      }
+    } catch (IndexOutOfBoundsException e) {
+      throw new IllegalArgumentException("truncated batch", e);
+    }
+    if (pos != b.length()) throw new IllegalArgumentException("trailing bytes after a batch of " + count);
+    return parts;
+  }
 
   /** The liveness probe an acceptor answers with {@link #pong()} without touching any state. */
   public static Buffer ping() {

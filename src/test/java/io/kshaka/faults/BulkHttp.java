@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
@@ -60,29 +62,37 @@ final class BulkHttp implements AutoCloseable {
   }
 
   /**
-   * Runs {@code op(0..count-1)}, at most {@code inFlight} at a time, within {@code limit}.
+   * Runs {@code op(0..count-1)}, at most {@code inFlight} at a time. A slow machine only makes it slower: it fails
+   * when no operation completed for {@code stall}, or when the whole run exceeds {@code cap}.
    *
-   * @throws IllegalStateException if an operation threw or the time ran out
+   * @throws IllegalStateException if an operation threw, or the run stalled or ran out of time
    */
-  static void run(int count, int inFlight, Duration limit, IntFunction<CompletableFuture<?>> op) {
+  static void run(int count, int inFlight, Duration stall, Duration cap, IntFunction<CompletableFuture<?>> op) {
     Semaphore permits = new Semaphore(inFlight);
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-    long deadline = System.nanoTime() + limit.toNanos();
+    AtomicInteger done = new AtomicInteger();
+    long start = System.nanoTime();
+    long capAt = start + cap.toNanos();
+    AtomicLong lastProgress = new AtomicLong(start);
     try {
-      for (int i = 0; i < count && failure.get() == null; i++) {
-        if (!permits.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-          throw new IllegalStateException("only " + i + " of " + count + " started within " + limit.toSeconds() + " s");
+      int started = 0;
+      while (done.get() < count && failure.get() == null) {
+        long now = System.nanoTime();
+        if (now - lastProgress.get() > stall.toNanos() || now > capAt) {
+          throw new IllegalStateException(String.format("%d of %d done in %.0f s (%d started): %s", done.get(),
+              count, (now - start) / 1e9, started, now > capAt ? "over the limit of " + cap.toSeconds() + " s"
+                  : "none completed for " + stall.toSeconds() + " s"));
         }
-        op.apply(i).whenComplete((v, e) -> {
-          if (e != null) failure.compareAndSet(null, e);
-          done.incrementAndGet();
-          permits.release();
-        });
-      }
-      if (!permits.tryAcquire(inFlight, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException("not all of " + count + " done within " + limit.toSeconds() + " s (" + done
-              + " done)");
+        if (started < count && permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+          op.apply(started++).whenComplete((v, e) -> {
+            if (e != null) failure.compareAndSet(null, e);
+            lastProgress.set(System.nanoTime());
+            done.incrementAndGet();
+            permits.release();
+          });
+        } else if (started == count) {
+          Thread.sleep(20);
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

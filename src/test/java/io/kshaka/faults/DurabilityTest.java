@@ -36,8 +36,11 @@ import org.junit.jupiter.api.Test;
  */
 class DurabilityTest {
   private static final int KEYS = Integer.getInteger("kshaka.durability.keys", 10_000);
-  private static final int IN_FLIGHT = Integer.getInteger("kshaka.durability.inFlight", 32);
-  private static final Duration PHASE_LIMIT = Duration.ofSeconds(180);
+  private static final int IN_FLIGHT = Integer.getInteger("kshaka.durability.inFlight", 64);
+  /** A phase fails when no operation completed for this long (a slow disk or machine only makes it slower). */
+  private static final Duration STALL = Duration.ofSeconds(60);
+  /** ... or when it runs this long: about 10x what a busy 2-core machine needs. */
+  private static final Duration PHASE_CAP = Duration.ofSeconds(420);
 
   /** What a put was acknowledged with. */
   private record Ack(String value, long version) {}
@@ -193,7 +196,7 @@ class DurabilityTest {
     /** Runs a phase; if it does not finish in time, the failure says what the retried answers were. */
     static void run(Retries retries, Events events, int count, IntFunction<CompletableFuture<?>> op) {
       try {
-        BulkHttp.run(count, IN_FLIGHT, PHASE_LIMIT, op);
+        BulkHttp.run(count, IN_FLIGHT, STALL, PHASE_CAP, op);
       } catch (IllegalStateException e) {
         String message = e.getMessage() + "; answers retried: " + retries;
         events.log(message);
