@@ -1,20 +1,11 @@
 package io.kshaka;
 
-import io.kshaka.cluster.HazelcastSetup;
 import io.kshaka.cluster.NodeConfig;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MetricsDomain;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -63,47 +54,17 @@ public final class Main {
       System.exit(2);
       return;
     }
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx;
+    NodeRunner node = new NodeRunner(config);
     try {
-      vertx = Vertx.builder()
-          .with(HazelcastSetup.vertxOptions(config).setMetricsOptions(metricsOptions()))
-          .withClusterManager(new HazelcastClusterManager(HazelcastSetup.hazelcast(config)))
-          .withMetrics(new MicrometerMetricsFactory(registry))
-          .buildClustered()
-          .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      node.start();
     } catch (Exception e) {
-      log.error("node {}: cannot join the cluster: {}", config.nodeId(), e.toString());
+      log.error("node {} failed to start: {}", config.nodeId(), e.getCause() != null ? e.getCause() : e);
       System.exit(1);
       return;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("node {} stopping", config.nodeId());
-      vertx.close().onComplete(ar -> stopped.countDown());
-      try {
-        stopped.await(20, TimeUnit.SECONDS);
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
+      node.stop(Duration.ofSeconds(20));
     }, "kshaka-shutdown"));
-    vertx.deployVerticle(new KshakaVerticle(config.json(), registry)).onFailure(e -> {
-      log.error("node {} failed to start: {}", config.nodeId(), e.getMessage());
-      System.exit(1);
-    });
-  }
-
-  /**
-   * Vert.x metrics of the HTTP server (requests by route and status, with latency) and of verticles. The event
-   * bus, TCP and pool domains are off: they record every acceptor message under its address and cost a tenth of a
-   * node's CPU under load; Kshaka's own counters cover rounds and acceptors.
-   */
-  static MicrometerMetricsOptions metricsOptions() {
-    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true);
-    for (MetricsDomain d : new MetricsDomain[] {MetricsDomain.EVENT_BUS, MetricsDomain.NET_SERVER,
-        MetricsDomain.NET_CLIENT, MetricsDomain.HTTP_CLIENT, MetricsDomain.DATAGRAM_SOCKET, MetricsDomain.NAMED_POOLS}) {
-      options.addDisabledMetricsCategory(d);
-    }
-    return options;
   }
 }
