@@ -33,9 +33,12 @@ final class NodeRunner {
 
   private final NodeConfig config;
   private final Object lock = new Object();
-  private Vertx vertx;
+  private Incarnation current;
   private boolean restarting;
   private boolean stopping;
+
+  /** One clustered Vert.x of this node, with the node deployed in it. */
+  private record Incarnation(Vertx vertx, HazelcastClusterManager cluster, String deployment) {}
 
   NodeRunner(NodeConfig config) {
     this.config = config;
@@ -43,25 +46,25 @@ final class NodeRunner {
 
   /** Joins the cluster and deploys the node; throws if it could not within two minutes. */
   void start() throws Exception {
-    Vertx started = startOnce().toCompletionStage().toCompletableFuture()
+    Incarnation started = startOnce().toCompletionStage().toCompletableFuture()
         .get(START_LIMIT.toSeconds(), TimeUnit.SECONDS);
     synchronized (lock) {
-      vertx = started;
+      current = started;
     }
   }
 
   /** Closes the node (from the shutdown hook); waits up to {@code limit}. */
   void stop(Duration limit) {
-    Vertx current;
+    Incarnation last;
     synchronized (lock) {
       stopping = true;
-      current = vertx;
-      vertx = null;
+      last = current;
+      current = null;
     }
-    if (current != null) await(current.close(), limit);
+    if (last != null) await(last.vertx().close(), limit);
   }
 
-  private Future<Vertx> startOnce() {
+  private Future<Incarnation> startOnce() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastSetup.hazelcast(config));
     return Vertx.builder()
@@ -73,38 +76,41 @@ final class NodeRunner {
           cluster.getHazelcastInstance().getLifecycleService().addLifecycleListener(event -> {
             if (event.getState() == LifecycleEvent.LifecycleState.MERGED) restartAfterMerge(v);
           });
-          return v.deployVerticle(new KshakaVerticle(config.json(), registry)).map(id -> v)
+          return v.deployVerticle(new KshakaVerticle(config.json(), registry))
+              .map(id -> new Incarnation(v, cluster, id))
               .recover(e -> v.close().transform(ignored -> Future.failedFuture(e)));
         });
   }
 
   /** Called on a Hazelcast thread: the restart runs on a thread of its own. */
   private void restartAfterMerge(Vertx merged) {
+    Incarnation old;
     synchronized (lock) {
-      if (stopping || restarting || vertx != merged) return;
+      if (stopping || restarting || current == null || current.vertx() != merged) return;
       restarting = true;
+      old = current;
     }
     Thread restart = new Thread(() -> {
       log.warn("node {}: Hazelcast merged it back after a split brain; restarting its Vert.x so that no event-bus "
           + "state from before the split survives", config.nodeId());
       try {
-        await(merged.close(), Duration.ofSeconds(60));
+        close(old);
         for (int attempt = 1; ; attempt++) {
           try {
-            Vertx fresh = startOnce().toCompletionStage().toCompletableFuture()
+            Incarnation fresh = startOnce().toCompletionStage().toCompletableFuture()
                 .get(START_LIMIT.toSeconds(), TimeUnit.SECONDS);
             boolean keep;
             synchronized (lock) {
               keep = !stopping;
-              if (keep) vertx = fresh;
+              if (keep) current = fresh;
             }
-            if (!keep) await(fresh.close(), Duration.ofSeconds(30));
+            if (!keep) close(fresh);
             log.info("node {}: restarted after the merge", config.nodeId());
             return;
           } catch (Exception e) {
             log.error("node {}: restart after the merge failed (attempt {}): {}", config.nodeId(), attempt,
                 e.toString());
-            if (attempt == 5) {
+            if (attempt == 10) {
               log.error("node {}: giving up; exiting so that a supervisor can restart it", config.nodeId());
               System.exit(1);
             }
@@ -119,8 +125,22 @@ final class NodeRunner {
         }
       }
     }, "kshaka-restart");
-    restart.setDaemon(false);
     restart.start();
+  }
+
+  /**
+   * Closes an incarnation for a restart: the node first (its store is closed cleanly), then Hazelcast is
+   * terminated at once (a graceful leave waits for partition migrations that a cluster fresh from a merge may
+   * never finish: seen to hold the port for over a minute), then the rest of Vert.x.
+   */
+  private static void close(Incarnation incarnation) {
+    await(incarnation.vertx().undeploy(incarnation.deployment()), Duration.ofSeconds(30));
+    try {
+      incarnation.cluster().getHazelcastInstance().getLifecycleService().terminate();
+    } catch (RuntimeException e) {
+      log.warn("terminating Hazelcast: {}", e.toString());
+    }
+    await(incarnation.vertx().close(), Duration.ofSeconds(30));
   }
 
   private static void await(Future<?> f, Duration limit) {

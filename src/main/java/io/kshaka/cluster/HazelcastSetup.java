@@ -39,6 +39,9 @@ public final class HazelcastSetup {
     hz.setProperty("hazelcast.operation.call.timeout.millis", "10000");
     hz.setProperty("hazelcast.invocation.max.retry.count", "30");
     hz.setProperty("hazelcast.invocation.retry.pause.millis", "200");
+    // A graceful leave waits until partition replicas are safe (default: up to 600 s); Kshaka keeps no state in
+    // Hazelcast, so a stopping node need not wait long for it.
+    hz.setProperty("hazelcast.graceful.shutdown.max.wait", "15");
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(port).setPortAutoIncrement(false);
     net.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(host));
@@ -52,6 +55,7 @@ public final class HazelcastSetup {
   /** Vert.x options of a node: the event bus listens on the cluster host, on a free port. */
   public static VertxOptions vertxOptions(NodeConfig node) {
     VertxOptions options = new VertxOptions();
+    if (node.eventLoops() > 0) options.setEventLoopPoolSize(node.eventLoops());
     options.getEventBusOptions().setHost(node.clusterHost()).setPort(0);
     return options;
   }

@@ -21,7 +21,8 @@ import java.util.Set;
  *   "accept":  { "nodes": [1,2,3], "quorum": 2 },          (optional)
  *   "proposer": { "sendTimeoutMs": 500, "requestTimeoutMs": 5000, "backoffMinMs": 1, "backoffMaxMs": 50,
  *                 "batchMax": 256, "counterBlock": 10000 },
- *   "storage": { "snapshotBytes": 67108864 } }
+ *   "storage": { "snapshotBytes": 67108864 },
+ *   "eventLoops": 0 }                                        (optional; 0 = Vert.x default, 2 x cores)
  * </pre>
  */
 public record NodeConfig(
@@ -43,6 +44,7 @@ public record NodeConfig(
     int batchMax,
     long counterBlock,
     long snapshotBytes,
+    int eventLoops,
     JsonObject json) {
 
   public static NodeConfig fromJson(JsonObject json) {
@@ -101,6 +103,7 @@ public record NodeConfig(
         (int) longIn(proposer, "proposer.batchMax", 256, 1, 100_000),
         longIn(proposer, "proposer.counterBlock", 10_000, 1, 1L << 40),
         longIn(storage, "storage.snapshotBytes", 64L << 20, 1024, 1L << 40),
+        (int) longIn(json, "eventLoops", 0, 0, 1024),
         json.copy());
   }
 
