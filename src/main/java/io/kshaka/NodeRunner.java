@@ -152,15 +152,15 @@ final class NodeRunner {
   }
 
   /**
-   * Vert.x metrics of the HTTP server (requests by route and status, with latency) and of verticles. The event
-   * bus, TCP and pool domains are off: they record every acceptor message under its address and cost a tenth of a
-   * node's CPU under load; Kshaka's own counters cover rounds and acceptors.
+   * Vert.x metrics: JVM (memory, GC, threads: read at scrape time) and verticles. The per-message domains are off:
+   * the event bus, TCP and pool ones record every acceptor message under its address, and the HTTP server one
+   * repeats Kshaka's own {@code kshaka_http_requests_seconds} (by route, method and status); together they cost
+   * about a tenth of a node's CPU under load.
    */
   static MicrometerMetricsOptions metricsOptions() {
-    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true);
-    for (MetricsDomain d : new MetricsDomain[] {MetricsDomain.EVENT_BUS, MetricsDomain.NET_SERVER,
-        MetricsDomain.NET_CLIENT, MetricsDomain.HTTP_CLIENT, MetricsDomain.DATAGRAM_SOCKET, MetricsDomain.NAMED_POOLS}) {
-      options.addDisabledMetricsCategory(d);
+    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
+    for (MetricsDomain d : MetricsDomain.values()) {
+      if (d != MetricsDomain.VERTICLES) options.addDisabledMetricsCategory(d);
     }
     return options;
   }
