@@ -15,6 +15,11 @@
  *   <li>{@link io.kshaka.faults.DurabilityTest}: 10,000 acknowledged puts survive kill -9 of every node, and then a
  *       torn tail (each node's newest acceptor log segment cut by a few bytes).
  *   <li>{@link io.kshaka.faults.BadInputTest}: malformed and hostile HTTP over raw sockets against a live node.
+ *   <li>{@link io.kshaka.faults.MergeRestartTest}: a node paused past failure detection while another is killed
+ *       and restarted is merged back by Hazelcast, restarts its Vert.x, and then every request through every node
+ *       succeeds (regression test of long-form seeds 2001, 2007 and 7003).
+ *   <li>{@link io.kshaka.faults.MillionKeysBenchmark} (a measurement, enabled by {@code -Dkshaka.bench=true}): 3
+ *       nodes with {@code -Xmx1g} holding 1,000,000 keys each: time to ready and heap in use.
  * </ul>
  *
  * <h2>Running</h2>
