@@ -68,6 +68,7 @@ class MillionKeysBenchmark {
           + " (load average " + load() + ")");
       readBack(http, cluster);
       heap(cluster);
+      storeOpenTimes(cluster);
     } finally {
       FaultRun.deleteRecursively(dir);
     }
@@ -197,6 +198,16 @@ class MillionKeysBenchmark {
 
   private static void report(String line) {
     System.out.println("BENCH " + line);
-    System.err.println("BENCH " + line);
+  }
+
+  /** The store's own account of each open ("acceptor store ... open: N keys ... in T ms"), from the node logs. */
+  private static void storeOpenTimes(NodeCluster cluster) throws IOException {
+    for (int i = 1; i <= 3; i++) {
+      for (String line : Files.readAllLines(cluster.node(i).log)) {
+        if (line.contains("acceptor store") && line.contains(" open: ")) {
+          report("node " + i + ": " + line.substring(line.indexOf("acceptor store")));
+        }
+      }
+    }
   }
 }
