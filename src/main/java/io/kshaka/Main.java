@@ -31,6 +31,9 @@ public final class Main {
     String command = args.length == 0 ? "help" : args[0];
     String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
     switch (command) {
+      case "check":
+        System.exit(io.kshaka.check.CheckCommand.run(rest));
+        break;
       case "bench":
         System.exit(io.kshaka.bench.BenchCommand.run(rest));
         break;

@@ -41,13 +41,13 @@ public record CheckResult(Verdict verdict, List<KeyResult> keys, Duration elapse
     }
     return String.format(
         Locale.ROOT,
-        "%s: %d keys (%d linearizable, %d not linearizable, %d unknown), %d operations, %.3f s",
+        "%s: %s (%d linearizable, %d not linearizable, %d unknown), %s, %.3f s",
         verdict,
-        keys.size(),
+        KeyResult.count(keys.size(), "key"),
         byVerdict[Verdict.LINEARIZABLE.ordinal()],
         byVerdict[Verdict.NOT_LINEARIZABLE.ordinal()],
         byVerdict[Verdict.UNKNOWN.ordinal()],
-        ops,
+        KeyResult.count(ops, "operation"),
         elapsed.toNanos() / 1e9);
   }
 

@@ -11,8 +11,9 @@ import java.util.Locale;
  * @param verdict the verdict for this key
  * @param operations how many operations of the history belong to this key
  * @param elapsed how long the search for this key took
- * @param longestPrefix for {@link Verdict#LINEARIZABLE}, a linearization (unknown-outcome reads, which the checker
- *     drops, are left out); otherwise the longest linearizable prefix the search found, in linearization order
+ * @param longestPrefix for {@link Verdict#LINEARIZABLE}, a linearization: every operation with a known outcome, and
+ *     the unknown-outcome operations that took effect before the last of them (the others took effect after it, or
+ *     never); otherwise the longest linearizable prefix the search found, in linearization order
  * @param unplaced for a key that is not linearizable (or unknown): the operations that could have come next after
  *     {@code longestPrefix} in real time, none of which can be placed there (the model rejects them or no
  *     linearization continues from them); empty for a linearizable key
@@ -36,11 +37,16 @@ public record KeyResult(
   public String line() {
     return String.format(
         Locale.ROOT,
-        "key %s: %s (%d operations, %.3f s)",
+        "key %s: %s (%s, %.3f s)",
         quote(key),
         verdict,
-        operations,
+        count(operations, "operation"),
         elapsed.toNanos() / 1e9);
+  }
+
+  /** "1 operation", "2 operations". */
+  static String count(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 
   static String quote(String s) {

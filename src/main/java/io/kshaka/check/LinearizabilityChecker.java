@@ -3,7 +3,9 @@ package io.kshaka.check;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -39,11 +41,39 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Unknown-outcome operations that the model declares {@linkplain Model#isReadOnly read-only} are dropped before
  * the search: they constrain nothing.
  *
+ * <p>Before searching, the model may {@linkplain Model#refute refute} a key outright (for the register: a version
+ * that goes backwards in real time, two changes producing one version...). A refuted key is NOT_LINEARIZABLE; the
+ * search then only runs, for at most 2 s, to find the longest linearizable prefix for the report.
+ *
+ * <p>Refinements of the search, none of which changes the answer (each is justified where it is applied, and the
+ * tests compare the result with a brute-force checker):
+ * <ul>
+ *   <li>An operation that the model declares {@linkplain Model#preservesState state-preserving} (a read, a refused
+ *       change) and that is legal in the current state is linearized at once, and no alternative is tried at that
+ *       point: any linearization from there can be rearranged to start with it (it may go first in real time, and
+ *       moving it changes no state). This removes most backtracking caused by reads overlapping writes.</li>
+ *   <li>A configuration where an operation that could come next can never become legal (the model's
+ *       {@link Model#mayBecomeLegal} says so: for a register, its version is already past the one the operation
+ *       saw) is abandoned at once. This bounds how many unknown-outcome changes the search tries in a row.</li>
+ *   <li>Operations of unknown outcome are tried after the operations with a known outcome that could come next: most
+ *       of them never took effect, and placing them last is always possible. For the same reason one is not tried
+ *       where it would change nothing (a compare-and-set that would fail), and the search succeeds as soon as every
+ *       operation with a known outcome is linearized. Of several unknown-outcome operations with equal inputs, all
+ *       already called, only the first is tried: the others could swap places with it.</li>
+ * </ul>
+ *
+ * <p>Limits: the problem is NP-complete, and unknown outcomes are what make it hard. A history that is not
+ * linearizable, has many unknown-outcome changes (10% and more) and whose violation the model cannot refute without
+ * search may exhaust the time bound: the key is then UNKNOWN, which fails a test as surely as NOT_LINEARIZABLE.
+ *
  * <p>Thread-safety: the static methods may be called from any thread concurrently.
  */
 public final class LinearizabilityChecker {
 
   private static final int CHECK_CLOCK_EVERY = 1 << 10;
+
+  /** When the model refutes a key without search, the search for the report's longest prefix is cut after this. */
+  private static final long PREFIX_SEARCH_NANOS = 2_000_000_000L;
 
   private LinearizabilityChecker() {}
 
@@ -150,9 +180,11 @@ public final class LinearizabilityChecker {
 
   /** The shared pool, created on first multi-key check. Daemon threads: it never keeps a JVM alive. */
   private static final class Pool {
-    static final ExecutorService EXECUTOR =
-        Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), new Daemons());
+    static final ExecutorService EXECUTOR = Executors.newFixedThreadPool(PARALLELISM, new Daemons());
   }
+
+  /** How many keys are checked at once. */
+  private static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   private static final class Daemons implements ThreadFactory {
     private final AtomicInteger count = new AtomicInteger();
@@ -222,6 +254,7 @@ public final class LinearizabilityChecker {
     private final long budget;
     private final long start = System.nanoTime();
 
+    private boolean memoryBoundReached;
     private int bestDepth = -1;
     private int[] bestIds = new int[0];
     private S bestState;
@@ -238,56 +271,175 @@ public final class LinearizabilityChecker {
     }
 
     KeyResult run() {
+      Violation violation = model.refute(Collections.unmodifiableList(ops));
+      if (violation == null) return result(search(budget), null);
+      // Certainly not linearizable; search a little anyway, for the longest linearizable prefix in the report.
+      Verdict searched = search(Math.min(budget, PREFIX_SEARCH_NANOS));
+      if (searched == Verdict.LINEARIZABLE) {
+        throw new IllegalStateException(
+            model.name() + ".refute reported a violation in a linearizable history: " + violation.reason());
+      }
+      return result(Verdict.NOT_LINEARIZABLE, violation);
+    }
+
+    /** The search proper, within {@code budget} nanoseconds. */
+    private Verdict search(long budget) {
       int n = ops.size();
       Entry head = buildList(n);
       long[] zobrist = new long[n];
-      for (int i = 0; i < n; i++) zobrist[i] = mix64(i + 0x632BE59BD9B4E019L);
+      boolean[] unknown = new boolean[n];
+      boolean[] preserving = new boolean[n];
+      for (int i = 0; i < n; i++) {
+        zobrist[i] = mix64(i + 0x632BE59BD9B4E019L);
+        Op<I, O> op = ops.get(i);
+        unknown[i] = op.unknown();
+        preserving[i] = !unknown[i] && model.preservesState(op.input(), op.output());
+      }
+      // For each unknown-outcome operation, the previous one (by call time) with an equal input, or -1.
+      int[] twinBefore = new int[n];
+      Arrays.fill(twinBefore, -1);
+      Integer[] byCall = new Integer[n];
+      for (int i = 0; i < n; i++) byCall[i] = i;
+      Arrays.sort(byCall, Comparator.<Integer>comparingLong(i -> ops.get(i).call()).thenComparingInt(i -> i));
+      HashMap<I, Integer> lastWithInput = new HashMap<>();
+      for (int i : byCall) {
+        if (!unknown[i]) continue;
+        Integer twin = lastWithInput.put(ops.get(i).input(), i);
+        if (twin != null) twinBefore[i] = twin;
+      }
       long[] bits = new long[(n + 63) >>> 6];
       long bitsHash = 0;
+      // Bound the memo so that a hopeless search ends UNKNOWN instead of exhausting the heap: a quarter of the heap,
+      // shared by as many searches as run in parallel, at about 100 bytes per entry besides its bitset.
+      long perConfig = 8L * bits.length + 112;
+      long maxConfigs = Math.max(10_000, Runtime.getRuntime().maxMemory() / 4 / PARALLELISM / perConfig);
       HashSet<Config> cache = new HashSet<>();
       Config probe = new Config(bits, 0, Boolean.TRUE);
+      // The stack of choices: the call lifted, the state before it, the pass it was found in, and whether it was
+      // forced (a state-preserving operation, taken without trying alternatives).
       Entry[] stackEntry = new Entry[n];
       @SuppressWarnings("unchecked")
       S[] stackState = (S[]) new Object[n];
+      byte[] stackPass = new byte[n];
+      boolean[] stackForced = new boolean[n];
       int depth = 0;
       S state = model.init();
       record(stackEntry, 0, state);
+      boolean fresh = true; // a configuration just reached: look for a forced choice first
       Entry entry = head.next;
+      byte pass = 1; // 1: operations with a known outcome; 2: operations of unknown outcome
       long iterations = 0;
-      while (head.next != null) {
+      int definiteLeft = 0;
+      for (int i = 0; i < n; i++) {
+        if (!unknown[i]) definiteLeft++;
+      }
+      // Done when every operation with a known outcome is linearized: the remaining unknown-outcome ones can take
+      // effect after them (any output is allowed), which is the same as never taking effect.
+      while (definiteLeft > 0) {
         if ((++iterations & (CHECK_CLOCK_EVERY - 1)) == 0
             && (System.nanoTime() - start > budget || Thread.currentThread().isInterrupted())) {
-          return result(Verdict.UNKNOWN);
+          return Verdict.UNKNOWN;
         }
-        if (entry.call) {
-          Op<I, O> op = ops.get(entry.id);
-          S next = model.step(state, op.input(), op.unknown() ? null : op.output());
-          if (next == null && op.unknown()) {
-            throw new IllegalStateException(
-                model.name() + ".step returned null (illegal) for an operation of unknown outcome: " + op);
-          }
-          if (next != null) {
-            int id = entry.id;
-            bits[id >>> 6] |= 1L << id;
-            bitsHash ^= zobrist[id];
-            probe.set(bits, bitsHash, next);
-            if (!cache.contains(probe)) {
-              cache.add(new Config(bits.clone(), bitsHash, next));
-              stackEntry[depth] = entry;
-              stackState[depth] = state;
-              depth++;
-              state = next;
-              lift(entry);
-              if (depth > bestDepth) record(stackEntry, depth, state);
-              entry = head.next;
-              continue;
+        Entry chosen = null;
+        S next = null;
+        boolean forced = false;
+        if (fresh) {
+          // A state-preserving operation that is legal now can be linearized now without loss of generality: any
+          // linearization from here can be rearranged to start with it. So take it and try nothing else here.
+          // And if an operation that could come next can never become legal from this state, this is a dead end.
+          fresh = false;
+          boolean dead = false;
+          for (Entry e = head.next; e.call; e = e.next) {
+            int id = e.id;
+            if (unknown[id]) continue;
+            Op<I, O> op = ops.get(id);
+            if (preserving[id]) {
+              next = model.step(state, op.input(), op.output());
+              if (next != null) {
+                chosen = e;
+                forced = true;
+                break;
+              }
             }
-            bits[id >>> 6] &= ~(1L << id);
-            bitsHash ^= zobrist[id];
+            if (!model.mayBecomeLegal(state, op.input(), op.output())) {
+              dead = true;
+              break;
+            }
           }
-          entry = entry.next;
-        } else {
-          if (depth == 0) return result(Verdict.NOT_LINEARIZABLE);
+          if (chosen == null && !dead) {
+            entry = head.next;
+            pass = 1;
+            continue;
+          }
+        } else if (entry.call) {
+          int id = entry.id;
+          // Preserving operations were found illegal by the forced scan of this configuration.
+          if (preserving[id] || unknown[id] != (pass == 2)) {
+            entry = entry.next;
+            continue;
+          }
+          if (unknown[id] && earlierTwinLeft(twinBefore, bits, id)) {
+            // Of unknown-outcome operations with equal inputs that have all been called, only the first needs
+            // trying: the others can swap places with it.
+            entry = entry.next;
+            continue;
+          }
+          Op<I, O> op = ops.get(id);
+          next = model.step(state, op.input(), unknown[id] ? null : op.output());
+          if (next == null) {
+            if (unknown[id]) {
+              throw new IllegalStateException(
+                  model.name() + ".step returned null (illegal) for an operation of unknown outcome: " + op);
+            }
+            entry = entry.next;
+            continue;
+          }
+          if (unknown[id] && next.equals(state)) {
+            // An unknown-outcome operation that changes nothing here is as good as one that never took effect,
+            // which is covered by placing it after everything else: no need to try it here.
+            entry = entry.next;
+            continue;
+          }
+          chosen = entry;
+        } else if (pass == 1) {
+          entry = head.next;
+          pass = 2;
+          continue;
+        }
+        if (chosen != null) {
+          int id = chosen.id;
+          bits[id >>> 6] |= 1L << id;
+          bitsHash ^= zobrist[id];
+          probe.set(bits, bitsHash, next);
+          if (!cache.contains(probe)) {
+            if (cache.size() >= maxConfigs) {
+              memoryBoundReached = true;
+              return Verdict.UNKNOWN;
+            }
+            cache.add(new Config(bits.clone(), bitsHash, next));
+            stackEntry[depth] = chosen;
+            stackState[depth] = state;
+            stackPass[depth] = pass;
+            stackForced[depth] = forced;
+            depth++;
+            state = next;
+            lift(chosen);
+            if (!unknown[id]) definiteLeft--;
+            if (depth > bestDepth) record(stackEntry, depth, state);
+            fresh = true;
+            continue;
+          }
+          bits[id >>> 6] &= ~(1L << id);
+          bitsHash ^= zobrist[id];
+          if (!forced) {
+            entry = entry.next;
+            continue;
+          }
+          // A forced choice leads to an explored (failed) configuration: so does this one. Fall through.
+        }
+        // Dead end: undo choices until one that was not forced, and try the calls after it.
+        while (true) {
+          if (depth == 0) return Verdict.NOT_LINEARIZABLE;
           depth--;
           Entry top = stackEntry[depth];
           state = stackState[depth];
@@ -296,11 +448,24 @@ public final class LinearizabilityChecker {
           int id = top.id;
           bits[id >>> 6] &= ~(1L << id);
           bitsHash ^= zobrist[id];
+          if (!unknown[id]) definiteLeft++;
           unlift(top);
-          entry = top.next;
+          if (!stackForced[depth]) {
+            entry = top.next;
+            pass = stackPass[depth];
+            break;
+          }
         }
       }
-      return result(Verdict.LINEARIZABLE);
+      record(stackEntry, depth, state);
+      return Verdict.LINEARIZABLE;
+    }
+
+    private static boolean earlierTwinLeft(int[] twinBefore, long[] bits, int id) {
+      for (int t = twinBefore[id]; t >= 0; t = twinBefore[t]) {
+        if ((bits[t >>> 6] & (1L << t)) == 0) return true;
+      }
+      return false;
     }
 
     private Entry buildList(int n) {
@@ -351,7 +516,7 @@ public final class LinearizabilityChecker {
       bestState = state;
     }
 
-    private KeyResult result(Verdict verdict) {
+    private KeyResult result(Verdict verdict, Violation violation) {
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       List<Op<?, ?>> prefix = new ArrayList<>(bestIds.length);
       boolean[] placed = new boolean[ops.size()];
@@ -363,9 +528,9 @@ public final class LinearizabilityChecker {
         String line =
             String.format(
                 Locale.ROOT,
-                "key %s: LINEARIZABLE (%d operations, %.3f s)%n",
+                "key %s: LINEARIZABLE (%s, %.3f s)%n",
                 KeyResult.quote(key),
-                total,
+                KeyResult.count(total, "operation"),
                 elapsed.toNanos() / 1e9);
         return new KeyResult(key, verdict, total, elapsed, prefix, List.of(), line);
       }
@@ -379,34 +544,53 @@ public final class LinearizabilityChecker {
         if (!op.unknown()) firstReturn = Math.min(firstReturn, op.ret());
       }
       List<Op<I, O>> frontier = new ArrayList<>();
+      int unknownPending = 0;
       for (int i = 0; i < ops.size(); i++) {
-        if (!placed[i] && ops.get(i).call() <= firstReturn) frontier.add(ops.get(i));
+        Op<I, O> op = ops.get(i);
+        if (placed[i] || op.call() > firstReturn) continue;
+        if (op.unknown()) {
+          unknownPending++;
+        } else {
+          frontier.add(op);
+        }
       }
       frontier.sort(Comparator.comparingLong(Op::call));
-      return new KeyResult(
-          key, verdict, total, elapsed, prefix, new ArrayList<>(frontier), report(verdict, elapsed, frontier, remaining));
+      String report = report(verdict, elapsed, violation, frontier, unknownPending, remaining);
+      return new KeyResult(key, verdict, total, elapsed, prefix, new ArrayList<>(frontier), report);
     }
 
     private static final int PREFIX_SHOWN = 30;
 
-    private String report(Verdict verdict, Duration elapsed, List<Op<I, O>> frontier, int remaining) {
+    private String report(
+        Verdict verdict,
+        Duration elapsed,
+        Violation violation,
+        List<Op<I, O>> frontier,
+        int unknownPending,
+        int remaining) {
       StringBuilder b = new StringBuilder();
       b.append(
           String.format(
               Locale.ROOT,
-              "key %s: %s (%d operations, %.3f s, model %s)%n",
+              "key %s: %s (%s, %.3f s, model %s)%n",
               KeyResult.quote(key),
               verdict,
-              total,
+              KeyResult.count(total, "operation"),
               elapsed.toNanos() / 1e9,
               model.name()));
       if (verdict == Verdict.UNKNOWN) {
         b.append(
             String.format(
                 Locale.ROOT,
-                "  the search stopped after %.3f s (time bound %s) without an answer; this is not a pass%n",
+                "  the search stopped after %.3f s (%s) without an answer; this is not a pass%n",
                 elapsed.toNanos() / 1e9,
-                budget == Long.MAX_VALUE ? "none" : Duration.ofNanos(budget)));
+                memoryBoundReached
+                    ? "it memoised as many configurations as the heap allows"
+                    : "time bound " + (budget == Long.MAX_VALUE ? "none" : Duration.ofNanos(budget))));
+      }
+      if (violation != null) {
+        b.append("  violation found without search: ").append(violation.reason()).append('\n');
+        for (Op<?, ?> op : violation.operations()) b.append("    ").append(describeAny(op)).append('\n');
       }
       if (total != ops.size()) {
         b.append(
@@ -433,20 +617,37 @@ public final class LinearizabilityChecker {
       }
       b.append("  state after the prefix: ").append(describeState(bestState)).append('\n');
       if (frontier.isEmpty()) {
-        b.append("  no operation could come next\n");
+        b.append("  no operation with a known outcome could come next\n");
       } else {
         b.append("  operations that could not be placed next:\n");
         for (Op<I, O> op : frontier) {
-          S next = model.step(bestState, op.input(), op.unknown() ? null : op.output());
-          String why =
-              next == null
-                  ? "the model rejects this output in this state"
-                  : "legal here, but no linearization continues from it";
+          S next = model.step(bestState, op.input(), op.output());
+          String why;
+          if (next == null) {
+            why =
+                model.mayBecomeLegal(bestState, op.input(), op.output())
+                    ? "the model rejects this output in this state"
+                    : "the model rejects this output in this state and every later one";
+          } else {
+            why = "legal here, but no linearization continues from it";
+          }
           b.append("    ").append(describe(op)).append("   (").append(why).append(")\n");
         }
       }
-      b.append(String.format(Locale.ROOT, "  %d operations remain after the prefix%n", remaining));
+      if (unknownPending > 0) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "  and %d operations of unknown outcome that could take effect here, none of which helps%n",
+                unknownPending));
+      }
+      b.append("  ").append(KeyResult.count(remaining, "operation")).append(" left after the prefix\n");
       return b.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private String describeAny(Op<?, ?> op) {
+      return describe((Op<I, O>) op);
     }
 
     private String describe(Op<I, O> op) {

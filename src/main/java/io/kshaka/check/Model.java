@@ -1,11 +1,18 @@
 package io.kshaka.check;
 
+import java.util.List;
+
 /**
  * A sequential specification that the checker tests a concurrent history against.
  *
- * <p>The checker asks only three things of a model: its initial state, whether an operation with a given input may
- * return a given output from a given state (and which state follows), and how to split a history into independent
- * parts (one search per part, run in parallel). Everything else is for the failure report.
+ * <p>The checker needs only {@link #init} and {@link #step}: the initial state, and whether an operation with a given
+ * input may return a given output from a given state (and which state follows). {@link #partition} splits a history
+ * into independent parts (one search each, in parallel). The other methods have safe defaults: some let the search
+ * prune ({@link #isReadOnly}, {@link #preservesState}, {@link #mayBecomeLegal}, {@link #refute}) and must then be
+ * exact where they claim something; the rest are for the failure report.
+ *
+ * <p>To plug in a model: implement it, make the history's operations implement {@link Op}, and call
+ * {@link LinearizabilityChecker#check(Model, java.util.List, java.time.Duration)}.
  *
  * <p>Contract:
  * <ul>
@@ -52,6 +59,37 @@ public interface Model<S, I, O> {
    */
   default boolean isReadOnly(I input) {
     return false;
+  }
+
+  /**
+   * True if this operation, with this output, leaves the state unchanged from every state where it is legal: a
+   * read, a refused change (a failed compare-and-set). The checker linearizes such an operation as soon as it is
+   * legal, without trying alternatives first, which is what makes long histories with many concurrent reads fast.
+   * Returning true for an operation that may change the state makes the checker unsound; the default,
+   * {@link #isReadOnly(Object) isReadOnly(input)}, is safe.
+   */
+  default boolean preservesState(I input, O output) {
+    return isReadOnly(input);
+  }
+
+  /**
+   * False only if no sequence of steps from {@code state} can reach a state where this completed operation is legal
+   * with this output (for example: a register's version never decreases, and the output reports an older version).
+   * The checker abandons a configuration where an operation that could come next can never become legal. The
+   * default, {@code true}, never prunes; returning false wrongly makes the checker unsound.
+   */
+  default boolean mayBecomeLegal(S state, I input, O output) {
+    return true;
+  }
+
+  /**
+   * An optional fast check, run before the search on the operations of one partition (unknown-outcome reads already
+   * dropped), for violations that need no search (for a register with versions: a version going backwards in real
+   * time). Returns the violation, or null if it finds none, and then the search decides. It must be sound: a
+   * violation makes the verdict NOT_LINEARIZABLE whatever the search finds. The default finds nothing.
+   */
+  default Violation refute(List<Op<I, O>> partition) {
+    return null;
   }
 
   /** A short human-readable form of one operation, for reports; {@code output == null} means unknown. */

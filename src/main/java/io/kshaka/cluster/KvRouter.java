@@ -71,12 +71,17 @@ public final class KvRouter implements KvService {
 
   @Override
   public Future<JsonObject> status() {
-    DeliveryOptions ping = new DeliveryOptions().setSendTimeout(config.sendTimeoutMs());
+    // An acceptor that answered the proposer within the last second counts without a probe; others are pinged
+    // with a timeout that tolerates a busy machine (readiness must not flap under load).
+    DeliveryOptions ping = new DeliveryOptions().setSendTimeout(Math.max(config.sendTimeoutMs(), 2_000));
     List<Integer> nodes = new ArrayList<>(config.quorums().allNodes());
     List<Future<Boolean>> answers = new ArrayList<>();
     for (int node : nodes) {
-      answers.add(vertx.eventBus().request(Addresses.acceptor(node), Wire.ping(), ping)
-          .map(m -> true).otherwise(false));
+      answers.add(health.answeredWithin(node, 1_000) ? Future.succeededFuture(true)
+          : vertx.eventBus().request(Addresses.acceptor(node), Wire.ping(), ping).map(m -> {
+            health.success(node);
+            return true;
+          }).otherwise(false));
     }
     return Future.join(answers).map(all -> {
       JsonArray reachable = new JsonArray();

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class NodeHealth {
   private final long suspectMillis;
   private final ConcurrentHashMap<Integer, Long> lastFailure = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Integer, Long> lastSuccess = new ConcurrentHashMap<>();
 
   public NodeHealth(long suspectMillis) {
     this.suspectMillis = suspectMillis;
@@ -17,6 +18,13 @@ public final class NodeHealth {
 
   public void success(int node) {
     if (!lastFailure.isEmpty()) lastFailure.remove(node);
+    lastSuccess.put(node, System.nanoTime());
+  }
+
+  /** True if the node answered something within the last {@code millis} and has not failed since. */
+  public boolean answeredWithin(int node, long millis) {
+    Long at = lastSuccess.get(node);
+    return at != null && !lastFailure.containsKey(node) && System.nanoTime() - at < millis * 1_000_000;
   }
 
   public void failure(int node) {

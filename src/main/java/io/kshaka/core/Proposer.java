@@ -297,6 +297,7 @@ public final class Proposer {
 
   private void onPromised(long now, KeyState ks, ProposerRound.Promised p, List<ProposerEffect> out) {
     Batch batch = ks.batch;
+    if (!batch.inDoubt.isEmpty() && neverApplied(batch, p)) batch.inDoubt.clear();
     if (!batch.inDoubt.isEmpty()) {
       if (batch.inDoubt.contains(p.highestAccepted())) {
         // Our own accept is the latest: finish it with this ballot; the changes apply exactly once.
@@ -323,6 +324,20 @@ public final class Proposer {
     }
     compute(batch, p.state());
     acceptOrFinish(now, ks, p.chosen() && batch.after.equals(batch.before), out);
+  }
+
+  /**
+   * True when the prepare proves the batch's in-doubt accepts were never chosen and never can be: the highest
+   * accepted ballot H is chosen and above every in-doubt ballot, and H's state cannot descend from the batch's
+   * state (every chosen state descends from the chosen states below it; a descendant has a higher version, or the
+   * same version and the same value). This is what a stale 1-RTT cache looks like after another proposer wrote.
+   */
+  private static boolean neverApplied(Batch batch, ProposerRound.Promised p) {
+    if (!p.chosen()) return false;
+    for (Ballot b : batch.inDoubt) if (!p.highestAccepted().isAbove(b)) return false;
+    RegisterState theirs = p.state();
+    return theirs.version() < batch.after.version()
+        || (theirs.version() == batch.after.version() && !theirs.equals(batch.after));
   }
 
   private void acceptOrFinish(long now, KeyState ks, boolean alreadyChosen, List<ProposerEffect> out) {

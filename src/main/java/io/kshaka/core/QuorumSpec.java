@@ -1,6 +1,7 @@
 package io.kshaka.core;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -11,8 +12,9 @@ import java.util.TreeSet;
 public record QuorumSpec(Set<Integer> prepareNodes, int prepareQuorum, Set<Integer> acceptNodes, int acceptQuorum) {
 
   public QuorumSpec {
-    prepareNodes = Set.copyOf(new TreeSet<>(prepareNodes));
-    acceptNodes = Set.copyOf(new TreeSet<>(acceptNodes));
+    // Sorted and unmodifiable: iteration order (the order messages are sent in) is the same in every JVM.
+    prepareNodes = Collections.unmodifiableSortedSet(new TreeSet<>(prepareNodes));
+    acceptNodes = Collections.unmodifiableSortedSet(new TreeSet<>(acceptNodes));
     check(prepareNodes, prepareQuorum, "prepare");
     check(acceptNodes, acceptQuorum, "accept");
     int union = allNodes(prepareNodes, acceptNodes).size();
@@ -24,7 +26,7 @@ public record QuorumSpec(Set<Integer> prepareNodes, int prepareQuorum, Set<Integ
 
   /** The usual configuration: the same nodes in both phases, majority quorums. */
   public static QuorumSpec majority(Collection<Integer> nodes) {
-    Set<Integer> set = Set.copyOf(nodes);
+    Set<Integer> set = new TreeSet<>(nodes);
     int q = set.size() / 2 + 1;
     return new QuorumSpec(set, q, set, q);
   }

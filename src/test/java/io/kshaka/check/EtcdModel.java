@@ -66,6 +66,12 @@ final class EtcdModel implements Model<EtcdModel.State, EtcdModel.Input, EtcdMod
     return input instanceof Read;
   }
 
+  /** Reads and failed compare-and-sets never change the register. */
+  @Override
+  public boolean preservesState(Input input, Output output) {
+    return input instanceof Read || (output instanceof CasDone && !((CasDone) output).ok());
+  }
+
   @Override
   public String describeOperation(Input input, Output output) {
     String in;

@@ -143,9 +143,10 @@ class ProposerTest {
       assertTrue(ballotOf(s).isAbove(conflicting), ballotOf(s) + " above " + conflicting);
     }
     a.run();
-    // the fast accept went out and b's later value won: a2 is in doubt, never re-applied
-    assertEquals(Outcome.UNKNOWN, a.result("a2").outcome());
-    assertEveryAcceptorHolds(acc, RegisterState.of("b", 2));
+    // The fast accept of (a2, v2) went out and b's (b, v2) is chosen above it: same version, other value, so
+    // (a2, v2) was never chosen and never can be; a2 is retried as a new change on top of b.
+    assertApplied(a.result("a2"), RegisterState.of("a2", 3));
+    assertEveryAcceptorHolds(acc, RegisterState.of("a2", 3));
   }
 
   @Test

@@ -1,0 +1,120 @@
+package io.kshaka.sim;
+
+import java.util.List;
+
+/**
+ * The outcome of one simulated run.
+ *
+ * @param failure null if the run passed; else what was caught (invariant, linearizability, liveness)
+ * @param traceHash the hash of every event of the run: two runs of one seed must agree
+ */
+public record SimResult(
+    long seed,
+    SimConfig config,
+    String failure,
+    long traceHash,
+    String parameters,
+    Stats stats,
+    List<SimOp> history,
+    List<String> trace,
+    String checkReport) {
+
+  public boolean ok() {
+    return failure == null;
+  }
+
+  /** Counters of one run. */
+  public static final class Stats {
+    long events;
+    long virtualMillis;
+    int ops;
+    int applied;
+    int notApplied;
+    int unknown;
+    int livenessOps;
+    int acceptorCrashes;
+    int proposerCrashes;
+    int partitions;
+    long messages;
+    long dropped;
+    long duplicated;
+    long late;
+    long timeouts;
+    /** Prepare timeouts fed to a round that had already moved to its accept phase (they count there). */
+    long prepareTimeoutsInAcceptPhase;
+    /** Applied completions of a round that sent no accept (the state was already chosen). */
+    int completedWithoutAccept;
+    /** Applied completions of a 1-RTT round (no prepare). */
+    int completedWithoutPrepare;
+    long checkNanos;
+    long maxCheckNanos;
+    long maxCheckSeed;
+    /** Writes after the heal, one at a time, whose outcome came back UNKNOWN (stale 1-RTT cache). */
+    int unknownWithoutFaults;
+    /** Client operations turned into reads because their key had too many open writes for the checker. */
+    int forcedReads;
+    /** Rounds that answered two or more changes at once (batching). */
+    int batches;
+    int floorWrites;
+    int floorWriteFailures;
+
+    public long events() {
+      return events;
+    }
+
+    public int ops() {
+      return ops;
+    }
+
+    public int faults() {
+      return acceptorCrashes + proposerCrashes + partitions;
+    }
+
+    void add(Stats o) {
+      events += o.events;
+      virtualMillis += o.virtualMillis;
+      ops += o.ops;
+      applied += o.applied;
+      notApplied += o.notApplied;
+      unknown += o.unknown;
+      livenessOps += o.livenessOps;
+      acceptorCrashes += o.acceptorCrashes;
+      proposerCrashes += o.proposerCrashes;
+      partitions += o.partitions;
+      messages += o.messages;
+      dropped += o.dropped;
+      duplicated += o.duplicated;
+      late += o.late;
+      timeouts += o.timeouts;
+      prepareTimeoutsInAcceptPhase += o.prepareTimeoutsInAcceptPhase;
+      completedWithoutAccept += o.completedWithoutAccept;
+      completedWithoutPrepare += o.completedWithoutPrepare;
+      checkNanos += o.checkNanos;
+      if (o.maxCheckNanos > maxCheckNanos) {
+        maxCheckNanos = o.maxCheckNanos;
+        maxCheckSeed = o.maxCheckSeed;
+      }
+      unknownWithoutFaults += o.unknownWithoutFaults;
+      forcedReads += o.forcedReads;
+      batches += o.batches;
+      floorWrites += o.floorWrites;
+      floorWriteFailures += o.floorWriteFailures;
+    }
+
+    @Override
+    public String toString() {
+      return String.format(
+          "%d ops (%d applied, %d not applied, %d unknown; %d after heal; %d forced reads), "
+              + "%d faults (%d acceptor crashes, %d proposer crashes, %d partitions), "
+              + "%d messages (%d dropped, %d duplicated, %d very late, %d timeouts, %d of them of a prepare in the "
+              + "accept phase), "
+              + "%d completed without accept, %d without prepare, %d batches, %d floor writes (%d failed), "
+              + "%d unknown without faults, %d events, %d virtual ms, check %.1f s (longest %.2f s, seed %d)",
+          ops, applied, notApplied, unknown, livenessOps, forcedReads,
+          faults(), acceptorCrashes, proposerCrashes, partitions,
+          messages, dropped, duplicated, late, timeouts, prepareTimeoutsInAcceptPhase,
+          completedWithoutAccept, completedWithoutPrepare, batches, floorWrites, floorWriteFailures,
+          unknownWithoutFaults, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9, maxCheckSeed);
+    }
+  }
+}

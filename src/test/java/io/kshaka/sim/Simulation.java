@@ -1,0 +1,1006 @@
+package io.kshaka.sim;
+
+import io.kshaka.core.Acceptor;
+import io.kshaka.core.AcceptorReply;
+import io.kshaka.core.AcceptorRequest;
+import io.kshaka.core.AcceptorState;
+import io.kshaka.core.Ballot;
+import io.kshaka.core.Outcome;
+import io.kshaka.core.Proposer;
+import io.kshaka.core.ProposerEffect;
+import io.kshaka.core.ProposerResult;
+import io.kshaka.core.QuorumSpec;
+import io.kshaka.core.RegisterState;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * A deterministic simulation of a Kshaka cluster over the real protocol core: N proposers ({@link Proposer}, with
+ * rounds, retries, backoff, batching and 1-RTT), M acceptors ({@link Acceptor} transitions over a volatile and a
+ * durable store with group commit), K keys, and clients issuing random get, put, cas, delete, add and create.
+ *
+ * <p>Everything runs on one thread under a virtual clock ({@link EventQueue}); every random choice comes from a
+ * {@link SplittableRandom} seeded with the run's seed, so one seed is one run, exactly. Time is in virtual
+ * milliseconds.
+ *
+ * <p>A run has three phases:
+ * <ol>
+ *   <li><b>Faults.</b> Clients issue operations while messages are lost, duplicated and delayed (so reordered),
+ *       links fail one way or both ways, and nodes crash and restart (at most F acceptors and N-1 proposers down at
+ *       a time). A crashed acceptor loses its unflushed writes (but for a random prefix of its log) and the replies
+ *       that waited for them; a crashed proposer loses all its memory (its clients learn "unknown") and restarts
+ *       from its durable counter floor. A send with no reply within the send timeout is fed to
+ *       {@link Proposer#onNoVote}, as the production shell does.</li>
+ *   <li><b>Heal.</b> Every node is restarted, every link repaired, loss and duplication stop.</li>
+ *   <li><b>Liveness.</b> Once every earlier operation has ended, every proposer writes and then reads every key;
+ *       each of these operations must be applied.</li>
+ * </ol>
+ * After every state change the invariants are checked: an acceptor's promise never decreases (also across a
+ * restart from its durable state: no promise a reply has shown may be lost), accepted never exceeds promised, at
+ * most one value per (key, ballot) is ever accepted or even sent, and no proposer sends a ballot at or above its
+ * durable counter floor. At the end the history goes to the linearizability checker.
+ */
+public final class Simulation {
+  /** Hard limits that turn a run that does not settle into a failure. */
+  private static final long MAX_EVENTS = 5_000_000;
+  private static final long MAX_VIRTUAL_MILLIS = 200_000;
+  private static final long FAULT_PHASE_CAP = 6_000;
+  private static final long LIVENESS_BUDGET = 30_000;
+  /**
+   * The most writes per key that are pending or ended with an unknown outcome before clients only read the key. An
+   * unknown write may take effect at any time after its call or never, so the checker's search grows exponentially
+   * with their number; this keeps every history checkable in well under a second.
+   */
+  private static final int UNKNOWN_WRITE_BUDGET = 6;
+
+  private final SimConfig cfg;
+  private final long seed;
+  private final EventQueue queue = new EventQueue();
+  private final Trace trace;
+  private final SimResult.Stats stats = new SimResult.Stats();
+
+  // independent random streams, split from the seed in a fixed order
+  private final SplittableRandom netRandom;
+  private final SplittableRandom faultRandom;
+  private final SplittableRandom clientRandom;
+  private final SplittableRandom diskRandom;
+  private final SplittableRandom proposerRandom;
+
+  // parameters drawn from the seed
+  private final int proposerCount;
+  /** F: how many acceptors may be down at once (the smaller tolerance of the two phases). */
+  private final int maxAcceptorsDown;
+  private final int maxOps;
+  private final int keyCount;
+  private final int clientCount;
+  private final long maxDelay;
+  private final double loss;
+  private final double duplication;
+  /** Share of messages delayed far beyond the usual (5 to 50 times the maximum delay): very late deliveries. */
+  private final double lateShare;
+  private final long healthySendTimeout;
+  private long sendTimeout;
+  private final long flushMax;
+  private final long clientTimeout;
+  private final long thinkMax;
+  private final long meanFaultGap;
+  private final double homeBias;
+  /** Chance that a proposer crashes right before sending one accept of a broadcast (so the rest is never sent). */
+  private final double acceptCrashPoint;
+  /** Chance that storing a proposer's counter floor fails (fed to {@link Proposer#onCounterReserveFailed}). */
+  private final double floorWriteFailure;
+  private final Proposer.Options options;
+  private final String parameters;
+
+  private final SimAcceptor[] acceptors;
+  private final SimProposer[] proposers;
+  private final String[] keys;
+  /** blocked[from][to] > 0: the link is cut. Nodes: proposer p is p - 1, acceptor a is N + a - 1. */
+  private final int[][] blocked;
+  private final List<Partition> partitions = new ArrayList<>();
+  private double currentLoss;
+  private double currentDuplication;
+  private double currentLate;
+
+  private final List<SimOp> history = new ArrayList<>();
+  private final Map<KeyBallot, RegisterState> valueAtBallot = new HashMap<>();
+  /** Which round (proposer, incarnation, round id) used each (key, ballot): one round per ballot, ever. */
+  private final Map<KeyBallot, RoundRef> roundAtBallot = new HashMap<>();
+  private final long[] clientIds;
+  private final Map<String, Long>[] clientSeenVersion;
+  private long nextOpId = 1;
+  private long nextSendId = 1;
+  private int nextClientId;
+  private int opsIssued;
+  private boolean healed;
+  private boolean livenessStarted;
+  private long livenessStart;
+  private String failure;
+
+  private record KeyBallot(String key, Ballot ballot) {}
+
+  /** Who sent a ballot: one proposer incarnation (its prepare and accept phases use different round ids). */
+  private record RoundRef(int proposer, int incarnation) {
+    @Override
+    public String toString() {
+      return "P" + proposer + "/incarnation " + incarnation;
+    }
+  }
+
+  private static final class Partition {
+    final List<int[]> links = new ArrayList<>();
+    boolean active = true;
+  }
+
+  public static SimResult run(SimConfig cfg, long seed) {
+    return new Simulation(cfg, seed, false).execute(true);
+  }
+
+  public static SimResult runTraced(SimConfig cfg, long seed) {
+    return new Simulation(cfg, seed, true).execute(true);
+  }
+
+  /** The run without the final linearizability check (for replay tests: the trace is the same). */
+  static SimResult runUnchecked(SimConfig cfg, long seed) {
+    return new Simulation(cfg, seed, false).execute(false);
+  }
+
+  @SuppressWarnings("unchecked")
+  private Simulation(SimConfig cfg, long seed, boolean keepTrace) {
+    this.cfg = cfg;
+    this.seed = seed;
+    this.trace = new Trace(keepTrace);
+    SplittableRandom root = new SplittableRandom(seed);
+    SplittableRandom params = root.split();
+    netRandom = root.split();
+    faultRandom = root.split();
+    clientRandom = root.split();
+    diskRandom = root.split();
+    proposerRandom = root.split();
+
+    proposerCount = cfg.proposers() > 0 ? cfg.proposers() : 2 + params.nextInt(3);
+    maxOps = cfg.maxOps() / 2 + params.nextInt(cfg.maxOps() + 1);
+    keyCount = 1 + params.nextInt(3);
+    clientCount = 2 + params.nextInt(4);
+    maxDelay = 1 + params.nextInt(20);
+    loss = cfg.faults() && params.nextInt(10) >= 3 ? params.nextDouble() * 0.15 : 0;
+    duplication = cfg.faults() && params.nextBoolean() ? params.nextDouble() * 0.1 : 0;
+    flushMax = 1 + params.nextInt(8);
+    lateShare = cfg.faults() && params.nextBoolean() ? params.nextDouble() * 0.05 : 0;
+    healthySendTimeout = 2 * maxDelay + flushMax + params.nextLong(1, 40);
+    sendTimeout = cfg.faults() && params.nextInt(5) == 0
+        ? 1 + params.nextLong(2 * maxDelay + flushMax)          // spurious timeouts, until the heal
+        : healthySendTimeout;
+    // Randomised backoff separates duelling proposers only if its range is not below a round trip (prepare, fsync,
+    // reply); with a cap below it, four proposers on one key may duel until the deadline, even with no fault.
+    long roundTrip = 2 * maxDelay + flushMax;
+    long backoffMax = roundTrip + params.nextLong(3 * roundTrip + 20);
+    // Deadlines in round trips, as in production (5 s against milliseconds): a duel of proposers that starts its
+    // backoff at 2 ms needs several doublings to separate them when a round trip takes tens of milliseconds.
+    long requestTimeout = Math.max(300, roundTrip * (15 + params.nextInt(30)));
+    int batchMax = params.nextBoolean() ? 256 : 1 + params.nextInt(4);
+    long counterBlock = 2 + params.nextInt(50);
+    int cacheLimit = params.nextBoolean() ? 100_000 : 1 + params.nextInt(2);
+    options = new Proposer.Options(1, backoffMax, requestTimeout, batchMax, counterBlock, cacheLimit, cfg.oneRtt());
+    clientTimeout = requestTimeout + 50 + params.nextInt(300);
+    thinkMax = params.nextInt(30);
+    meanFaultGap = 20 + params.nextInt(150);
+    homeBias = 0.5 + params.nextDouble() * 0.5;
+    acceptCrashPoint = cfg.faults() && params.nextBoolean() ? params.nextDouble() * 0.02 : 0;
+    floorWriteFailure = cfg.faults() && params.nextInt(4) == 0 ? params.nextDouble() * 0.2 : 0;
+    currentLoss = loss;
+    currentDuplication = duplication;
+    currentLate = lateShare;
+    parameters = String.format("proposers=%d ops=%d keys=%d clients=%d delay=1..%d late=%.3f loss=%.3f dup=%.3f "
+            + "sendTimeout=%d(healed %d) flush<=%d backoff<=%d requestTimeout=%d batchMax=%d counterBlock=%d "
+            + "cacheLimit=%d clientTimeout=%d think<=%d faultGap~%d homeBias=%.2f acceptCrashPoint=%.4f "
+            + "floorWriteFailure=%.3f", proposerCount, maxOps, keyCount, clientCount, maxDelay, lateShare, loss,
+        duplication,
+        sendTimeout, healthySendTimeout, flushMax, backoffMax, requestTimeout, batchMax, counterBlock, cacheLimit,
+        clientTimeout, thinkMax, meanFaultGap, homeBias, acceptCrashPoint, floorWriteFailure);
+
+    acceptors = new SimAcceptor[cfg.acceptors()];
+    List<Integer> ids = new ArrayList<>();
+    for (int a = 1; a <= cfg.acceptors(); a++) {
+      acceptors[a - 1] = new SimAcceptor(a);
+      ids.add(a);
+    }
+    QuorumSpec majority = cfg.quorums() != null ? cfg.quorums() : QuorumSpec.majority(ids);
+    maxAcceptorsDown = Math.min(majority.prepareTolerance(), majority.acceptTolerance());
+    proposers = new SimProposer[proposerCount];
+    for (int p = 1; p <= proposerCount; p++) {
+      QuorumSpec q = majority;
+      if (cfg.variant() == Variant.QUORUM_OF_ONE) {
+        Integer only = ((p - 1) % cfg.acceptors()) + 1;
+        q = new QuorumSpec(Set.of(only), 1, Set.of(only), 1);
+      }
+      proposers[p - 1] = new SimProposer(p, q);
+    }
+    keys = new String[keyCount];
+    for (int k = 0; k < keyCount; k++) keys[k] = "k" + k;
+    blocked = new int[proposerCount + cfg.acceptors()][proposerCount + cfg.acceptors()];
+    clientIds = new long[clientCount];
+    clientSeenVersion = new Map[clientCount];
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The run
+
+  private SimResult execute(boolean checkHistory) {
+    if (trace.keepsLines()) trace.line(0, "seed " + seed + " " + cfg + " " + parameters);
+    for (SimProposer p : proposers) p.core = newProposer(p, 0);
+    for (int c = 0; c < clientCount; c++) {
+      clientIds[c] = nextClientId++;
+      clientSeenVersion[c] = new TreeMap<>();
+      int slot = c;
+      queue.after(clientRandom.nextLong(thinkMax + 1), () -> clientStep(slot));
+    }
+    if (cfg.faults()) queue.after(nextFaultGap(), this::fault);
+    queue.at(FAULT_PHASE_CAP, this::heal);
+    while (!queue.isEmpty() && failure == null) {
+      queue.runNext();
+      stats.events++;
+      if (stats.events > MAX_EVENTS || queue.now() > MAX_VIRTUAL_MILLIS) {
+        fail("liveness: the run did not settle (" + stats.events + " events, " + queue.now() + " virtual ms)");
+      }
+    }
+    stats.virtualMillis = queue.now();
+    if (failure == null) finalChecks();
+    String report = null;
+    if (failure == null && checkHistory) {
+      long t0 = System.nanoTime();
+      report = HistoryCheck.check(history);
+      stats.checkNanos = System.nanoTime() - t0;
+      stats.maxCheckNanos = stats.checkNanos;
+      stats.maxCheckSeed = seed;
+      if (report != null) fail("linearizability: " + report);
+    }
+    for (SimOp op : history) {
+      if (op.liveness) stats.livenessOps++;
+      if (op.status == SimOp.Status.DONE) stats.applied++;
+      if (op.status == SimOp.Status.NOT_APPLIED) stats.notApplied++;
+      if (op.status == SimOp.Status.UNKNOWN) stats.unknown++;
+    }
+    stats.ops = history.size();
+    return new SimResult(seed, cfg, failure, trace.hash(), parameters, stats, List.copyOf(history),
+        trace.lines(), report);
+  }
+
+  private void finalChecks() {
+    for (SimOp op : history) {
+      if (op.status == SimOp.Status.PENDING) {
+        fail("liveness: operation never answered: " + op);
+        return;
+      }
+    }
+    if (!livenessStarted) {
+      fail("liveness: the liveness phase never started (operations still pending after the heal)");
+      return;
+    }
+    for (SimOp op : history) {
+      if (!op.liveness) continue;
+      if (op.ret != null && op.ret - livenessStart > LIVENESS_BUDGET) {
+        fail("liveness: after the heal an operation took too long: " + op);
+        return;
+      }
+    }
+    for (String key : keys) {
+      if (chainDone.getOrDefault(key, 0) < 4 * proposers.length) {
+        fail("liveness: the sequential operations on " + key + " after the heal did not all finish");
+        return;
+      }
+    }
+  }
+
+  private void fail(String why) {
+    if (failure == null) {
+      failure = why + " (at virtual time " + queue.now() + ")";
+      if (trace.keepsLines()) trace.line(queue.now(), "FAILURE " + failure);
+    }
+  }
+
+  private long now() {
+    return queue.now();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Clients
+
+  private void clientStep(int slot) {
+    if (healed || opsIssued >= maxOps) return;
+    String key = keys[clientRandom.nextInt(keyCount)];
+    SimProposer p = pickProposer(key);
+    if (p == null) {
+      queue.after(10, () -> clientStep(slot));
+      return;
+    }
+    SimOp op = newOp(slot, key, p.id);
+    opsIssued++;
+    if (opsIssued == maxOps) queue.after(clientRandom.nextLong(200), this::heal);
+    submit(p, op);
+    queue.after(clientTimeout, () -> clientDeadline(slot, op));
+  }
+
+  private SimProposer pickProposer(String key) {
+    SimProposer home = home(key);
+    if (home.up && clientRandom.nextDouble() < homeBias) return home;
+    int upCount = 0;
+    for (SimProposer p : proposers) if (p.up) upCount++;
+    if (upCount == 0) return null;
+    int pick = clientRandom.nextInt(upCount);
+    for (SimProposer p : proposers) {
+      if (p.up && pick-- == 0) return p;
+    }
+    throw new IllegalStateException();
+  }
+
+  private SimOp newOp(int slot, String key, int proposer) {
+    long id = nextOpId++;
+    int client = (int) clientIds[slot];
+    long seen = clientSeenVersion[slot].getOrDefault(key, 0L);
+    int r = clientRandom.nextInt(100);
+    String intValue = Long.toString(id * 1000);
+    String value = clientRandom.nextInt(10) < 6 ? intValue : "v" + id;
+    SimOp.Kind kind;
+    Long expected = null;
+    long delta = 0;
+    if (r >= 25 && openWrites(key) >= UNKNOWN_WRITE_BUDGET) {
+      r = 0;
+      stats.forcedReads++;
+    }
+    if (r < 25) {
+      kind = SimOp.Kind.GET;
+      value = null;
+    } else if (r < 45) {
+      kind = SimOp.Kind.PUT;
+    } else if (r < 60) {
+      kind = SimOp.Kind.CAS;
+      expected = clientRandom.nextInt(10) < 7 ? seen : Math.max(0, seen + clientRandom.nextInt(-1, 2));
+    } else if (r < 70) {
+      kind = SimOp.Kind.DELETE;
+      value = null;
+      if (clientRandom.nextInt(10) < 3) expected = seen;
+    } else if (r < 90) {
+      kind = SimOp.Kind.ADD;
+      value = null;
+      delta = clientRandom.nextInt(1, 10);
+    } else {
+      kind = SimOp.Kind.CREATE;
+    }
+    SimOp op = new SimOp(id, client, key, kind, value, expected, delta, now(), proposer, false);
+    history.add(op);
+    return op;
+  }
+
+  /** Writes on {@code key} that are pending or ended unknown. */
+  private int openWrites(String key) {
+    int n = 0;
+    for (SimOp op : history) {
+      if (op.key.equals(key) && op.kind != SimOp.Kind.GET
+          && (op.status == SimOp.Status.PENDING || op.status == SimOp.Status.UNKNOWN)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void clientDeadline(int slot, SimOp op) {
+    if (op.status != SimOp.Status.PENDING) return;
+    op.giveUp("client deadline");
+    SimProposer p = proposers[op.proposer - 1];
+    p.inflight.remove(op.id);
+    trace.mix(7, op.id, now(), 0);
+    if (trace.keepsLines()) trace.line(now(), "client c" + op.client + " gives up op" + op.id + ": unknown");
+    clientContinues(slot, op);
+  }
+
+  /** After an answer: the client goes on (as a new client id after an unknown outcome). */
+  private void clientContinues(int slot, SimOp op) {
+    if (op.status == SimOp.Status.UNKNOWN) clientIds[slot] = nextClientId++;
+    if (op.status == SimOp.Status.DONE) {
+      clientSeenVersion[slot].put(op.key, op.result.state().version());
+    }
+    queue.after(clientRandom.nextLong(thinkMax + 1), () -> clientStep(slot));
+  }
+
+  private int slotOf(SimOp op) {
+    for (int s = 0; s < clientCount; s++) if (clientIds[s] == op.client) return s;
+    return -1;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Proposers
+
+  private Proposer newProposer(SimProposer p, long floor) {
+    return new Proposer(p.id, p.quorums, options, proposerRandom.split(), floor);
+  }
+
+  private void submit(SimProposer p, SimOp op) {
+    p.inflight.put(op.id, op);
+    trace.mix(1, op.id, p.id, now());
+    if (trace.keepsLines()) {
+      trace.line(now(), "P" + p.id + " <- op" + op.id + " c" + op.client + " " + op.describeCall());
+    }
+    apply(p, p.core.submit(now(), op.key, op.change(), op.id), -1);
+  }
+
+  /**
+   * Carries out a proposer's effects. Runs of sends are put in a fixed order first: the core's quorum sets are
+   * immutable sets whose iteration order changes from one JVM to the next.
+   */
+  private void apply(SimProposer p, List<ProposerEffect> effects, long roundId) {
+    List<ProposerEffect> ordered = new ArrayList<>(effects);
+    sortSendRuns(ordered);
+    int applied = 0;
+    for (ProposerEffect e : ordered) {
+      if (e instanceof ProposerEffect.Complete c && c.result().outcome() == Outcome.APPLIED) applied++;
+    }
+    if (applied >= 2) stats.batches++;
+    int inc = p.incarnation;
+    for (ProposerEffect e : ordered) {
+      if (failure != null || !p.up || p.incarnation != inc) return;
+      if (e instanceof ProposerEffect.Send s) {
+        if (s.request() instanceof AcceptorRequest.Accept && acceptCrashPoint > 0 && !healed
+            && faultRandom.nextDouble() < acceptCrashPoint && proposersDown() < proposers.length - 1) {
+          crashProposer(p, 5 + faultRandom.nextLong(100));
+          return;
+        }
+        send(p, s);
+      } else if (e instanceof ProposerEffect.Complete c) {
+        complete(p, c, roundId);
+      } else if (e instanceof ProposerEffect.Wake w) {
+        trace.mix(2, p.id, w.key().hashCode(), w.atMillis());
+        queue.at(w.atMillis(), () -> {
+          if (p.up && p.incarnation == inc) {
+            trace.mix(3, p.id, w.key().hashCode(), now());
+            apply(p, p.core.onWake(now(), w.key()), -1);
+          }
+        });
+      } else if (e instanceof ProposerEffect.Reserve r) {
+        reserve(p, r);
+      }
+    }
+  }
+
+  private static final Comparator<ProposerEffect.Send> SEND_ORDER =
+      Comparator.comparingLong(ProposerEffect.Send::roundId).thenComparingInt(ProposerEffect.Send::to);
+
+  private static void sortSendRuns(List<ProposerEffect> effects) {
+    int i = 0;
+    while (i < effects.size()) {
+      if (!(effects.get(i) instanceof ProposerEffect.Send)) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < effects.size() && effects.get(j) instanceof ProposerEffect.Send) j++;
+      List<ProposerEffect.Send> run = new ArrayList<>();
+      for (int k = i; k < j; k++) run.add((ProposerEffect.Send) effects.get(k));
+      run.sort(SEND_ORDER);
+      for (int k = i; k < j; k++) effects.set(k, run.get(k - i));
+      i = j;
+    }
+  }
+
+  private void send(SimProposer p, ProposerEffect.Send s) {
+    AcceptorRequest req = s.request();
+    checkSentBallot(p, s.roundId(), req);
+    if (failure != null) return;
+    long sendId = nextSendId++;
+    int inc = p.incarnation;
+    p.outstanding.put(sendId, s);
+    Object keyBallot = new KeyBallot(req.key(), req.ballot());
+    p.roundBallot.put(s.roundId(), keyBallot);
+    p.roundPhases.merge(keyBallot,
+        req instanceof AcceptorRequest.Accept ? SimProposer.ACCEPTED : SimProposer.PREPARED, (a, b) -> a | b);
+    stats.messages++;
+    trace.mix(4, sendId, s.to(), requestHash(req));
+    if (trace.keepsLines()) trace.line(now(), "P" + p.id + " r" + s.roundId() + " -> A" + s.to() + " " + req);
+    SimAcceptor a = acceptors[s.to() - 1];
+    transmit(p.id - 1, proposers.length + a.id - 1, () -> acceptorReceives(a, p, inc, sendId, s));
+    queue.after(sendTimeout, () -> sendTimedOut(p, inc, sendId));
+  }
+
+  private void sendTimedOut(SimProposer p, int inc, long sendId) {
+    if (!p.up || p.incarnation != inc) return;
+    ProposerEffect.Send s = p.outstanding.remove(sendId);
+    if (s == null) return;
+    stats.timeouts++;
+    if (s.request() instanceof AcceptorRequest.Prepare
+        && (p.roundPhases.getOrDefault(p.roundBallot.get(s.roundId()), 0) & SimProposer.ACCEPTED) != 0) {
+      stats.prepareTimeoutsInAcceptPhase++;
+    }
+    trace.mix(5, sendId, now(), 0);
+    if (trace.keepsLines()) trace.line(now(), "P" + p.id + " r" + s.roundId() + " timeout on A" + s.to());
+    apply(p, p.core.onNoVote(now(), s.roundId(), s.to()), s.roundId());
+  }
+
+  private void replyArrives(SimProposer p, int inc, long sendId, ProposerEffect.Send s, int from,
+      AcceptorReply reply) {
+    if (!p.up || p.incarnation != inc) return;
+    p.outstanding.remove(sendId);
+    if (cfg.variant() == Variant.IGNORE_HIGHEST_ACCEPTED && reply instanceof AcceptorReply.Promise pr) {
+      reply = new AcceptorReply.Promise(new Ballot(1, 0), pr.state());
+    }
+    trace.mix(6, sendId, from, replyHash(reply));
+    if (trace.keepsLines()) trace.line(now(), "P" + p.id + " r" + s.roundId() + " <- A" + from + " " + reply);
+    apply(p, p.core.onReply(now(), s.roundId(), from, reply), s.roundId());
+  }
+
+  private void complete(SimProposer p, ProposerEffect.Complete c, long roundId) {
+    long opId = (Long) c.token();
+    SimOp op = p.inflight.remove(opId);
+    if (op == null || op.status != SimOp.Status.PENDING) return;
+    ProposerResult r = c.result();
+    Outcome outcome = r.outcome();
+    if (cfg.variant() == Variant.UNKNOWN_AS_NOT_APPLIED && outcome == Outcome.UNKNOWN && !op.liveness) {
+      outcome = Outcome.NOT_APPLIED;
+    }
+    op.complete(now(), outcome, r.result(), r.reason());
+    if (outcome == Outcome.APPLIED && roundId >= 0) {
+      int phases = p.roundPhases.getOrDefault(p.roundBallot.get(roundId), 0);
+      if ((phases & SimProposer.ACCEPTED) == 0) stats.completedWithoutAccept++;
+      if ((phases & SimProposer.PREPARED) == 0) stats.completedWithoutPrepare++;
+    }
+    trace.mix(8, opId, outcome.ordinal(), r.result() == null ? 0 : r.result().state().hashCode());
+    if (trace.keepsLines()) {
+      trace.line(now(), "P" + p.id + " -> op" + op.id + " " + outcome + " "
+          + (r.result() == null ? r.reason() : r.result().status() + " " + r.result().state()));
+    }
+    if (op.liveness) {
+      livenessNext(op);
+    } else {
+      int slot = slotOf(op);
+      if (slot >= 0) clientContinues(slot, op);
+    }
+  }
+
+  private void reserve(SimProposer p, ProposerEffect.Reserve r) {
+    int inc = p.incarnation;
+    trace.mix(9, p.id, r.floor(), now());
+    if (trace.keepsLines()) trace.line(now(), "P" + p.id + " reserves floor " + r.floor());
+    long delay = 1 + diskRandom.nextLong(flushMax);
+    stats.floorWrites++;
+    if (floorWriteFailure > 0 && !healed && diskRandom.nextDouble() < floorWriteFailure) {
+      queue.after(delay, () -> {
+        if (!p.up || p.incarnation != inc) return;
+        stats.floorWriteFailures++;
+        trace.mix(21, p.id, r.floor(), now());
+        if (trace.keepsLines()) trace.line(now(), "P" + p.id + " floor " + r.floor() + " write FAILED");
+        apply(p, p.core.onCounterReserveFailed(now(), "simulated write failure"), -1);
+      });
+      return;
+    }
+    p.pendingFloors.add(r.floor());
+    queue.after(delay, () -> {
+      if (!p.up || p.incarnation != inc) return;
+      p.pendingFloors.remove(Long.valueOf(r.floor()));
+      p.durableFloor = Math.max(p.durableFloor, r.floor());
+      trace.mix(10, p.id, r.floor(), now());
+      if (trace.keepsLines()) trace.line(now(), "P" + p.id + " floor " + r.floor() + " durable");
+      apply(p, p.core.onCounterReserved(now(), r.floor()), -1);
+    });
+  }
+
+  /**
+   * One ballot, one value, ever: a (key, ballot) belongs to one incarnation (a restarted node never
+   * reuses a ballot it may have sent before), and carries one state; nothing is sent at or above the durable
+   * counter floor.
+   */
+  private void checkSentBallot(SimProposer p, long roundId, AcceptorRequest req) {
+    Ballot b = req.ballot();
+    RoundRef round = new RoundRef(p.id, p.incarnation);
+    RoundRef owner = roundAtBallot.putIfAbsent(new KeyBallot(req.key(), b), round);
+    if (owner != null && !owner.equals(round)) {
+      fail("invariant: ballot " + b + " of key " + req.key() + " reused: by " + owner + " and by " + round);
+    }
+    if (b.nodeId() != p.id) fail("invariant: P" + p.id + " sent a ballot of another node: " + req);
+    if (b.counter() >= p.durableFloor) {
+      fail("invariant: P" + p.id + " sent ballot " + b + " at or above its durable floor " + p.durableFloor);
+    }
+    if (req instanceof AcceptorRequest.Accept a) {
+      if (a.next() != null && a.next().counter() >= p.durableFloor) {
+        fail("invariant: P" + p.id + " promised next " + a.next() + " at or above its durable floor "
+            + p.durableFloor);
+      }
+      recordValue(a.key(), b, a.state(), "sent by P" + p.id);
+    }
+  }
+
+  private void recordValue(String key, Ballot b, RegisterState state, String where) {
+    RegisterState before = valueAtBallot.putIfAbsent(new KeyBallot(key, b), state);
+    if (before != null && !before.equals(state)) {
+      fail("invariant: two values at ballot " + b + " of key " + key + ": " + before + " and " + state + " ("
+          + where + ")");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Acceptors
+
+  private void acceptorReceives(SimAcceptor a, SimProposer p, int pInc, long sendId, ProposerEffect.Send s) {
+    if (!a.up) return;
+    AcceptorRequest req = s.request();
+    String key = req.key();
+    AcceptorState current = a.state(key);
+    Acceptor.Transition t;
+    try {
+      t = cfg.variant() == Variant.BALLOT_IGNORES_NODE_ID
+          ? BrokenAcceptor.handle(current, req) : Acceptor.handle(current, req);
+    } catch (IllegalArgumentException e) {
+      fail("invariant: A" + a.id + " key " + key + " from " + current + " on " + req + ": " + e.getMessage());
+      return;
+    }
+    trace.mix(11, a.id, sendId, replyHash(t.reply()));
+    if (t.next() != null) {
+      checkTransition(a, key, current, t.next());
+      if (failure != null) return;
+      a.write(key, t.next());
+      if (trace.keepsLines()) trace.line(now(), "A" + a.id + " " + key + " := " + describe(t.next()));
+      if (!a.flushScheduled) {
+        a.flushScheduled = true;
+        int inc = a.incarnation;
+        queue.after(diskRandom.nextLong(flushMax + 1), () -> flush(a, inc));
+      }
+    }
+    AcceptorReply reply = t.reply();
+    Runnable out = () -> {
+      a.reveal(key);
+      transmit(proposers.length + a.id - 1, p.id - 1, () -> replyArrives(p, pInc, sendId, s, a.id, reply));
+    };
+    if (cfg.variant() == Variant.REPLY_BEFORE_PERSIST || a.allDurable()) {
+      out.run();
+    } else {
+      a.hold(out);
+    }
+  }
+
+  private void flush(SimAcceptor a, int inc) {
+    if (!a.up || a.incarnation != inc) return;
+    trace.mix(12, a.id, a.unflushedCount(), now());
+    if (trace.keepsLines()) trace.line(now(), "A" + a.id + " flush " + a.unflushedCount() + " writes");
+    for (Runnable reply : a.flush()) reply.run();
+  }
+
+  /** An acceptor's promise never decreases; accepted never exceeds promised; one value per (key, ballot). */
+  private void checkTransition(SimAcceptor a, String key, AcceptorState before, AcceptorState after) {
+    if (after.promised().isBelow(before.promised())) {
+      fail("invariant: A" + a.id + " key " + key + " promise decreased from " + before.promised() + " to "
+          + after.promised());
+    }
+    if (after.accepted().isAbove(after.promised())) {
+      fail("invariant: A" + a.id + " key " + key + " accepted " + after.accepted() + " above promised "
+          + after.promised());
+    }
+    if (!after.accepted().equals(Ballot.ZERO)
+        && (!after.accepted().equals(before.accepted()) || !after.state().equals(before.state()))) {
+      recordValue(key, after.accepted(), after.state(), "accepted by A" + a.id);
+    }
+  }
+
+  /** After a restart: no promise any reply has shown may be lost. */
+  private void checkRestart(SimAcceptor a) {
+    for (Map.Entry<String, Ballot> e : a.visiblePromise.entrySet()) {
+      AcceptorState s = a.state(e.getKey());
+      if (s.promised().isBelow(e.getValue())) {
+        fail("invariant: A" + a.id + " restarted with promise " + s.promised() + " on key " + e.getKey()
+            + " below the promise " + e.getValue() + " its replies had shown");
+        return;
+      }
+      if (s.accepted().isAbove(s.promised())) {
+        fail("invariant: A" + a.id + " restarted with accepted above promised on key " + e.getKey());
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Network
+
+  private void transmit(int from, int to, Runnable deliver) {
+    if (blocked[from][to] > 0 || (currentLoss > 0 && netRandom.nextDouble() < currentLoss)) {
+      stats.dropped++;
+      trace.mix(13, from, to, now());
+      return;
+    }
+    queue.after(delay(), deliver);
+    if (currentDuplication > 0 && netRandom.nextDouble() < currentDuplication) {
+      stats.duplicated++;
+      queue.after(delay(), deliver);
+    }
+  }
+
+  private long delay() {
+    if (currentLate > 0 && netRandom.nextDouble() < currentLate) {
+      stats.late++;
+      return maxDelay * (5 + netRandom.nextLong(46));
+    }
+    return 1 + netRandom.nextLong(maxDelay);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Faults
+
+  private long nextFaultGap() {
+    return 1 + faultRandom.nextLong(2 * meanFaultGap);
+  }
+
+  private void fault() {
+    if (healed) return;
+    int kind = faultRandom.nextInt(10);
+    long duration = 5 + faultRandom.nextLong(300);
+    int f = maxAcceptorsDown;
+    if (kind < 3) {
+      int down = 0;
+      for (SimAcceptor a : acceptors) if (!a.up) down++;
+      SimAcceptor a = acceptors[faultRandom.nextInt(acceptors.length)];
+      if (a.up && down < f) crashAcceptor(a, duration);
+    } else if (kind < 5) {
+      SimProposer p = proposers[faultRandom.nextInt(proposers.length)];
+      if (p.up && proposersDown() < proposers.length - 1) crashProposer(p, duration);
+    } else if (kind < 7) {
+      splitNetwork(duration);
+    } else {
+      cutLinks(duration);
+    }
+    queue.after(nextFaultGap(), this::fault);
+  }
+
+  private void crashAcceptor(SimAcceptor a, long downFor) {
+    int survivors = diskRandom.nextInt(a.unflushedCount() + 1);
+    trace.mix(14, a.id, survivors, now());
+    if (trace.keepsLines()) {
+      trace.line(now(), "CRASH A" + a.id + " (keeps " + survivors + " of " + a.unflushedCount()
+          + " unflushed writes) for " + downFor);
+    }
+    a.crash(survivors);
+    stats.acceptorCrashes++;
+    int inc = a.incarnation;
+    queue.after(downFor, () -> {
+      if (!a.up && a.incarnation == inc) restartAcceptor(a);
+    });
+  }
+
+  private void restartAcceptor(SimAcceptor a) {
+    a.restart();
+    trace.mix(15, a.id, now(), 0);
+    if (trace.keepsLines()) trace.line(now(), "RESTART A" + a.id);
+    checkRestart(a);
+  }
+
+  private int proposersDown() {
+    int down = 0;
+    for (SimProposer p : proposers) if (!p.up) down++;
+    return down;
+  }
+
+  private void crashProposer(SimProposer p, long downFor) {
+    trace.mix(16, p.id, now(), p.inflight.size());
+    if (trace.keepsLines()) {
+      trace.line(now(), "CRASH P" + p.id + " for " + downFor + " (loses " + p.inflight.size() + " requests)");
+    }
+    for (long floor : p.pendingFloors) {
+      if (diskRandom.nextBoolean()) p.durableFloor = Math.max(p.durableFloor, floor);  // written, not acknowledged
+    }
+    p.pendingFloors.clear();
+    p.up = false;
+    p.incarnation++;
+    p.core = null;
+    p.outstanding.clear();
+    p.roundPhases.clear();
+    p.roundBallot.clear();
+    stats.proposerCrashes++;
+    List<SimOp> lost = new ArrayList<>(p.inflight.values());
+    p.inflight.clear();
+    for (SimOp op : lost) {
+      op.giveUp("proposer crashed");
+      int slot = slotOf(op);
+      if (op.liveness) {
+        fail("liveness op lost to a crash after the heal: " + op);
+      } else if (slot >= 0) {
+        clientContinues(slot, op);
+      }
+    }
+    int inc = p.incarnation;
+    queue.after(downFor, () -> {
+      if (!p.up && p.incarnation == inc) restartProposer(p);
+    });
+  }
+
+  private void restartProposer(SimProposer p) {
+    p.up = true;
+    p.incarnation++;
+    long floor = cfg.variant() == Variant.FORGET_COUNTER ? 0 : p.durableFloor;
+    p.core = newProposer(p, floor);
+    trace.mix(17, p.id, floor, now());
+    if (trace.keepsLines()) trace.line(now(), "RESTART P" + p.id + " from floor " + floor);
+  }
+
+  /** A two-way partition: a random side of the nodes cannot talk to the rest. */
+  private void splitNetwork(long duration) {
+    int n = blocked.length;
+    boolean[] side = new boolean[n];
+    for (int i = 0; i < n; i++) side[i] = faultRandom.nextBoolean();
+    Partition part = new Partition();
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        if (side[i] != side[j]) part.links.add(new int[] {i, j});
+      }
+    }
+    startPartition(part, duration, "split " + Arrays.toString(side));
+  }
+
+  /** Some one-way cuts between proposers and acceptors. */
+  private void cutLinks(long duration) {
+    Partition part = new Partition();
+    int count = 1 + faultRandom.nextInt(3);
+    StringBuilder desc = new StringBuilder("one-way cuts");
+    for (int c = 0; c < count; c++) {
+      int p = faultRandom.nextInt(proposers.length);
+      int a = proposers.length + faultRandom.nextInt(acceptors.length);
+      boolean toAcceptor = faultRandom.nextBoolean();
+      part.links.add(toAcceptor ? new int[] {p, a} : new int[] {a, p});
+      desc.append(toAcceptor ? " P" + (p + 1) + "->A" + (a - proposers.length + 1)
+          : " A" + (a - proposers.length + 1) + "->P" + (p + 1));
+    }
+    startPartition(part, duration, desc.toString());
+  }
+
+  private void startPartition(Partition part, long duration, String desc) {
+    for (int[] l : part.links) blocked[l[0]][l[1]]++;
+    partitions.add(part);
+    stats.partitions++;
+    trace.mix(18, part.links.size(), duration, now());
+    if (trace.keepsLines()) trace.line(now(), "PARTITION " + desc + " for " + duration);
+    queue.after(duration, () -> endPartition(part));
+  }
+
+  private void endPartition(Partition part) {
+    if (!part.active) return;
+    part.active = false;
+    for (int[] l : part.links) blocked[l[0]][l[1]]--;
+    partitions.remove(part);
+    trace.mix(19, part.links.size(), now(), 0);
+    if (trace.keepsLines()) trace.line(now(), "PARTITION ends");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Heal and liveness
+
+  private void heal() {
+    if (healed) return;
+    healed = true;
+    trace.mix(20, now(), 0, 0);
+    if (trace.keepsLines()) trace.line(now(), "HEAL");
+    for (Partition part : new ArrayList<>(partitions)) endPartition(part);
+    currentLoss = 0;
+    currentDuplication = 0;
+    currentLate = 0;
+    sendTimeout = healthySendTimeout;
+    for (SimAcceptor a : acceptors) if (!a.up) restartAcceptor(a);
+    for (SimProposer p : proposers) if (!p.up) restartProposer(p);
+    queue.after(1, this::maybeStartLiveness);
+  }
+
+  private void maybeStartLiveness() {
+    if (failure != null) return;
+    for (SimOp op : history) {
+      if (op.status == SimOp.Status.PENDING) {
+        queue.after(20, this::maybeStartLiveness);
+        return;
+      }
+    }
+    livenessStarted = true;
+    livenessStart = now();
+    if (trace.keepsLines()) trace.line(now(), "LIVENESS starts: a concurrent burst");
+    for (String key : keys) {
+      for (SimProposer p : proposers) {
+        livenessOp(key, SimOp.Kind.PUT, p, LivenessStep.BURST_PUT, nextClientId++, false);
+      }
+    }
+  }
+
+  /**
+   * The steps of the liveness phase. Every read must be applied; no operation may end NOT_APPLIED or run into a
+   * deadline. A write may come back UNKNOWN only by the path that proves progress (its retry's prepare quorum
+   * answered and showed another proposer's ballot), and only where the core may lose track of a write without any
+   * fault: another write on the key raced it (the burst), or, with 1-RTT, its proposer's cached ballot went stale
+   * while other proposers wrote the key, so its fast accept was refused. In the chains such a write is then retried
+   * once through the same proposer (the stale cache is gone), and that retry must be applied.
+   */
+  private enum LivenessStep {
+    /** Concurrent puts, one per proposer and key. */
+    BURST_PUT,
+    /** After each burst put, a read by the same client through the same proposer. */
+    BURST_GET,
+    /** Per key, one operation at a time: 2N through the key's home proposer, then 2N through each in turn. */
+    CHAIN
+  }
+
+  private static final String LOST_TO_ANOTHER_BALLOT = "an accept was sent but a competing change won the round";
+
+  private final Map<Long, LivenessStep> livenessSteps = new HashMap<>();
+  private final Map<Long, Boolean> livenessRetries = new HashMap<>();
+  private int burstOutstanding;
+  private final TreeMap<String, Integer> chainDone = new TreeMap<>();
+
+  private void livenessOp(String key, SimOp.Kind kind, SimProposer p, LivenessStep step, int client, boolean retry) {
+    long id = nextOpId++;
+    SimOp op = new SimOp(id, client, key, kind, kind == SimOp.Kind.GET ? null : "L" + id, null, 0, now(), p.id,
+        true);
+    history.add(op);
+    livenessSteps.put(id, step);
+    if (retry) livenessRetries.put(id, true);
+    if (step != LivenessStep.CHAIN) burstOutstanding++;
+    submit(p, op);
+  }
+
+  private SimProposer home(String key) {
+    return proposers[Math.floorMod(key.hashCode(), proposers.length)];
+  }
+
+  private void livenessNext(SimOp op) {
+    LivenessStep step = livenessSteps.get(op.id);
+    boolean retry = livenessRetries.containsKey(op.id);
+    boolean lostTrack = op.kind != SimOp.Kind.GET && op.status == SimOp.Status.UNKNOWN
+        && LOST_TO_ANOTHER_BALLOT.equals(op.reason)
+        && (step == LivenessStep.BURST_PUT || (step == LivenessStep.CHAIN && cfg.oneRtt() && !retry));
+    if (op.status != SimOp.Status.DONE && !lostTrack) {
+      fail("liveness: after the heal an operation was not applied: " + op + " (" + step
+          + (retry ? ", a retry" : "") + ")");
+      return;
+    }
+    SimProposer p = proposers[op.proposer - 1];
+    if (step == LivenessStep.BURST_PUT) livenessOp(op.key, SimOp.Kind.GET, p, LivenessStep.BURST_GET, op.client, false);
+    if (step != LivenessStep.CHAIN && --burstOutstanding == 0) {
+      if (trace.keepsLines()) {
+        trace.line(now(), "LIVENESS: one operation at a time per key, through its home proposer, then all in turn");
+      }
+      for (String key : keys) livenessOp(key, SimOp.Kind.PUT, home(key), LivenessStep.CHAIN, nextClientId++, false);
+    }
+    if (step != LivenessStep.CHAIN) return;
+    if (lostTrack) {
+      stats.unknownWithoutFaults++;
+      livenessOp(op.key, op.kind, p, LivenessStep.CHAIN, op.client, true);
+      return;
+    }
+    int done = chainDone.merge(op.key, 1, Integer::sum);
+    int n = proposers.length;
+    if (done < 4 * n) {
+      SimOp.Kind kind = done % 2 == 0 ? SimOp.Kind.PUT : SimOp.Kind.GET;
+      SimProposer next = done < 2 * n ? home(op.key) : proposers[(done / 2) % n];
+      livenessOp(op.key, kind, next, LivenessStep.CHAIN, op.client, false);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Hashing and printing
+
+  private static long requestHash(AcceptorRequest r) {
+    long h = r.key().hashCode() * 31L + r.ballot().counter() * 131L + r.ballot().nodeId();
+    if (r instanceof AcceptorRequest.Accept a) {
+      h = h * 31 + a.state().hashCode();
+      if (a.next() != null) h = h * 31 + a.next().counter();
+    }
+    return h;
+  }
+
+  private static long replyHash(AcceptorReply r) {
+    if (r instanceof AcceptorReply.Promise p) {
+      return 1 + p.accepted().counter() * 131 + p.accepted().nodeId() * 7L + p.state().hashCode() * 31L;
+    }
+    if (r instanceof AcceptorReply.Conflict c) return 2 + c.higher().counter() * 131 + c.higher().nodeId();
+    return 3;
+  }
+
+  private static String describe(AcceptorState s) {
+    return "promised " + s.promised() + " accepted " + s.accepted() + " " + s.state();
+  }
+}

@@ -1,0 +1,35 @@
+package io.kshaka.sim;
+
+/**
+ * Which system the simulator runs: the real one, or a deliberately broken variant (a negative control). Every broken
+ * variant lives in the simulator's own code; production code has no switch for any of them. The simulator must catch
+ * each broken variant (an invariant violation, a non-linearizable history, or a lost write) within 2,000 seeds.
+ */
+public enum Variant {
+  /** The real core, unchanged. */
+  CORRECT,
+  /**
+   * Quorum of one: proposer {@code i} prepares and accepts on acceptor {@code ((i - 1) mod M) + 1} alone, so two
+   * proposers never need to meet.
+   */
+  QUORUM_OF_ONE,
+  /** The acceptor sends its reply right after the transition, before the flush that makes it durable. */
+  REPLY_BEFORE_PERSIST,
+  /**
+   * The acceptor compares ballots by counter only, ignoring the node id ({@link BrokenAcceptor}): two proposers with
+   * the same counter both pass.
+   */
+  BALLOT_IGNORES_NODE_ID,
+  /** A restarted proposer ignores its durable counter floor and starts from counter 0: it may reuse ballots. */
+  FORGET_COUNTER,
+  /**
+   * The proposer does not take the highest accepted value: the simulator rewrites every promise so that all carry
+   * the same accepted ballot, so the proposer takes the state of whichever promise came first.
+   */
+  IGNORE_HIGHEST_ACCEPTED,
+  /**
+   * The client layer reports a failure after accepts were sent (UNKNOWN) as NOT_APPLIED (for the clients' operations
+   * before the heal; the liveness phase would catch it otherwise, and the point is that the checker does).
+   */
+  UNKNOWN_AS_NOT_APPLIED
+}
