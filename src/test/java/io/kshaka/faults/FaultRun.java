@@ -286,7 +286,9 @@ final class FaultRun {
         if (!read) missing.add(key + "@node" + node.id);
       }
     }
-    return missing.isEmpty() ? null : "final reads failed for " + missing;
+    if (missing.isEmpty()) return null;
+    return "final reads got no answer within 30 s for " + missing.size() + " of " + keys.size() * cluster.size()
+        + " key@node pairs, e.g. " + missing.subList(0, Math.min(20, missing.size()));
   }
 
   /** The report of the first failing key, cut to a readable size. */

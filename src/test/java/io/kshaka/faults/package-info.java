@@ -63,7 +63,7 @@
  * Each run writes under {@code target/faults/<seed>/} ({@code durability-<seed>/}, {@code bad-input-<seed>/}):
  * {@code node-i.json} (configs), {@code node-i.log} (node output across restarts, with a harness line at each start
  * and fault), {@code events.log} (what the harness did, with times on the history's clock), {@code history.jsonl}
- * (the history in the checker's JSON lines; {@code io.kshaka.check.CheckCommand history.jsonl} checks it again), {@code check.txt}
+ * (the history in the checker's JSON lines; {@code ./run.sh check history.jsonl} checks it again), {@code check.txt}
  * (the checker's report) and {@code summary.txt}. A passing run deletes its data directories; a failing one keeps
  * everything, and its failure message names the seed and the directory.
  *
