@@ -1,6 +1,8 @@
 package io.kshaka;
 
 import io.kshaka.cluster.AcceptorVerticle;
+import io.kshaka.cluster.FailureDetector;
+import io.kshaka.cluster.PeerMonitor;
 import io.kshaka.cluster.Addresses;
 import io.kshaka.cluster.KvRouter;
 import io.kshaka.cluster.NodeConfig;
@@ -23,6 +25,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +48,7 @@ public final class KshakaVerticle extends VerticleBase {
   private HttpVerticle http;
   private ProposerVerticle proposer;
   private RegistrationJanitor janitor;
+  private PeerMonitor monitor;
 
   /** Config from the deployment options; metrics in a registry of its own (served on /metrics). */
   public KshakaVerticle() {
@@ -72,7 +76,12 @@ public final class KshakaVerticle extends VerticleBase {
         .withSnapshotThresholds(Math.min(cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_MIN_LOG_BYTES),
             cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_LIVE_RATIO)
         .withMetrics(storeMetrics(cfg.nodeId())));
-    NodeHealth health = new NodeHealth(5_000);
+    Set<Integer> peers = new TreeSet<>(cfg.acceptors());
+    peers.addAll(cfg.quorums().allNodes());
+    peers.remove(cfg.nodeId());
+    FailureDetector detector = new FailureDetector(peers, cfg.failureDetector(), () -> System.nanoTime() / 1_000_000);
+    NodeHealth health = new NodeHealth(detector);
+    monitor = PeerMonitor.start(vertx, detector);
     KvRouter router = new KvRouter(vertx, cfg, health);
     http = new HttpVerticle(cfg, router, registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
@@ -95,6 +104,7 @@ public final class KshakaVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     if (janitor != null) janitor.stop();
+    if (monitor != null) monitor.stop();
     return Future.succeededFuture();
   }
 
