@@ -49,6 +49,8 @@ public final class KshakaVerticle extends VerticleBase {
   private ProposerVerticle proposer;
   private RegistrationJanitor janitor;
   private PeerMonitor monitor;
+  private FailureDetector detector;
+  private KvRouter router;
 
   /** Config from the deployment options; metrics in a registry of its own (served on /metrics). */
   public KshakaVerticle() {
@@ -79,10 +81,10 @@ public final class KshakaVerticle extends VerticleBase {
     Set<Integer> peers = new TreeSet<>(cfg.acceptors());
     peers.addAll(cfg.quorums().allNodes());
     peers.remove(cfg.nodeId());
-    FailureDetector detector = new FailureDetector(peers, cfg.failureDetector(), () -> System.nanoTime() / 1_000_000);
+    detector = new FailureDetector(peers, cfg.failureDetector(), () -> System.nanoTime() / 1_000_000);
     NodeHealth health = new NodeHealth(detector);
     monitor = PeerMonitor.start(vertx, detector);
-    KvRouter router = new KvRouter(vertx, cfg, health);
+    router = new KvRouter(vertx, cfg, health);
     http = new HttpVerticle(cfg, router, registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
     AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store);
@@ -118,6 +120,16 @@ public final class KshakaVerticle extends VerticleBase {
   /** The port the HTTP API listens on (useful with port 0). */
   public int httpPort() {
     return http.actualPort();
+  }
+
+  /** Which peers this node suspects (routing only), or null before start. */
+  public FailureDetector failureDetector() {
+    return detector;
+  }
+
+  /** The node's request router, or null before start. */
+  public KvRouter router() {
+    return router;
   }
 
   public PrometheusMeterRegistry registry() {

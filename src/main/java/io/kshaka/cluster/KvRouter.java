@@ -75,12 +75,17 @@ public final class KvRouter implements KvService {
 
   /** The home node of a key: FNV-1a over its UTF-8 bytes, modulo the sorted node ids. */
   public int home(String key) {
+    return home(key, homes);
+  }
+
+  /** The home node of a key among these node ids, sorted ascending. */
+  public static int home(String key, List<Integer> sortedNodes) {
     long h = 0xcbf29ce484222325L;
     for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
       h ^= b & 0xff;
       h *= 0x100000001b3L;
     }
-    return homes.get((int) Long.remainderUnsigned(h, homes.size()));
+    return sortedNodes.get((int) Long.remainderUnsigned(h, sortedNodes.size()));
   }
 
   /** How many forwarded requests this router handed to its own proposer so far. */
