@@ -48,6 +48,7 @@ public final class FailureDetector {
   private final LongSupplier clock;
   private final Map<Integer, Peer> peers = new HashMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private long lastTick;
 
   /**
    * @param peers the nodes watched (this node excluded: it is never suspect); each counts as just heard from
@@ -57,6 +58,7 @@ public final class FailureDetector {
     this.options = options;
     this.clock = clock;
     long now = clock.getAsLong();
+    lastTick = now;
     for (int node : peers) {
       Peer p = new Peer();
       p.lastSign = now;
@@ -112,14 +114,20 @@ public final class FailureDetector {
   /**
    * Called every few tens of milliseconds: suspects the peers silent for {@code suspectAfterMs} and returns the
    * peers to ping now (silent for {@code pingIntervalMs}, and not pinged within that time), each counted as pinged.
+   * A gap between two ticks longer than {@code pingIntervalMs} means this node itself stalled (a GC pause, a busy
+   * event loop, a stopped process): the answers that came meanwhile are still queued, so that time does not count
+   * as the peers' silence.
    */
   public List<Integer> tick() {
     List<Integer> toPing = new ArrayList<>();
     List<Integer> suspected = new ArrayList<>();
     synchronized (this) {
       long now = clock.getAsLong();
+      long stalled = now - lastTick - options.pingIntervalMs();
+      lastTick = now;
       for (Map.Entry<Integer, Peer> e : peers.entrySet()) {
         Peer p = e.getValue();
+        if (stalled > 0) p.lastSign = Math.min(now, p.lastSign + stalled);
         long silent = now - p.lastSign;
         if (!p.suspect && silent >= options.suspectAfterMs()) {
           p.suspect = true;

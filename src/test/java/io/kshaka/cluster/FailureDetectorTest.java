@@ -33,6 +33,14 @@ class FailureDetectorTest {
     return d;
   }
 
+  /** Time passes with the ticks every 10 ms that {@link PeerMonitor} makes. */
+  private void advance(FailureDetector d, long ms) {
+    for (long t = 0; t < ms; t += 10) {
+      now += 10;
+      d.tick();
+    }
+  }
+
   private static Set<Integer> sorted(List<Integer> nodes) {
     return new TreeSet<>(nodes);
   }
@@ -65,16 +73,14 @@ class FailureDetectorTest {
     assertTrue(d.suspect(2));
     assertFalse(d.suspect(3));
     assertEquals(List.of("suspect 2"), events);
-    now += 1_000;
-    d.tick();
+    advance(d, 1_000);
     assertEquals(List.of("suspect 2", "suspect 3"), events, "each suspicion is told once");
   }
 
   @Test
   void aSuspectPeerIsStillPingedAndASuccessClearsSuspicion() {
     FailureDetector d = detector(100, 400);
-    now += 400;
-    d.tick();
+    advance(d, 400);
     assertTrue(d.suspect(2));
     now += 100;
     assertTrue(d.tick().contains(2), "a suspect is pinged so that its return is seen");
@@ -83,6 +89,22 @@ class FailureDetectorTest {
     assertEquals("alive 2", events.get(events.size() - 1));
     d.alive(2);
     assertEquals(1, events.stream().filter("alive 2"::equals).count(), "alive is told only after a suspicion");
+  }
+
+  @Test
+  void aStallOfThisNodeDoesNotCountAsThePeersSilence() {
+    FailureDetector d = detector(100, 400);
+    now += 50;
+    d.tick();
+    now += 2_000; // this node's event loop or JVM stalled: pongs queued behind this tick
+    d.tick();
+    assertFalse(d.suspect(2), "the stall is not the peer's silence");
+    assertTrue(events.isEmpty());
+    for (int i = 0; i < 40; i++) {
+      now += 10;
+      d.tick();
+    }
+    assertTrue(d.suspect(2), "silence after the stall still counts");
   }
 
   @Test
@@ -101,8 +123,7 @@ class FailureDetectorTest {
   @Test
   void thisNodeAndUnknownNodesAreNeverSuspect() {
     FailureDetector d = detector(100, 400);
-    now += 10_000;
-    d.tick();
+    advance(d, 1_000);
     d.lost(1);
     assertFalse(d.suspect(1));
     assertFalse(d.suspect(7));
