@@ -15,6 +15,7 @@ import io.kshaka.storage.FileAcceptorStore;
 import io.kshaka.storage.StoreMetrics;
 import io.kshaka.storage.StoreOptions;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -85,6 +86,11 @@ public final class KshakaVerticle extends VerticleBase {
     NodeHealth health = new NodeHealth(detector);
     monitor = PeerMonitor.start(vertx, detector);
     router = new KvRouter(vertx, cfg, health);
+    FunctionCounter.builder("kshaka_router_takeovers", router, KvRouter::takeovers)
+        .description("forwarded requests taken over by this node's proposer (home suspect, silent or in doubt)")
+        .register(registry);
+    Gauge.builder("kshaka_peers_suspect", detector, d -> peers.stream().filter(d::suspect).count())
+        .description("peers this node's failure detector suspects now (routing only)").register(registry);
     http = new HttpVerticle(cfg, router, registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
     AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store);
@@ -99,6 +105,7 @@ public final class KshakaVerticle extends VerticleBase {
               acceptor.reRegister();
               proposer.reRegister();
             }, health))
+        .onFailure(e -> monitor.stop())
         .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {})", cfg.nodeId(),
             cfg.httpHost(), http.actualPort(), store.size(), cfg.acceptors()));
   }

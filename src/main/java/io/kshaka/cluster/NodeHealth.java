@@ -1,5 +1,8 @@
 package io.kshaka.cluster;
 
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
 /**
  * What this node knows of the other nodes, for routing only (never quorums or safety): the {@link FailureDetector}
  * (which node is suspect), fed with every answer this node's proposer gets from an acceptor, and what the
@@ -28,6 +31,15 @@ public final class NodeHealth {
    */
   public void failure(int node) {
     // silence is what the detector measures; nothing to record
+  }
+
+  /** A request to the node failed: no handler is immediate suspicion; anything else is {@link #failure(int)}. */
+  public void failure(int node, Throwable cause) {
+    if (cause instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+      lost(node);
+    } else {
+      failure(node);
+    }
   }
 
   /** The node has no handler in the cluster (a send found none): suspect at once. */
