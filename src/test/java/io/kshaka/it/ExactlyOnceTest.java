@@ -33,12 +33,17 @@ class ExactlyOnceTest {
   static TestCluster cluster;
   /** Node 3 sends no replies (it still sends requests): it applies what it is asked, and nobody hears back. */
   static final AtomicBoolean mute = new AtomicBoolean();
+  /** Node 3 drops every message it receives, as a frozen process would. */
+  static final AtomicBoolean frozen = new AtomicBoolean();
 
   @BeforeAll
   static void start() {
     cluster = TestCluster.start(dir, 3, new JsonObject().put("requestTimeoutMs", 5_000));
     cluster.vertx(3).eventBus().addOutboundInterceptor(ctx -> {
       if (!mute.get() || ctx.message().address().startsWith("kshaka.")) ctx.next();
+    });
+    cluster.vertx(3).eventBus().addInboundInterceptor(ctx -> {
+      if (!frozen.get()) ctx.next();
     });
   }
 
@@ -50,6 +55,7 @@ class ExactlyOnceTest {
   @BeforeEach
   void node3Answers() {
     mute.set(false);
+    frozen.set(false);
     FailoverTest.waitFor("nodes 1 and 2 to see node 3 answer", 10_000,
         () -> !suspects(1, 3) && !suspects(2, 3));
   }
@@ -57,6 +63,7 @@ class ExactlyOnceTest {
   @AfterEach
   void unmute() {
     mute.set(false);
+    frozen.set(false);
   }
 
   static boolean suspects(int node, int peer) {
@@ -112,5 +119,27 @@ class ExactlyOnceTest {
     }
     mute.set(false);
     for (int i = 0; i < 9; i++) assertEquals("3", Http.get(kv(1, "client-once-" + i)).body());
+  }
+
+  /**
+   * Not exactly-once but the same pending core (issue 8 points 2 and 4): node 3 served a key, froze, the key
+   * changed through node 1 meanwhile; back, node 3 must not answer from its 1-RTT cache of before (a stale accept
+   * that loses to conflicts is 504 today, seen in FailoverTest runs).
+   */
+  @Test
+  void returningHomeServesAKeyChangedWhileItWasAwayWithoutDoubt() {
+    String key = FailoverTest.keysHomedOn(3, "returning-", 1).get(0);
+    assertEquals(200, Http.put(kv(1, key), "v1").status());
+    frozen.set(true);
+    FailoverTest.waitFor("node 1 to suspect node 3", 5_000, () -> suspects(1, 3));
+    Http.Response during = Http.put(kv(1, key), "v2");
+    assertEquals(2, during.json().getLong("version"), during.body());
+    frozen.set(false);
+    FailoverTest.waitFor("node 1 to see node 3 again", 5_000, () -> !suspects(1, 3));
+    for (int i = 3; i <= 5; i++) {
+      Http.Response back = Http.put(kv(1, key), "v" + i);
+      assertEquals(200, back.status(), back.body());
+      assertEquals(i, back.json().getLong("version"), back.body());
+    }
   }
 }
