@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * configured nodes, so its 1-RTT cache is hit), or to this node's proposer while the home is suspect
  * ({@link FailureDetector}); when the home answers again its keys go back to it.
  *
- * <p>No request waits for a dead home. A change forwarded without a {@code "requestId"} gets one here (with
+ * <p>While a home is suspect its keys go to a stand-in ({@link #route}), the same on every node that agrees on
+ * who is suspect. No request waits for a dead home (or stand-in). A change forwarded without a {@code "requestId"} gets one here (with
  * {@code "requestStamp"} = now and {@code "fresh": true} for that first dispatch only; contract-requestid). While a
  * forwarded request is in flight, if its home becomes suspect, or the forward finds no handler or times out, or the
  * home answers 504 outcome_unknown early enough ({@code elapsed < requestTimeoutMs / 2}), the SAME request (same
@@ -88,6 +89,22 @@ public final class KvRouter implements KvService {
     return sortedNodes.get((int) Long.remainderUnsigned(h, sortedNodes.size()));
   }
 
+  /**
+   * Where a key of this home goes: the home itself, or while it is suspect, the first node after it (in node id
+   * order, wrapping) that is this node or not suspect. Every node that suspects the same homes picks the same
+   * stand-in, so one proposer serves the key and its 1-RTT cache holds, instead of one proposer per entry node
+   * dueling over it.
+   */
+  int route(int home) {
+    if (home == config.nodeId() || !health.suspect(home)) return home;
+    int at = homes.indexOf(home);
+    for (int i = 1; i < homes.size(); i++) {
+      int candidate = homes.get((at + i) % homes.size());
+      if (candidate == config.nodeId() || !health.suspect(candidate)) return candidate;
+    }
+    return config.nodeId();
+  }
+
   /** How many forwarded requests this router handed to its own proposer so far. */
   public long takeovers() {
     return takeovers.get();
@@ -112,8 +129,8 @@ public final class KvRouter implements KvService {
       request = request.copy();
       request.remove("fresh");
     }
-    int home = home(key);
-    if (home == config.nodeId() || health.suspect(home)) return send(config.nodeId(), request);
+    int home = route(home(key));
+    if (home == config.nodeId()) return send(config.nodeId(), request);
     if (!"get".equals(request.getValue("op")) && request.getValue("requestId") == null) {
       request = request.copy()
           .put("requestId", newRequestId())

@@ -149,4 +149,25 @@ class KvRouterTest {
     assertTrue(d3.suspect(3));
     assertEquals(1, r3.takeovers());
   }
+
+  @Test
+  void everyNodeSendsTheKeysOfASuspectHomeToTheSameStandIn(Vertx vertx) {
+    start(vertx, Home.ANSWERS); // kshaka.kv.1 and kshaka.kv.2 answer
+    NodeConfig two = NodeConfig.fromJson(new JsonObject().put("nodeId", 2).put("http", new JsonObject())
+        .put("cluster", new JsonObject().put("members", new JsonArray()))
+        .put("acceptors", new JsonArray().add(1).add(2).add(3)));
+    FailureDetector d = new FailureDetector(Set.of(1, 3), FailureDetector.Options.DEFAULTS, () -> 0);
+    KvRouter onTwo = new KvRouter(vertx, two, new NodeHealth(d));
+    String ofThree = null;
+    for (int i = 0; ofThree == null; i++) if (onTwo.home("s" + i) == 3) ofThree = "s" + i;
+    d.lost(3);
+    assertEquals(1, onTwo.route(3), "the next node after 3, wrapping");
+    assertEquals(1, await(onTwo.execute(Wire.kvRequest("put", ofThree, new byte[] {1}, null, null)))
+        .getInteger("by"));
+    assertTrue(atSelf.get(0).containsKey("requestId"), "forwarded to the stand-in like to a home");
+    d.lost(1);
+    assertEquals(2, onTwo.route(3), "this node when every other is suspect");
+    d.alive(3);
+    assertEquals(3, onTwo.route(3));
+  }
 }
