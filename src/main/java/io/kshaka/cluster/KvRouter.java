@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * <p>While a home is suspect its keys go to a stand-in ({@link #route}), the same on every node that agrees on
  * who is suspect. No request waits for a dead home (or stand-in). A change forwarded without a {@code "requestId"} gets one here (with
  * {@code "requestStamp"} = now and {@code "fresh": true} for that first dispatch only; contract-requestid). While a
- * forwarded request is in flight, if its home becomes suspect, or the forward finds no handler or times out, or the
- * home answers 504 outcome_unknown early enough ({@code elapsed < requestTimeoutMs / 2}), the SAME request (same
- * id and stamp, without {@code "fresh"}) is taken over by this node's proposer, which fences the home's ballots
- * with a full round and applies the change at most once. The first answer wins; after a takeover only a success
+ * forwarded request is in flight, if its home becomes suspect, or the forward finds no handler or times out, the
+ * SAME request (same id and stamp, without {@code "fresh"}) is taken over by this node's proposer, which fences
+ * the home's ballots with a full round and applies the change at most once. A home that answers 504
+ * outcome_unknown early enough ({@code elapsed < requestTimeoutMs / 2}) gets the same request once more instead
+ * (one proposer per key: a takeover there would start a duel that keeps the home in doubt, as measured). The first answer wins; after a takeover only a success
  * from the home still counts (its failures are superseded by the takeover's answer). Thread-safe: used from the
  * HTTP verticle, the {@code kshaka.kv} consumer and the detector's listener.
  */
@@ -52,6 +53,7 @@ public final class KvRouter implements KvService {
   /** Forwarded requests not yet answered, by home node. */
   private final Map<Integer, Set<Forward>> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong takeovers = new AtomicLong();
+  private final AtomicLong resends = new AtomicLong();
 
   public KvRouter(Vertx vertx, NodeConfig config, NodeHealth health) {
     this.vertx = vertx;
@@ -108,6 +110,11 @@ public final class KvRouter implements KvService {
   /** How many forwarded requests this router handed to its own proposer so far. */
   public long takeovers() {
     return takeovers.get();
+  }
+
+  /** How many forwarded requests in doubt this router sent to their home again so far. */
+  public long resends() {
+    return resends.get();
   }
 
   /** Forwarded requests not answered yet (all homes). */
@@ -169,6 +176,7 @@ public final class KvRouter implements KvService {
     private final long startNanos = System.nanoTime();
     private final Promise<JsonObject> answer = Promise.promise();
     private boolean takenOver;
+    private boolean resent;
     private boolean done;
 
     Forward(int home, JsonObject request) {
@@ -178,6 +186,7 @@ public final class KvRouter implements KvService {
 
     void homeAnswered(AsyncResult<JsonObject> ar) {
       String takeOverBecause = null;
+      boolean resend = false;
       if (ar.succeeded()) {
         health.success(home);
       } else if (ar.cause() instanceof ReplyException re) {
@@ -191,9 +200,9 @@ public final class KvRouter implements KvService {
           case RECIPIENT_FAILURE -> {
             health.success(home);
             long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
-            if (re.failureCode() == KvError.OUTCOME_UNKNOWN.status && elapsedMs < config.requestTimeoutMs() / 2) {
-              takeOverBecause = "home " + home + " answered outcome unknown after " + elapsedMs + " ms";
-            }
+            // in doubt early: the home runs it again (same id, a full round that settles the doubt); taking it
+            // over here would set a second proposer on the key, whose rounds put the home in doubt again
+            resend = re.failureCode() == KvError.OUTCOME_UNKNOWN.status && elapsedMs < config.requestTimeoutMs() / 2;
           }
           default -> { }
         }
@@ -201,12 +210,21 @@ public final class KvRouter implements KvService {
       boolean answerNow;
       synchronized (this) {
         if (done) return;
+        resend = resend && !resent && !takenOver;
+        if (resend) resent = true;
         // after a takeover the home's failures are superseded by the takeover's answer; a success still wins
-        answerNow = takenOver ? ar.succeeded() : takeOverBecause == null;
+        answerNow = takenOver ? ar.succeeded() : takeOverBecause == null && !resend;
         if (answerNow) finish();
       }
       if (answerNow) {
         answer.handle(ar);
+      } else if (resend) {
+        resends.incrementAndGet();
+        log.debug("sending {} on key {} to home {} again: it answered outcome unknown", request.getValue("requestId"),
+            request.getValue("key"), home);
+        JsonObject again = request.copy();
+        again.remove("fresh");
+        send(home, again).onComplete(this::homeAnswered);
       } else if (takeOverBecause != null) {
         takeOver(takeOverBecause);
       }
