@@ -7,7 +7,7 @@ public enum KvError {
   BAD_REQUEST(400, "bad_request", null),
   NOT_INTEGER(409, "not_integer", null),
   VERSION_MISMATCH(412, "version_mismatch", null),
-  VALUE_TOO_LARGE(413, "value_too_large", null),
+  VALUE_TOO_LARGE(413, "value_too_large", Outcome.NOT_APPLIED),
   CHANGE_REJECTED(422, "change_rejected", null),
   NO_QUORUM(503, "no_quorum", Outcome.NOT_APPLIED),
   OUTCOME_UNKNOWN(504, "outcome_unknown", Outcome.UNKNOWN);

@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonObject;
  * The node's client-facing operations, shared by the HTTP verticle and the {@code kshaka.kv} consumers.
  *
  * <p>{@link #execute} takes a request in the event-bus JSON contract of design.md §3:
- * {@code {"op":"get|put|cas|create|delete|add","key":"...","value":"<base64>","version":n,"delta":n}} and completes
+ * {@code {"op":"get|put|cas|create|delete|add","key":"...","value":"<base64>","version":n,"delta":n}}, optionally
+ * with {@code "requestId"} (1..128 printable ASCII: the change's idempotency id; a repeat on the same key is applied
+ * at most once and gets the first answer while the register remembers the id) and {@code "requestStamp"}
+ * (milliseconds when the id was first used, the same on every retry), and completes
  * with the success reply {@code {"version":n, "value":"<base64>"}} ({@code value} only when the register holds one;
  * for {@code add} it is the base64 of the decimal sum). It fails with a
  * {@link io.vertx.core.eventbus.ReplyException} of type {@code RECIPIENT_FAILURE} whose {@code failureCode()} is the

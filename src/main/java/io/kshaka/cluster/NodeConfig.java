@@ -1,6 +1,9 @@
 package io.kshaka.cluster;
 
+import io.kshaka.core.Proposer;
 import io.kshaka.core.QuorumSpec;
+import io.kshaka.core.RequestLog;
+import io.kshaka.storage.StoreOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -96,7 +99,7 @@ public record NodeConfig(
       throw bad("failureDetector.suspectAfterMs", "must be greater than failureDetector.pingIntervalMs ("
           + pingInterval + "): a peer is pinged before it is suspected");
     }
-    return new NodeConfig(
+    NodeConfig config = new NodeConfig(
         nodeId,
         dataDir == null ? "data/node-" + nodeId : dataDir,
         string(http, "http.host", "127.0.0.1"),
@@ -119,6 +122,25 @@ public record NodeConfig(
         pingInterval,
         suspectAfter,
         json.copy());
+    config.proposerOptions(); // validates the remaining proposer fields
+    return config;
+  }
+
+  /**
+   * The proposer's tuning. Beyond the fields above: {@code proposer.oneRtt} (true), {@code proposer.cacheTtlMs}
+   * (2,000: how long a 1-RTT cache entry may be used), {@code proposer.requestLogBound} (4: how many request ids
+   * each register remembers), and the largest value a change may leave: {@code http.maxValueBytes}.
+   */
+  public Proposer.Options proposerOptions() {
+    JsonObject proposer = optionalObject(json, "proposer");
+    Object oneRtt = proposer.getValue("oneRtt");
+    if (oneRtt != null && !(oneRtt instanceof Boolean)) throw bad("proposer.oneRtt", "must be true or false");
+    return new Proposer.Options(backoffMinMs, backoffMaxMs, requestTimeoutMs, batchMax, counterBlock, 100_000,
+        oneRtt == null || (Boolean) oneRtt,
+        longIn(proposer, "proposer.cacheTtlMs", 2_000, 0, 3_600_000),
+        (int) longIn(proposer, "proposer.requestLogBound", RequestLog.DEFAULT_BOUND, 1, 64),
+        // A state bigger than the store's record limit would be refused by every acceptor: never send one.
+        Math.min(maxValueBytes, StoreOptions.DEFAULT_MAX_RECORD_BYTES - 8192));
   }
 
   /** The failure detector's settings ({@code "failureDetector"}); used for routing only. */

@@ -8,6 +8,7 @@ import io.kshaka.core.Outcome;
 import io.kshaka.core.Proposer;
 import io.kshaka.core.ProposerEffect;
 import io.kshaka.core.ProposerResult;
+import io.kshaka.core.RequestId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -27,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +54,7 @@ public final class ProposerVerticle extends VerticleBase {
   private final Map<Integer, List<Outgoing>> outbox = new HashMap<>();
   private DistributionSummary batchSizes;
   private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+  private final SplittableRandom random = new SplittableRandom();
 
   /** An acceptor request waiting for the end of the event-loop turn. */
   private record Outgoing(ProposerEffect.Send send, Buffer body) {}
@@ -72,10 +75,7 @@ public final class ProposerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Proposer.Options options = new Proposer.Options(config.backoffMinMs(), config.backoffMaxMs(),
-        config.requestTimeoutMs(), config.batchMax(), config.counterBlock(), 100_000,
-        config.json().getJsonObject("proposer", new JsonObject()).getBoolean("oneRtt", true));
-    proposer = new Proposer(config.nodeId(), config.quorums(), options, new SplittableRandom(), counterFloor);
+    proposer = new Proposer(config.nodeId(), config.quorums(), config.proposerOptions(), random, counterFloor);
     acceptorOptions = new DeliveryOptions().setSendTimeout(config.sendTimeoutMs());
     registerMetrics();
     vertx.eventBus().registerCodec(new LocalChangeCodec());
@@ -119,14 +119,19 @@ public final class ProposerVerticle extends VerticleBase {
   private void handleKv(Message<JsonObject> msg) {
     String key;
     Change change;
+    RequestId id;
     try {
       key = Wire.key(msg.body());
       change = Wire.change(msg.body(), config.maxValueBytes());
+      id = Wire.requestId(msg.body());
     } catch (ReplyException e) {
       msg.fail(e.failureCode(), e.getMessage());
       return;
     }
-    submit(key, change).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+    // A request without an id of its own is new: nobody else can hold it. One with an id may be a retry or a
+    // takeover, unless the router that made the id says this is its first dispatch.
+    boolean fresh = id == null || Wire.fresh(msg.body());
+    submit(key, change, id, fresh).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
   }
 
   private void handleLocal(Message<Change.Custom> msg) {
@@ -138,7 +143,8 @@ public final class ProposerVerticle extends VerticleBase {
       msg.fail(e.failureCode(), e.getMessage());
       return;
     }
-    submit(key, msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+    submit(key, msg.body(), null, true).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null,
+        ar.cause()));
   }
 
   private static void reply(Message<?> msg, JsonObject result, Throwable failure) {
@@ -153,9 +159,10 @@ public final class ProposerVerticle extends VerticleBase {
   }
 
   /** Submits a change to this node's proposer; the future holds the success reply or fails as {@link KvService}. */
-  private Future<JsonObject> submit(String key, Change change) {
+  private Future<JsonObject> submit(String key, Change change, RequestId id, boolean fresh) {
     Promise<ProposerResult> promise = Promise.promise();
-    run(proposer.submit(now(), key, change, promise));
+    if (id == null) id = new RequestId(random.nextLong(), System.currentTimeMillis());
+    run(proposer.submit(now(), key, change, id, fresh, promise));
     return promise.future().map(ProposerVerticle::toReply);
   }
 
@@ -178,6 +185,8 @@ public final class ProposerVerticle extends VerticleBase {
         throw Wire.failure(KvError.NOT_INTEGER, c.message(), version);
       case REJECTED:
         throw Wire.failure(KvError.CHANGE_REJECTED, "change function failed: " + c.message(), version);
+      case TOO_LARGE:
+        throw Wire.failure(KvError.VALUE_TOO_LARGE, c.message(), version);
       default:
         return Wire.kvReply(c.state());
     }
@@ -200,7 +209,9 @@ public final class ProposerVerticle extends VerticleBase {
       } else if (effect instanceof ProposerEffect.Wake w) {
         vertx.setTimer(Math.max(1, w.atMillis() - now()), id -> run(proposer.onWake(now(), w.key())));
       } else if (effect instanceof ProposerEffect.Reserve r) {
-        storeFloor.apply(r.floor()).onComplete(ar -> run(ar.succeeded()
+        // Bounded: a disk that hangs must not hold changes past their deadline (none of them sent an accept).
+        storeFloor.apply(r.floor()).timeout(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+            .onComplete(ar -> run(ar.succeeded()
             ? proposer.onCounterReserved(now(), r.floor())
             : proposer.onCounterReserveFailed(now(), String.valueOf(ar.cause()))));
       }
@@ -279,6 +290,11 @@ public final class ProposerVerticle extends VerticleBase {
     FunctionCounter.builder("kshaka_proposer_conflicts", stats, s -> s.conflicts).register(registry);
     FunctionCounter.builder("kshaka_proposer_retries", stats, s -> s.retries).register(registry);
     FunctionCounter.builder("kshaka_proposer_changes", stats, s -> s.changes).register(registry);
+    FunctionCounter.builder("kshaka_proposer_duplicates", stats, s -> s.duplicates)
+        .description("changes found applied already (retries, takeovers, repeated request ids)").register(registry);
+    FunctionCounter.builder("kshaka_proposer_forgotten_unknown", stats, s -> s.forgotten)
+        .description("changes answered unknown because the register may have forgotten their request id")
+        .register(registry);
     batchSizes = DistributionSummary.builder("kshaka_proposer_acceptor_batch")
         .description("acceptor requests per message sent to an acceptor").register(registry);
   }

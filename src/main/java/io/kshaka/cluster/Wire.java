@@ -5,6 +5,8 @@ import io.kshaka.core.AcceptorRequest;
 import io.kshaka.core.Ballot;
 import io.kshaka.core.Change;
 import io.kshaka.core.RegisterState;
+import io.kshaka.core.RequestId;
+import io.kshaka.core.RequestLog;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -60,6 +62,36 @@ public final class Wire {
       default:
         throw failure(KvError.BAD_REQUEST, "unknown op '" + name + "' (get, put, cas, create, delete, add)", null);
     }
+  }
+
+  /**
+   * The request's idempotency id: {@code requestId} (1..128 printable ASCII) stamped with {@code requestStamp}
+   * (milliseconds when first issued, 0 when absent); null when the request has none. Bad fields fail with 400.
+   */
+  public static RequestId requestId(JsonObject request) {
+    Object id = request.getValue("requestId");
+    if (id == null) return null;
+    if (!(id instanceof String s) || !validRequestId(s)) {
+      throw failure(KvError.BAD_REQUEST, "field 'requestId' must be 1..128 printable ASCII characters", null);
+    }
+    Long stamp = longField(request, "requestStamp", false);
+    if (stamp != null && stamp < 0) throw failure(KvError.BAD_REQUEST, "field 'requestStamp' must be >= 0", null);
+    return RequestId.of(s, stamp == null ? 0 : stamp);
+  }
+
+  /** True for 1..128 printable ASCII characters (0x20..0x7E): a valid request id or Idempotency-Key. */
+  public static boolean validRequestId(String id) {
+    if (id.isEmpty() || id.length() > 128) return false;
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c < 0x20 || c > 0x7E) return false;
+    }
+    return true;
+  }
+
+  /** True when the router that made this request's id marks this as its first dispatch (nobody else holds it). */
+  public static boolean fresh(JsonObject request) {
+    return Boolean.TRUE.equals(request.getValue("fresh"));
   }
 
   /** The success reply for the state after a change. */
@@ -149,7 +181,8 @@ public final class Wire {
   // ---- acceptor messages (binary, big-endian) ----
   // request: type(1) | key length(4) | key UTF-8 | ballot | [accept: state | has-next(1) | next ballot]
   // reply:   type(1) | [promise: ballot | state] | [conflict: ballot]
-  // ballot = counter(8) | nodeId(4); state = version(8) | value length(4, -1 = absent) | value
+  // ballot = counter(8) | nodeId(4); state = version(8) | value length(4, -1 = absent) | value | request log
+  // request log = count(2) | forgotten stamp(8, -1 = none) | count x (hash(8) | stamp(8) | version(8) | sum(8))
 
   // batch:   type(1) = BATCH | count(4) | count x (length(4) | one request or reply as above)
 
@@ -275,8 +308,18 @@ public final class Wire {
 
   private static Buffer appendState(Buffer b, RegisterState s) {
     b.appendLong(s.version());
-    if (!s.present()) return b.appendInt(-1);
-    return b.appendInt(s.value().length).appendBytes(s.value());
+    if (!s.present()) {
+      b.appendInt(-1);
+    } else {
+      b.appendInt(s.value().length).appendBytes(s.value());
+    }
+    RequestLog log = s.requests();
+    b.appendShort((short) log.size()).appendLong(log.forgottenStamp());
+    for (int i = 0; i < log.size(); i++) {
+      RequestLog.Entry e = log.entry(i);
+      b.appendLong(e.hash()).appendLong(e.stamp()).appendLong(e.version()).appendLong(e.sum());
+    }
+    return b;
   }
 
   private static Ballot readBallot(Buffer b, int[] pos) {
@@ -289,9 +332,20 @@ public final class Wire {
     long version = b.getLong(pos[0]);
     int length = b.getInt(pos[0] + 8);
     pos[0] += 12;
-    if (length < 0) return new RegisterState(null, version);
-    byte[] value = b.getBytes(pos[0], pos[0] + length);
-    pos[0] += length;
-    return new RegisterState(value, version);
+    byte[] value = null;
+    if (length >= 0) {
+      value = b.getBytes(pos[0], pos[0] + length);
+      pos[0] += length;
+    }
+    int count = b.getShort(pos[0]);
+    long forgotten = b.getLong(pos[0] + 2);
+    pos[0] += 10;
+    if (count < 0 || count > 1024) throw new IllegalArgumentException("bad request log size " + count);
+    List<RequestLog.Entry> entries = new ArrayList<>(count);
+    for (int i = 0; i < count; i++, pos[0] += 32) {
+      entries.add(new RequestLog.Entry(b.getLong(pos[0]), b.getLong(pos[0] + 8), b.getLong(pos[0] + 16),
+          b.getLong(pos[0] + 24)));
+    }
+    return new RegisterState(value, version, RequestLog.of(entries, forgotten));
   }
 }

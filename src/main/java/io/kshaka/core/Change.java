@@ -125,7 +125,8 @@ public sealed interface Change {
     public ChangeResult apply(RegisterState current) {
       byte[] next;
       try {
-        next = function.apply(current.value());
+        // A copy: the register's own array must never be seen (or changed) by user code.
+        next = function.apply(current.present() ? current.value().clone() : null);
       } catch (RuntimeException | StackOverflowError e) {
         return ChangeResult.refused(current, ChangeResult.Status.REJECTED, String.valueOf(e.getMessage()));
       }

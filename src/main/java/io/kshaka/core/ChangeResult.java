@@ -13,7 +13,9 @@ public record ChangeResult(RegisterState state, Status status, String message) {
     /** An add found a value that is not a 64-bit integer, or overflowed. */
     NOT_INTEGER,
     /** A user change function threw. */
-    REJECTED
+    REJECTED,
+    /** The state the change would leave is bigger than the proposer may send (nothing was sent). */
+    TOO_LARGE
   }
 
   public static ChangeResult ok(RegisterState state) {

@@ -2,7 +2,9 @@ package io.kshaka.core;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -22,25 +24,37 @@ import java.util.random.RandomGenerator;
  *       higher floor is stored, so a restarted node never reuses a ballot.</li>
  *   <li>Changes queued on a key while a round is in flight go together in the next round, applied in queue order;
  *       each caller gets the state after its own change.</li>
- *   <li>Exact outcomes: a change whose accept was never sent is NOT_APPLIED when it gives up. Once an accept carrying
- *       it was sent without reaching quorum, the batch is <em>in doubt</em>: the next round's prepare either finds
- *       that very accept as the highest accepted (then it completes it, applying the changes exactly once) or finds
- *       another, and then the batch's writes are UNKNOWN (never re-applied: that could apply them twice).</li>
+ *   <li>Exactly once: every write carries a {@link RequestId}, and the register remembers the ids of its latest
+ *       writes ({@link RequestLog}). Each round applies a change to the state its prepare found only if that state
+ *       does not hold the change's id already; a successful prepare fences every lower ballot, so a change retried
+ *       here, or taken over from another proposer, or repeated by a client, applies at most once. A change whose id
+ *       may have been forgotten (see {@link RequestLog#mayHaveForgotten}) is answered UNKNOWN.</li>
+ *   <li>Exact outcomes: a change given up on is NOT_APPLIED when no accept ever carried it and no other proposer
+ *       may hold it (it was submitted {@code fresh}); else UNKNOWN. Conflicts are not doubt: a round that lost is
+ *       run again with the same ids, and its prepare tells exactly whether each change was applied. (A ballot
+ *       refused by more acceptors than the quorum tolerates is never chosen, but the state it carried may still
+ *       be: an acceptor that accepted it shows it to a later prepare, which adopts it.)</li>
  *   <li>1-RTT: an accept promises the next ballot; while that promise holds the next change skips prepare. Any
- *       failure drops the cache.</li>
+ *       failure drops the cache, and entries expire after {@link Options#cacheTtlMillis()}: a proposer that was
+ *       paused or cut off starts each key with a full prepare. Changes that may have been proposed elsewhere always
+ *       take a full round.</li>
  * </ul>
  */
 public final class Proposer {
-  /** Tuning; times in milliseconds. */
+  /**
+   * Tuning; times in milliseconds. {@code requestLogBound} is how many ids a register remembers;
+   * {@code maxValueBytes} the largest value a change may leave (a bigger one is refused before any accept).
+   */
   public record Options(long backoffMinMillis, long backoffMaxMillis, long requestTimeoutMillis, int batchMax,
-      long counterBlock, int cacheLimit, boolean oneRtt) {
+      long counterBlock, int cacheLimit, boolean oneRtt, long cacheTtlMillis, int requestLogBound,
+      int maxValueBytes) {
     public static Options defaults() {
-      return new Options(1, 50, 5_000, 256, 10_000, 100_000, true);
+      return new Options(1, 50, 5_000, 256, 10_000, 100_000, true, 2_000, RequestLog.DEFAULT_BOUND, 1 << 20);
     }
 
     public Options withOneRtt(boolean on) {
       return new Options(backoffMinMillis, backoffMaxMillis, requestTimeoutMillis, batchMax, counterBlock,
-          cacheLimit, on);
+          cacheLimit, on, cacheTtlMillis, requestLogBound, maxValueBytes);
     }
   }
 
@@ -56,6 +70,8 @@ public final class Proposer {
   private final Map<Long, KeyState> rounds = new HashMap<>();
   private final LinkedHashMap<String, Cached> cache;
   private long nextRoundId = 1;
+  /** Smoothed time a phase takes (send to quorum), in milliseconds: the least a competing round needs. */
+  private long phaseMillis;
   private final Stats stats = new Stats();
 
   /** Running totals, for metrics. Read from any thread (values may lag). */
@@ -66,28 +82,60 @@ public final class Proposer {
     public volatile long conflicts;
     public volatile long retries;
     public volatile long changes;
+    /** Changes found applied already (a retry, a takeover, a repeated request id). */
+    public volatile long duplicates;
+    /** Changes answered UNKNOWN because the register may have forgotten their id. */
+    public volatile long forgotten;
   }
 
-  private record Pending(Object token, Change change, long deadline) {}
+  /**
+   * One submitted change. {@code fresh}: nobody else can have proposed it (its id was made for this submission).
+   * {@code sent}: an accept carrying it went out from here. Either way a round must look for its id.
+   */
+  private static final class Pending {
+    final Object token;
+    final Change change;
+    final long deadline;
+    final RequestId id;
+    final boolean fresh;
+    boolean sent;
+    /** The version this change's write had in each accept sent with it (empty when it never wrote in one). */
+    long[] sentVersions = new long[0];
 
-  private record Cached(Ballot next, RegisterState state) {}
+    Pending(Object token, Change change, long deadline, RequestId id, boolean fresh) {
+      this.token = token;
+      this.change = change;
+      this.deadline = deadline;
+      this.id = id;
+      this.fresh = fresh;
+    }
+
+    /** May this change have been applied without this proposer knowing? */
+    boolean seenElsewhere() {
+      return !change.readOnly() && (!fresh || sent);
+    }
+  }
+
+  private record Cached(Ballot next, RegisterState state, long at) {}
 
   /** The batch at the head of a key's queue, with what it computed the last time it was sent. */
   private static final class Batch {
     final List<Pending> items;
     List<ChangeResult> results;
+    /** Which items {@link #results} applied (a new version carrying the item's id). */
+    boolean[] wrote;
     RegisterState before;
     RegisterState after;
-    /** Ballots at which an accept of {@code after} was sent without being confirmed chosen. */
-    final Set<Ballot> inDoubt = new HashSet<>();
+    /** An accept carrying this batch went out: from then on its writes may be applied at any time. */
+    boolean sent;
 
     Batch(List<Pending> items) {
       this.items = items;
     }
 
-    boolean writes(int i) {
-      RegisterState prev = i == 0 ? before : results.get(i - 1).state();
-      return results.get(i).state().version() != prev.version();
+    boolean needsFullRound() {
+      for (Pending p : items) if (p.seenElsewhere()) return true;
+      return false;
     }
   }
 
@@ -97,6 +145,7 @@ public final class Proposer {
     Batch batch;
     ProposerRound round;
     long roundId;
+    long phaseStart;
     int attempts;
     boolean sleeping;
 
@@ -145,11 +194,22 @@ public final class Proposer {
     return keys.size();
   }
 
-  /** Submits a change on {@code key}; {@code token} comes back in the {@link ProposerEffect.Complete} effect. */
+  /** Submits a fresh change with an id of its own, stamped {@code now}. */
   public List<ProposerEffect> submit(long now, String key, Change change, Object token) {
+    return submit(now, key, change, new RequestId(random.nextLong(), Math.max(0, now)), true, token);
+  }
+
+  /**
+   * Submits a change on {@code key}; {@code token} comes back in the {@link ProposerEffect.Complete} effect.
+   *
+   * @param id the change's identity, the same on every retry or takeover of it
+   * @param fresh true only when no other proposer can have been given this id (it was made for this submission);
+   *     false for takeovers and client retries: the change then takes a full round and is never NOT_APPLIED
+   */
+  public List<ProposerEffect> submit(long now, String key, Change change, RequestId id, boolean fresh, Object token) {
     List<ProposerEffect> out = new ArrayList<>();
     KeyState ks = keys.computeIfAbsent(key, KeyState::new);
-    ks.queue.add(new Pending(token, change, now + options.requestTimeoutMillis()));
+    ks.queue.add(new Pending(token, change, now + options.requestTimeoutMillis(), id, fresh));
     stats.changes++;
     startRound(now, ks, out);
     return out;
@@ -199,19 +259,20 @@ public final class Proposer {
     return out;
   }
 
-  /** Storing the floor failed: every change waiting for it gives up, with its exact outcome. */
+  /**
+   * Storing the floor failed or took too long: every change waiting for it gives up, with its exact outcome (a
+   * change no accept carried, and that no other proposer holds, is NOT_APPLIED).
+   */
   public List<ProposerEffect> onCounterReserveFailed(long now, String reason) {
     reserving = false;
     List<ProposerEffect> out = new ArrayList<>();
     for (String key : new ArrayList<>(waitingForCounter)) {
       KeyState ks = keys.get(key);
       if (ks == null) continue;
-      if (ks.batch != null) giveUp(ks.batch, "cannot store the ballot counter: " + reason, out);
+      String why = "cannot store the ballot counter: " + reason;
+      if (ks.batch != null) giveUp(ks.batch, why, out);
       ks.batch = null;
-      for (Pending p : ks.queue) {
-        out.add(new ProposerEffect.Complete(p.token(),
-            ProposerResult.failed(Outcome.NOT_APPLIED, "cannot store the ballot counter: " + reason)));
-      }
+      for (Pending p : ks.queue) fail(p, why, out);
       ks.queue.clear();
       forgetIfIdle(ks);
     }
@@ -236,7 +297,12 @@ public final class Proposer {
       while (!ks.queue.isEmpty() && items.size() < options.batchMax()) items.add(ks.queue.poll());
       ks.batch = new Batch(items);
     }
-    Cached cached = ks.batch.inDoubt.isEmpty() && options.oneRtt() ? cache.get(ks.key) : null;
+    Cached cached = options.oneRtt() && !ks.batch.needsFullRound()
+        ? cache.get(ks.key) : null;
+    if (cached != null && now - cached.at() > options.cacheTtlMillis()) {
+      cache.remove(ks.key);
+      cached = null;
+    }
     Ballot ballot = cached != null ? cached.next() : new Ballot(counter + 1, nodeId);
     Ballot next = ballot.successor();
     if (next.counter() >= floor) {
@@ -256,10 +322,12 @@ public final class Proposer {
       stats.fastRounds++;
       compute(ks.batch, cached.state());
       ks.round = ProposerRound.fast(ballot, next, quorums, ks.batch.after);
+      ks.phaseStart = now;
       sendAccepts(ks, out);
     } else {
       stats.fullRounds++;
       ks.round = ProposerRound.full(ballot, next, quorums);
+      ks.phaseStart = now;
       for (int to : ks.round.targets()) {
         out.add(new ProposerEffect.Send(ks.roundId, to, ks.round.prepareRequest(ks.key)));
       }
@@ -267,14 +335,17 @@ public final class Proposer {
   }
 
   private void handle(long now, KeyState ks, ProposerRound.Step step, List<ProposerEffect> out) {
+    if (step instanceof ProposerRound.Promised || step instanceof ProposerRound.Chosen) {
+      phaseMillis += (now - ks.phaseStart - phaseMillis) / 8;
+    }
     if (step instanceof ProposerRound.Promised p) {
       onPromised(now, ks, p, out);
     } else if (step instanceof ProposerRound.Chosen c) {
       Batch batch = ks.batch;
       for (int i = 0; i < batch.items.size(); i++) {
-        out.add(new ProposerEffect.Complete(batch.items.get(i).token(), ProposerResult.applied(batch.results.get(i))));
+        out.add(new ProposerEffect.Complete(batch.items.get(i).token, ProposerResult.applied(batch.results.get(i))));
       }
-      if (c.cacheable() && options.oneRtt()) remember(ks.key, new Cached(ks.round.next(), batch.after));
+      if (c.cacheable() && options.oneRtt()) remember(ks.key, new Cached(ks.round.next(), batch.after, now));
       endRound(ks);
       ks.batch = null;
       ks.attempts = 0;
@@ -289,55 +360,56 @@ public final class Proposer {
       ks.sleeping = true;
       long ceiling = Math.min(options.backoffMaxMillis(),
           options.backoffMinMillis() << Math.min(ks.attempts, 20));
-      long delay = options.backoffMinMillis() >= ceiling
-          ? ceiling : random.nextLong(options.backoffMinMillis(), ceiling + 1);
+      // At least one phase's time: a competitor whose prepare just won gets to send its accept before this
+      // proposer prepares again (retrying at once would pre-empt it, and duelling proposers would starve).
+      long delay = Math.min(phaseMillis, options.backoffMaxMillis()) + (options.backoffMinMillis() >= ceiling
+          ? ceiling : random.nextLong(options.backoffMinMillis(), ceiling + 1));
       out.add(new ProposerEffect.Wake(ks.key, now + delay));
     }
   }
 
   private void onPromised(long now, KeyState ks, ProposerRound.Promised p, List<ProposerEffect> out) {
-    Batch batch = ks.batch;
-    if (!batch.inDoubt.isEmpty() && neverApplied(batch, p)) batch.inDoubt.clear();
-    if (!batch.inDoubt.isEmpty()) {
-      if (batch.inDoubt.contains(p.highestAccepted())) {
-        // Our own accept is the latest: finish it with this ballot; the changes apply exactly once.
-        acceptOrFinish(now, ks, p.chosen(), out);
-        return;
-      }
-      // Someone else's accept is later: our writes may or may not have been folded into it.
-      List<Pending> retry = new ArrayList<>();
-      for (int i = 0; i < batch.items.size(); i++) {
-        if (batch.writes(i)) {
-          out.add(new ProposerEffect.Complete(batch.items.get(i).token(), ProposerResult.failed(Outcome.UNKNOWN,
-              "an accept was sent but a competing change won the round")));
-        } else {
-          retry.add(batch.items.get(i));
-        }
-      }
-      if (retry.isEmpty()) {
-        endRound(ks);
-        ks.batch = null;
-        startRound(now, ks, out);
-        return;
-      }
-      ks.batch = batch = new Batch(retry);
+    // The prepare quorum fenced every lower ballot: a write of this batch that an earlier accept carried is in the
+    // state found (by its id), or was not chosen (a later round may still adopt that accept, and then the id check
+    // of every later change sees it).
+    compute(ks.batch, p.state());
+    dropForgotten(ks, out);
+    if (ks.batch.items.isEmpty()) {
+      endRound(ks);
+      ks.batch = null;
+      startRound(now, ks, out);
+      return;
     }
-    compute(batch, p.state());
-    acceptOrFinish(now, ks, p.chosen() && batch.after.equals(batch.before), out);
+    acceptOrFinish(now, ks, p.chosen() && ks.batch.after.equals(ks.batch.before), out);
   }
 
-  /**
-   * True when the prepare proves the batch's in-doubt accepts were never chosen and never can be: the highest
-   * accepted ballot H is chosen and above every in-doubt ballot, and H's state cannot descend from the batch's
-   * state (every chosen state descends from the chosen states below it; a descendant has a higher version, or the
-   * same version and the same value). This is what a stale 1-RTT cache looks like after another proposer wrote.
-   */
-  private static boolean neverApplied(Batch batch, ProposerRound.Promised p) {
-    if (!p.chosen()) return false;
-    for (Ballot b : batch.inDoubt) if (!p.highestAccepted().isAbove(b)) return false;
-    RegisterState theirs = p.state();
-    return theirs.version() < batch.after.version()
-        || (theirs.version() == batch.after.version() && !theirs.equals(batch.after));
+  /** Answers UNKNOWN the changes whose id the register may have forgotten, and takes them out of the batch. */
+  private void dropForgotten(KeyState ks, List<ProposerEffect> out) {
+    Batch batch = ks.batch;
+    if (!batch.results.contains(null)) return;
+    List<Pending> keep = new ArrayList<>();
+    List<ChangeResult> results = new ArrayList<>();
+    boolean[] wrote = new boolean[batch.items.size()];
+    for (int i = 0; i < batch.items.size(); i++) {
+      Pending p = batch.items.get(i);
+      if (batch.results.get(i) != null) {
+        wrote[keep.size()] = batch.wrote[i];
+        keep.add(p);
+        results.add(batch.results.get(i));
+        continue;
+      }
+      stats.forgotten++;
+      out.add(new ProposerEffect.Complete(p.token, ProposerResult.failed(Outcome.UNKNOWN,
+          "the register may have forgotten this request id (more than " + options.requestLogBound()
+              + " later changes): it may have been applied")));
+    }
+    Batch left = new Batch(keep);
+    left.results = results;
+    left.wrote = Arrays.copyOf(wrote, keep.size());
+    left.sent = batch.sent;
+    left.before = batch.before;
+    left.after = batch.after;
+    ks.batch = left;
   }
 
   private void acceptOrFinish(long now, KeyState ks, boolean alreadyChosen, List<ProposerEffect> out) {
@@ -348,6 +420,7 @@ public final class Proposer {
       return;
     }
     ks.round.beginAccept(ks.batch.after);
+    ks.phaseStart = now;
     // The accept phase gets its own round id: a prepare's late reply or timeout must not count as a vote on the
     // accept (a slow acceptor's prepare timeout would otherwise void its accept and fail a chosen round).
     rounds.remove(ks.roundId);
@@ -357,33 +430,101 @@ public final class Proposer {
   }
 
   private void sendAccepts(KeyState ks, List<ProposerEffect> out) {
-    ks.batch.inDoubt.add(ks.round.ballot());
+    Batch batch = ks.batch;
+    batch.sent = true;
+    for (int i = 0; i < batch.items.size(); i++) {
+      Pending p = batch.items.get(i);
+      p.sent = true;
+      if (batch.wrote[i]) {
+        p.sentVersions = Arrays.copyOf(p.sentVersions, p.sentVersions.length + 1);
+        p.sentVersions[p.sentVersions.length - 1] = batch.results.get(i).state().version();
+      }
+    }
     for (int to : ks.round.targets()) {
       out.add(new ProposerEffect.Send(ks.roundId, to, ks.round.acceptRequest(ks.key)));
     }
   }
 
-  private static void compute(Batch batch, RegisterState current) {
+  /**
+   * Applies the batch's changes in order to {@code current}. A change whose id the state holds was applied
+   * already: its result is the remembered one and it changes nothing. A change that may have been applied where
+   * the state no longer remembers gets a null result (answered UNKNOWN by {@link #dropForgotten}).
+   */
+  private void compute(Batch batch, RegisterState current) {
     batch.before = current;
     batch.results = new ArrayList<>(batch.items.size());
+    batch.wrote = new boolean[batch.items.size()];
     RegisterState state = current;
-    for (Pending p : batch.items) {
-      ChangeResult r = p.change().apply(state);
+    int writes = 0;
+    for (int i = 0; i < batch.items.size(); i++) {
+      Pending p = batch.items.get(i);
+      if (p.change.readOnly()) {
+        batch.results.add(p.change.apply(state));
+        continue;
+      }
+      RequestLog.Entry done = state.requests().find(p.id);
+      if (done != null) {
+        stats.duplicates++;
+        batch.results.add(ChangeResult.ok(new RegisterState(answeredValue(p, done, state), done.version())));
+        continue;
+      }
+      if (p.seenElsewhere() && state.requests().mayHaveForgotten(p.id) && !neverApplied(p, state)) {
+        batch.results.add(null);
+        continue;
+      }
+      ChangeResult r = p.change.apply(state);
+      if (r.state().version() != state.version()) {
+        byte[] v = r.state().value();
+        if (v != null && v.length > options.maxValueBytes()) {
+          r = ChangeResult.refused(state, ChangeResult.Status.TOO_LARGE, "the change leaves a value of "
+              + v.length + " bytes, over the limit of " + options.maxValueBytes());
+        } else {
+          // The log keeps every id of this batch, however many: an accept's writes never push each other out.
+          state = r.state().recording(p.id, p.change instanceof Change.Add ? sum(v) : 0,
+              Math.max(options.requestLogBound(), ++writes));
+          r = ChangeResult.ok(state);
+          batch.wrote[i] = true;
+        }
+      }
       batch.results.add(r);
-      state = r.state();
     }
     batch.after = state;
+  }
+
+  /**
+   * True when none of the accepts that carried this fresh change can be an ancestor of {@code state}: for each,
+   * the version it gave the change is above the state's, or the state's log shows another write at that version.
+   * (A fresh change was only ever sent from here, so if it was applied, one of these accepts is in the history.)
+   */
+  private static boolean neverApplied(Pending p, RegisterState state) {
+    if (!p.fresh) return false;
+    for (long v : p.sentVersions) {
+      if (v <= state.version()) {
+        Long hash = state.requests().hashAt(v);
+        if (hash == null || hash == p.id.hash()) return false;
+      }
+    }
+    return true;
+  }
+
+  /** The value a repeat of an applied change is answered with: the register's if still at that version. */
+  private static byte[] answeredValue(Pending p, RequestLog.Entry done, RegisterState state) {
+    if (p.change instanceof Change.Add) return Long.toString(done.sum()).getBytes(StandardCharsets.UTF_8);
+    return done.version() == state.version() ? state.value() : null;
+  }
+
+  private static long sum(byte[] decimal) {
+    return Long.parseLong(new String(decimal, StandardCharsets.UTF_8));
   }
 
   /** Gives up on a batch whose deadline passed, with the exact outcome of each change. */
   private void expireBatch(long now, KeyState ks, List<ProposerEffect> out) {
     Batch batch = ks.batch;
-    if (batch.inDoubt.isEmpty()) {
+    if (!batch.sent) {
       List<Pending> live = new ArrayList<>();
       for (Pending p : batch.items) {
-        if (p.deadline() <= now) {
-          out.add(new ProposerEffect.Complete(p.token(), ProposerResult.failed(Outcome.NOT_APPLIED,
-              "no quorum before the deadline")));
+        if (p.deadline <= now) {
+          fail(p, "no quorum before the deadline", out);
         } else {
           live.add(p);
         }
@@ -392,29 +533,31 @@ public final class Proposer {
       return;
     }
     boolean expired = false;
-    for (Pending p : batch.items) expired |= p.deadline() <= now;
+    for (Pending p : batch.items) expired |= p.deadline <= now;
     if (!expired) return;
     giveUp(batch, "no quorum before the deadline", out);
     ks.batch = null;
   }
 
-  /** Fails every change of a batch: writes whose accept went out are UNKNOWN, the rest NOT_APPLIED. */
-  private static void giveUp(Batch batch, String reason, List<ProposerEffect> out) {
-    for (int i = 0; i < batch.items.size(); i++) {
-      boolean unknown = !batch.inDoubt.isEmpty() && batch.writes(i);
-      out.add(new ProposerEffect.Complete(batch.items.get(i).token(), unknown
-          ? ProposerResult.failed(Outcome.UNKNOWN, "an accept was sent but not confirmed: " + reason)
-          : ProposerResult.failed(Outcome.NOT_APPLIED, reason)));
-    }
+  /** Fails every change of a batch with its exact outcome. */
+  private void giveUp(Batch batch, String reason, List<ProposerEffect> out) {
+    for (Pending p : batch.items) fail(p, reason, out);
+  }
+
+  /** Fails one change: UNKNOWN when it may have been applied (an accept carried it, or another proposer holds it). */
+  private static void fail(Pending p, String reason, List<ProposerEffect> out) {
+    out.add(new ProposerEffect.Complete(p.token, !p.seenElsewhere()
+        ? ProposerResult.failed(Outcome.NOT_APPLIED, reason)
+        : ProposerResult.failed(Outcome.UNKNOWN, (p.sent ? "an accept was sent but not confirmed: "
+            : "another proposer may have applied it: ") + reason)));
   }
 
   private void expireQueue(long now, KeyState ks, List<ProposerEffect> out) {
     for (Iterator<Pending> it = ks.queue.iterator(); it.hasNext(); ) {
       Pending p = it.next();
-      if (p.deadline() <= now) {
+      if (p.deadline <= now) {
         it.remove();
-        out.add(new ProposerEffect.Complete(p.token(), ProposerResult.failed(Outcome.NOT_APPLIED,
-            "no quorum before the deadline")));
+        fail(p, "no quorum before the deadline", out);
       }
     }
   }

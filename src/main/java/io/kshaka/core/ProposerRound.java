@@ -39,7 +39,7 @@ public final class ProposerRound {
   /**
    * The phase can no longer reach quorum. {@code highestConflict} is the highest ballot reported in a conflict
    * (null if the votes were only missing). {@code acceptSent} tells whether the failure happened after accepts
-   * went out (the outcome is then unknown).
+   * went out (the state it carried may then still be chosen, by this or a later round).
    */
   public record Failed(Phase phase, Ballot highestConflict, boolean acceptSent) implements Step {}
 

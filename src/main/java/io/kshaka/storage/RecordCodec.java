@@ -3,7 +3,10 @@ package io.kshaka.storage;
 import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
 import io.kshaka.core.RegisterState;
+import io.kshaka.core.RequestLog;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -17,6 +20,10 @@ import java.util.zip.CRC32C;
  *                     promised.counter:varint promised.nodeId:zigzag-varint
  *                     accepted.counter:varint accepted.nodeId:zigzag-varint
  *                     version:varint  valueLength+1:varint (0 = absent)  value[valueLength]
+ * PUT_LOGGED (4)      as PUT, then the register's request log:
+ *                     forgottenStamp+1:varint (0 = none)  count:varint
+ *                     count x (hash:u64 stamp:varint version:varint sum:zigzag-varint)
+ *                     (PUT is written when the log is empty, so stores from before request ids read as they were)
  * SNAPSHOT_HEADER (2) magic:u32 formatVersion:varint firstLogSegment:varint
  * SNAPSHOT_END (3)    keyCount:varint
  * </pre>
@@ -29,6 +36,7 @@ final class RecordCodec {
   static final byte PUT = 1;
   static final byte SNAPSHOT_HEADER = 2;
   static final byte SNAPSHOT_END = 3;
+  static final byte PUT_LOGGED = 4;
   static final int SNAPSHOT_MAGIC = 0x4B534E50; // "KSNP"
   static final int FORMAT_VERSION = 1;
 
@@ -61,7 +69,9 @@ final class RecordCodec {
   /** Appends a PUT record; returns its size in bytes, header included. */
   static int appendPut(ByteSink sink, byte[] keyUtf8, AcceptorState s, CRC32C crc) {
     int start = beginRecord(sink);
-    sink.writeByte(PUT);
+    RequestLog log = s.state().requests();
+    boolean logged = log != RequestLog.EMPTY && (log.size() > 0 || log.forgottenStamp() != RequestLog.NONE);
+    sink.writeByte(logged ? PUT_LOGGED : PUT);
     sink.writeVarLong(keyUtf8.length);
     sink.writeBytes(keyUtf8, 0, keyUtf8.length);
     writeBallot(sink, s.promised());
@@ -74,6 +84,18 @@ final class RecordCodec {
     } else {
       sink.writeVarLong(value.length + 1L);
       sink.writeBytes(value, 0, value.length);
+    }
+    if (logged) {
+      sink.writeVarLong(log.forgottenStamp() + 1);
+      sink.writeVarLong(log.size());
+      for (int i = 0; i < log.size(); i++) {
+        RequestLog.Entry e = log.entry(i);
+        sink.writeInt((int) (e.hash() >>> 32));
+        sink.writeInt((int) e.hash());
+        sink.writeVarLong(e.stamp());
+        sink.writeVarLong(e.version());
+        sink.writeVarLong(zigzag(e.sum()));
+      }
     }
     return endRecord(sink, start, crc);
   }
@@ -100,7 +122,19 @@ final class RecordCodec {
     return HEADER_BYTES + 1 + ByteSink.varLongSize(keyBytes) + keyBytes
         + ballotSize(s.promised()) + ballotSize(s.accepted())
         + ByteSink.varLongSize(s.state().version())
-        + (value == null ? 1 : ByteSink.varLongSize(value.length + 1L) + value.length);
+        + (value == null ? 1 : ByteSink.varLongSize(value.length + 1L) + value.length)
+        + logSize(s.state().requests());
+  }
+
+  private static int logSize(RequestLog log) {
+    if (log.size() == 0 && log.forgottenStamp() == RequestLog.NONE) return 0;
+    int n = ByteSink.varLongSize(log.forgottenStamp() + 1) + ByteSink.varLongSize(log.size());
+    for (int i = 0; i < log.size(); i++) {
+      RequestLog.Entry e = log.entry(i);
+      n += 8 + ByteSink.varLongSize(e.stamp()) + ByteSink.varLongSize(e.version())
+          + ByteSink.varLongSize(zigzag(e.sum()));
+    }
+    return n;
   }
 
   private static int beginRecord(ByteSink sink) {
@@ -133,6 +167,10 @@ final class RecordCodec {
     return (v << 1) ^ (v >> 31);
   }
 
+  private static long zigzag(long v) {
+    return (v << 1) ^ (v >> 63);
+  }
+
   static int crc(CRC32C crc, byte[] a, int off, int len) {
     crc.reset();
     crc.update(a, off, len);
@@ -146,7 +184,8 @@ final class RecordCodec {
     Cursor c = new Cursor(a, off, off + len);
     int type = c.readByte();
     switch (type) {
-      case PUT: {
+      case PUT:
+      case PUT_LOGGED: {
         int keyBytes = c.readLength("key length");
         String key = new String(a, c.take(keyBytes), keyBytes, StandardCharsets.UTF_8);
         Ballot promised = c.readBallot();
@@ -162,10 +201,12 @@ final class RecordCodec {
           value = new byte[valueLength];
           System.arraycopy(a, at, value, 0, valueLength);
         }
+        RequestLog log = type == PUT_LOGGED ? c.readLog() : RequestLog.EMPTY;
         c.expectEnd();
         AcceptorState state;
         try {
-          RegisterState rs = value == null && version == 0 ? RegisterState.EMPTY : new RegisterState(value, version);
+          RegisterState rs = value == null && version == 0 && log == RequestLog.EMPTY ? RegisterState.EMPTY
+              : new RegisterState(value, version, log);
           state = new AcceptorState(promised, accepted, rs);
         } catch (IllegalArgumentException e) {
           throw new MalformedRecordException("invalid state for key '" + key + "': " + e.getMessage());
@@ -251,6 +292,25 @@ final class RecordCodec {
       int zz = (int) z;
       int nodeId = (zz >>> 1) ^ -(zz & 1);
       return counter == 0 && nodeId == 0 ? Ballot.ZERO : new Ballot(counter, nodeId);
+    }
+
+    RequestLog readLog() {
+      long forgotten = readVarLong("forgotten stamp") - 1;
+      long count = readVarLong("request log size");
+      if (count > 1024) throw new MalformedRecordException("request log of " + count + " entries");
+      List<RequestLog.Entry> entries = new ArrayList<>((int) count);
+      for (int i = 0; i < count; i++) {
+        long hash = ((long) readInt() << 32) | (readInt() & 0xFFFFFFFFL);
+        long stamp = readVarLong("request stamp");
+        long version = readVarLong("request version");
+        long z = readVarLong("request sum");
+        entries.add(new RequestLog.Entry(hash, stamp, version, (z >>> 1) ^ -(z & 1)));
+      }
+      try {
+        return RequestLog.of(entries, forgotten);
+      } catch (IllegalArgumentException e) {
+        throw new MalformedRecordException("invalid request log: " + e.getMessage());
+      }
     }
 
     void expectEnd() {

@@ -9,6 +9,8 @@ import io.kshaka.core.AcceptorReply;
 import io.kshaka.core.AcceptorRequest;
 import io.kshaka.core.Ballot;
 import io.kshaka.core.RegisterState;
+import io.kshaka.core.RequestId;
+import io.kshaka.core.RequestLog;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,7 +26,13 @@ class WireTest {
     if (r.nextInt(4) == 0) return new RegisterState(null, r.nextInt(10));
     byte[] v = new byte[r.nextInt(300)];
     r.nextBytes(v);
-    return new RegisterState(v, 1 + r.nextInt(1000));
+    int ids = r.nextInt(6);
+    long version = 1 + ids + r.nextInt(1000);
+    RequestLog log = RequestLog.EMPTY;
+    for (int i = 0; i < ids; i++) {
+      log = log.with(new RequestId(r.nextLong(), r.nextInt(1 << 30)), version - ids + 1 + i, r.nextLong(), 4);
+    }
+    return new RegisterState(v, version, log);
   }
 
   private static AcceptorRequest request(Random r) {

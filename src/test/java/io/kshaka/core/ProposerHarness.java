@@ -98,11 +98,16 @@ final class ProposerHarness {
       this.quorums = quorums;
       this.options = options;
       this.durableFloor = floor;
-      this.proposer = new Proposer(id, quorums, options, new Random(id), floor);
+      // Seeded by the floor too: a restarted proposer must not draw the request ids of its previous run again.
+      this.proposer = new Proposer(id, quorums, options, new Random(id * 1_000_003L + floor), floor);
     }
 
     void submit(String key, Change change, Object token) {
       feed(proposer.submit(now, key, change, token));
+    }
+
+    void submit(String key, Change change, RequestId id, boolean fresh, Object token) {
+      feed(proposer.submit(now, key, change, id, fresh, token));
     }
 
     /** Carries out the effects: queue sends, record completions and wakes, store floors. */

@@ -98,7 +98,7 @@ class ProposerRandomisedTest {
           : rnd.nextBoolean() ? oldSpec : growing;
     }
     Proposer.Options opts = new Proposer.Options(1, 8, 150 + rnd.nextInt(200), 1 + rnd.nextInt(4),
-        1 + rnd.nextInt(6), 100, rnd.nextBoolean());
+        1 + rnd.nextInt(6), 100, rnd.nextBoolean(), 2_000, 1 + rnd.nextInt(4), 1 << 20);
     int proposers = 2 + rnd.nextInt(2);
     double loss = rnd.nextInt(5) == 0 ? 0.5 + rnd.nextDouble() * 0.4 : rnd.nextDouble() * 0.3;
     double duplication = rnd.nextDouble() * 0.2;

@@ -35,11 +35,16 @@ class ProposerTest {
 
   private static void assertApplied(ProposerResult r, RegisterState expected) {
     assertEquals(Outcome.APPLIED, r.outcome(), r.toString());
-    assertEquals(expected, r.result().state());
+    assertEquals(expected, withoutIds(r.result().state()));
+  }
+
+  /** The value and version of a state (these tests check values; request ids have tests of their own). */
+  static RegisterState withoutIds(RegisterState s) {
+    return new RegisterState(s.value(), s.version());
   }
 
   private static void assertEveryAcceptorHolds(Acceptors acc, RegisterState expected) {
-    for (int n : acc.ids()) assertEquals(expected, acc.state(n, K).state(), "acceptor " + n);
+    for (int n : acc.ids()) assertEquals(expected, withoutIds(acc.state(n, K).state()), "acceptor " + n);
   }
 
   @Test
@@ -72,7 +77,7 @@ class ProposerTest {
       AcceptorRequest.Accept accept = assertInstanceOf(AcceptorRequest.Accept.class, s.request());
       assertEquals(first.successor(), accept.ballot(), "1-RTT uses the promised next ballot");
       assertEquals(first.successor().successor(), accept.next());
-      assertEquals(RegisterState.of("y", 2), accept.state());
+      assertEquals(RegisterState.of("y", 2), withoutIds(accept.state()));
     }
     a.run();
     assertApplied(a.result("t2"), RegisterState.of("y", 2));
@@ -197,7 +202,7 @@ class ProposerTest {
   @ValueSource(booleans = {true, false})
   void counterBlocksAreReservedAgainBeforeTheyRunOut(boolean oneRtt) {
     Acceptors acc = new Acceptors(1, 2, 3);
-    Proposer.Options smallBlocks = new Proposer.Options(1, 50, 5_000, 256, 3, 100_000, oneRtt);
+    Proposer.Options smallBlocks = new Proposer.Options(1, 50, 5_000, 256, 3, 100_000, oneRtt, 2_000, 4, 1 << 20);
     Node a = new Node(acc, 1, smallBlocks, 0);
     a.autoReserve = false;
     for (int i = 1; i <= 12; i++) {
@@ -216,7 +221,7 @@ class ProposerTest {
   @Test
   void restartedProposerUsesBallotsAboveEveryBallotUsedBefore() {
     Acceptors acc = new Acceptors(1, 2, 3);
-    Proposer.Options smallBlocks = new Proposer.Options(1, 50, 5_000, 256, 4, 100_000, true);
+    Proposer.Options smallBlocks = new Proposer.Options(1, 50, 5_000, 256, 4, 100_000, true, 2_000, 4, 1 << 20);
     Node a = new Node(acc, 1, smallBlocks, 0);
     Node b = new Node(acc, 2, smallBlocks, 40);
     for (int i = 0; i < 5; i++) {
@@ -263,7 +268,7 @@ class ProposerTest {
     assertTrue(a.now >= DEFAULTS.requestTimeoutMillis(), "gave up at the deadline, not before: " + a.now);
     assertTrue(a.sentCount(prepares()) > 3, "retried");
     assertEquals(0, a.sentCount(accepts()));
-    assertEquals(RegisterState.EMPTY, acc.state(1, K).state());
+    assertEquals(RegisterState.EMPTY, withoutIds(acc.state(1, K).state()));
   }
 
   @Test
@@ -279,7 +284,7 @@ class ProposerTest {
     ProposerResult r = a.result("t");
     assertEquals(Outcome.UNKNOWN, r.outcome(), r.toString());
     assertTrue(a.now >= DEFAULTS.requestTimeoutMillis());
-    assertEquals(RegisterState.of("x", 1), acc.state(1, K).state(), "the minority did accept");
+    assertEquals(RegisterState.of("x", 1), withoutIds(acc.state(1, K).state()), "the minority did accept");
   }
 
   @Test
@@ -292,7 +297,7 @@ class ProposerTest {
     assertTrue(a.deliverFirst(accepts().and(to(1))));
     a.loseAll(accepts());
     assertFalse(a.results.containsKey("add"));
-    assertEquals(RegisterState.of("11", 2), acc.state(1, K).state());
+    assertEquals(RegisterState.of("11", 2), withoutIds(acc.state(1, K).state()));
 
     assertTrue(a.fireWake());
     assertTrue(a.inFlight.stream().allMatch(ProposerHarness::isPrepare), "an in-doubt batch needs a full round");
@@ -321,8 +326,8 @@ class ProposerTest {
     a.run();
     assertApplied(a.result("add"), RegisterState.of("5", 1));
     assertEquals(acceptsBefore, a.sentCount(accepts()), "the replies show the batch chosen: no accept needed");
-    assertEquals(RegisterState.of("5", 1), acc.state(1, K).state());
-    assertEquals(RegisterState.of("5", 1), acc.state(2, K).state());
+    assertEquals(RegisterState.of("5", 1), withoutIds(acc.state(1, K).state()));
+    assertEquals(RegisterState.of("5", 1), withoutIds(acc.state(2, K).state()));
   }
 
   /** Two rounds in a row end in doubt; the third finds the second's accept and completes the batch once. */
@@ -342,8 +347,8 @@ class ProposerTest {
     a.unreachable.add(1);
     a.run(); // prepares: 1 times out, 2 and 3 promise; 2 shows the second in-doubt accept
     assertApplied(a.result("add"), RegisterState.of("1", 1));
-    assertEquals(RegisterState.of("1", 1), acc.state(2, K).state());
-    assertEquals(RegisterState.of("1", 1), acc.state(3, K).state());
+    assertEquals(RegisterState.of("1", 1), withoutIds(acc.state(2, K).state()));
+    assertEquals(RegisterState.of("1", 1), withoutIds(acc.state(3, K).state()));
   }
 
   /** design.md §1, membership change: prepare on {1,2,3} (quorum 2), accept on {1,2,3,4} (quorum 3). */
@@ -359,7 +364,7 @@ class ProposerTest {
         .collect(Collectors.toSet()));
     assertEquals(Set.of(1, 2, 3, 4), a.sent.stream().filter(ProposerHarness::isAccept)
         .map(ProposerEffect.Send::to).collect(Collectors.toSet()));
-    assertEquals(RegisterState.of("x", 1), acc.state(4, K).state());
+    assertEquals(RegisterState.of("x", 1), withoutIds(acc.state(4, K).state()));
 
     // acceptor 4 down: accept quorum 3 of 4 still reachable, and 1-RTT still holds (1,2,3 promised next)
     a.unreachable.add(4);
@@ -376,7 +381,7 @@ class ProposerTest {
   }
 
   @Test
-  void inDoubtBatchSupersededByAnotherProposerIsUnknownForWritesAndRetriedForReads() {
+  void inDoubtBatchSupersededByAnotherProposerIsReappliedExactlyOnceByItsRequestId() {
     Acceptors acc = new Acceptors(1, 2, 3);
     Node a = new Node(acc, 1, DEFAULTS, 0);
     Node b = new Node(acc, 2, DEFAULTS, 100);
@@ -389,7 +394,7 @@ class ProposerTest {
     assertEquals(3, a.inFlight(accepts()).size(), "the batch [put a, read] goes out as a 1-RTT accept");
     assertTrue(a.deliverFirst(accepts().and(to(1))));
     a.loseAll(accepts());
-    assertEquals(RegisterState.of("a", 2), acc.state(1, K).state());
+    assertEquals(RegisterState.of("a", 2), withoutIds(acc.state(1, K).state()));
 
     b.unreachable.add(1);
     b.submit(K, put("b"), "b");
@@ -397,9 +402,11 @@ class ProposerTest {
     assertApplied(b.result("b"), RegisterState.of("b", 2));
 
     a.run();
-    assertEquals(Outcome.UNKNOWN, a.result("a").outcome(), a.result("a").toString());
-    assertApplied(a.result("r"), RegisterState.of("b", 2));
-    assertEveryAcceptorHolds(acc, RegisterState.of("b", 2));
+    // The prepare fenced the in-doubt accept and found a state without the put's id: it was never chosen and can
+    // never be, so the put is applied now, once, on top of b.
+    assertApplied(a.result("a"), RegisterState.of("a", 3));
+    assertApplied(a.result("r"), RegisterState.of("a", 3));
+    assertEveryAcceptorHolds(acc, RegisterState.of("a", 3));
   }
 
   @Test
@@ -456,8 +463,8 @@ class ProposerTest {
     a.loseAll(accepts().and(to(1)));
     assertTrue(a.deliverFirst(accepts().and(to(2))));
     // acceptors 2 and 3 accepted: the value is chosen and the caller is answered now
-    assertEquals(RegisterState.of("x", 1), acc.state(2, K).state());
-    assertEquals(RegisterState.of("x", 1), acc.state(3, K).state());
+    assertEquals(RegisterState.of("x", 1), withoutIds(acc.state(2, K).state()));
+    assertEquals(RegisterState.of("x", 1), withoutIds(acc.state(3, K).state()));
     assertTrue(a.results.containsKey("t"), "chosen by 2 and 3, but the round did not see it");
     assertApplied(a.result("t"), RegisterState.of("x", 1));
     assertTrue(a.wakes.isEmpty());
@@ -501,4 +508,129 @@ class ProposerTest {
     assertApplied(a.result("add-not-integer"), RegisterState.of("y", 2));
     assertEveryAcceptorHolds(acc, RegisterState.of("y", 2));
   }
+
+  // ---- request ids: exactly once (design.md §1 "Availability")
+
+  @Test
+  void takeoverOfAChangeTheLostHomeGotChosenAnswersItWithoutApplyingItAgain() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node home = new Node(acc, 1, NO_1RTT, 0);
+    RequestId id = new RequestId(77, 1_000);
+    home.submit(K, new Change.Add(5), id, true, "home");
+    home.deliverWhile(prepares());
+    home.deliverLosingReply(home.inFlight(accepts().and(to(1))).get(0));
+    home.deliverLosingReply(home.inFlight(accepts().and(to(2))).get(0));
+    home.crash(); // the home is lost with the add chosen and nobody told
+
+    Node other = new Node(acc, 2, NO_1RTT, 100);
+    other.submit(K, new Change.Add(5), id, false, "takeover");
+    other.run();
+    assertApplied(other.result("takeover"), RegisterState.of("5", 1));
+    assertEquals(RegisterState.of("5", 1), withoutIds(acc.state(1, K).state()));
+    assertEquals(RegisterState.of("5", 1), withoutIds(acc.state(2, K).state()));
+    assertEquals(1, other.proposer.stats().duplicates, "found applied, not applied again");
+  }
+
+  @Test
+  void takeoverOfAChangeTheLostHomeNeverSentAppliesItOnce() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node home = new Node(acc, 1, NO_1RTT, 0);
+    RequestId id = new RequestId(78, 1_000);
+    home.submit(K, new Change.Add(5), id, true, "home");
+    home.crash(); // lost before its prepare went anywhere
+
+    Node other = new Node(acc, 2, NO_1RTT, 100);
+    other.submit(K, new Change.Add(5), id, false, "takeover");
+    other.run();
+    assertApplied(other.result("takeover"), RegisterState.of("5", 1));
+    assertEquals(0, other.proposer.stats().duplicates);
+  }
+
+  @Test
+  void clientRetryOfAnAppliedAddGetsTheFirstAnswerEvenAfterLaterChanges() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    RequestId id = RequestId.of("client-add-1", 500);
+    a.submit(K, new Change.Add(10), id, false, "first");
+    a.run();
+    a.submit(K, new Change.Add(1), "later");
+    a.run();
+    a.submit(K, new Change.Add(10), id, false, "retry");
+    a.run();
+    assertApplied(a.result("retry"), RegisterState.of("10", 1));
+    assertEveryAcceptorHolds(acc, RegisterState.of("11", 2));
+  }
+
+  @Test
+  void retryWhoseIdTheRegisterMayHaveForgottenIsUnknownAndCounted() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    RequestId id = new RequestId(5, 500);
+    a.submit(K, put("first"), id, false, "first");
+    a.run();
+    for (int i = 0; i < RequestLog.DEFAULT_BOUND; i++) {
+      a.submit(K, put("w" + i), new RequestId(100 + i, 600 + i), true, "w" + i);
+      a.run();
+    }
+    a.submit(K, put("first"), id, false, "retry");
+    a.run();
+    assertEquals(Outcome.UNKNOWN, a.result("retry").outcome(), a.result("retry").toString());
+    assertEquals(1, a.proposer.stats().forgotten);
+    assertEveryAcceptorHolds(acc, RegisterState.of("w3", 5));
+  }
+
+  @Test
+  void retryStampedAboveEveryForgottenIdIsKnownNewAndApplied() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    for (int i = 0; i < RequestLog.DEFAULT_BOUND + 2; i++) {
+      a.submit(K, put("w" + i), new RequestId(100 + i, 600 + i), true, "w" + i);
+      a.run();
+    }
+    a.submit(K, put("new"), new RequestId(5, 10_000), false, "retry");
+    a.run();
+    assertApplied(a.result("retry"), RegisterState.of("new", RequestLog.DEFAULT_BOUND + 3));
+  }
+
+  @Test
+  void takeoverThatFindsNoQuorumIsUnknownNeverNotApplied() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.unreachable.addAll(List.of(1, 2));
+    a.submit(K, put("x"), new RequestId(9, 1), false, "takeover");
+    a.submit("other", put("y"), "fresh");
+    a.run();
+    // The lost home may still apply the first: only a change nobody else holds is "not applied".
+    assertEquals(Outcome.UNKNOWN, a.result("takeover").outcome());
+    assertEquals(Outcome.NOT_APPLIED, a.result("fresh").outcome());
+  }
+
+  @Test
+  void changeLeavingAValueOverTheLimitIsRefusedBeforeAnyAccept() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Proposer.Options small = new Proposer.Options(1, 50, 5_000, 256, 10_000, 100_000, true, 2_000, 4, 8);
+    Node a = new Node(acc, 1, small, 0);
+    a.submit(K, put("12345678"), "fits");
+    a.submit(K, new Change.Custom(v -> "123456789".getBytes(StandardCharsets.UTF_8)), "too big");
+    a.run();
+    assertApplied(a.result("fits"), RegisterState.of("12345678", 1));
+    assertEquals(ChangeResult.Status.TOO_LARGE, a.result("too big").result().status());
+    assertEveryAcceptorHolds(acc, RegisterState.of("12345678", 1));
+  }
+
+  @Test
+  void changeFunctionsGetACopyOfTheRegistersBytes() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("abc"), "put");
+    a.run();
+    a.submit(K, new Change.Custom(v -> {
+      v[0] = 'Y'; // scribbles on its argument, then refuses: the register must be untouched
+      throw new IllegalStateException("no");
+    }), "refused");
+    a.run();
+    assertEquals(Status.REJECTED, a.result("refused").result().status());
+    assertEveryAcceptorHolds(acc, RegisterState.of("abc", 1));
+  }
+
 }

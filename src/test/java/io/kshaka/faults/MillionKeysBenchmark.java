@@ -8,6 +8,8 @@ import io.kshaka.check.Output;
 import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
 import io.kshaka.core.RegisterState;
+import io.kshaka.core.RequestId;
+import io.kshaka.core.RequestLog;
 import io.kshaka.storage.FileAcceptorStore;
 import io.kshaka.storage.StoreOptions;
 import io.vertx.core.Context;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A measurement, not a test (issue 5's memory target): three node processes with run.sh's heap ({@code -Xmx1g}),
- * each acceptor holding 1,000,000 keys of 100 bytes; how long until every node is ready after a start and after a
+ * each acceptor holding 1,000,000 keys of 100 bytes, each remembering {@code kshaka.bench.ids} request ids (4, the
+ * bound); how long until every node is ready after a start and after a
  * kill -9 of all, and how much heap each node uses then. Run with
  * {@code mvn -B test -Dtest=MillionKeysBenchmark -Dkshaka.bench=true -Dsurefire.failIfNoSpecifiedTests=false}; the
  * figures are printed on lines starting with {@code BENCH}.
@@ -42,6 +45,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class MillionKeysBenchmark {
   private static final int KEYS = Integer.getInteger("kshaka.bench.keys", 1_000_000);
   private static final List<String> JVM = List.of("-Xms128m", "-Xmx1g", "-XX:+UseSerialGC");
+  /** Request ids each register remembers: the bound (4) by default, as a key written 4 times or more holds. */
+  private static final int IDS = Integer.getInteger("kshaka.bench.ids", RequestLog.DEFAULT_BOUND);
 
   @Test
   void aNodeWithAMillionKeysRunsInOneGigabyteAndRestartsQuickly() throws Exception {
@@ -105,7 +110,10 @@ class MillionKeysBenchmark {
       return;
     }
     Ballot b = new Ballot(1, 1);
-    store.put(key(next), new AcceptorState(b, b, new RegisterState(value(next), 1))).onComplete(ar -> {
+    RequestLog ids = RequestLog.EMPTY;
+    for (int v = 1; v <= IDS; v++) ids = ids.with(new RequestId(next * 31L + v, 1_764_547_200_000L + next), v, 0, IDS);
+    RegisterState state = new RegisterState(value(next), Math.max(1, IDS), ids);
+    store.put(key(next), new AcceptorState(b, b, state)).onComplete(ar -> {
       if (ar.failed()) finished.fail(ar.cause());
       else put(store, next + stride, stride, finished);
     });
@@ -131,7 +139,7 @@ class MillionKeysBenchmark {
       int node = 1 + i % 3;
       return http.call(cluster.network().host(node), cluster.network().httpPort(node), key(keys[i]), Input.get())
           .thenAccept(r -> {
-            Output expected = Output.value(new String(value(keys[i]), StandardCharsets.US_ASCII), 1);
+            Output expected = Output.value(new String(value(keys[i]), StandardCharsets.US_ASCII), Math.max(1, IDS));
             if (r.kind() != KvHttp.Kind.OK || !expected.equals(r.output())) {
               synchronized (wrong) {
                 wrong.add(key(keys[i]) + ": " + r);

@@ -3,6 +3,7 @@ package io.kshaka.sim;
 import io.kshaka.core.Acceptor;
 import io.kshaka.core.AcceptorReply;
 import io.kshaka.core.AcceptorRequest;
+import io.kshaka.core.RequestLog;
 import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
 import io.kshaka.core.Outcome;
@@ -188,7 +189,8 @@ public final class Simulation {
     int batchMax = params.nextBoolean() ? 256 : 1 + params.nextInt(4);
     long counterBlock = 2 + params.nextInt(50);
     int cacheLimit = params.nextBoolean() ? 100_000 : 1 + params.nextInt(2);
-    options = new Proposer.Options(1, backoffMax, requestTimeout, batchMax, counterBlock, cacheLimit, cfg.oneRtt());
+    options = new Proposer.Options(1, backoffMax, requestTimeout, batchMax, counterBlock, cacheLimit, cfg.oneRtt(),
+        2_000, RequestLog.DEFAULT_BOUND, 1 << 20);
     clientTimeout = requestTimeout + 50 + params.nextInt(300);
     thinkMax = params.nextInt(30);
     meanFaultGap = 20 + params.nextInt(150);

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
 import io.kshaka.core.RegisterState;
+import io.kshaka.core.RequestId;
+import io.kshaka.core.RequestLog;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,8 +44,14 @@ class RecordCodecTest {
         new AcceptorState(new Ballot(Long.MAX_VALUE, Integer.MAX_VALUE), new Ballot(Long.MAX_VALUE, Integer.MIN_VALUE),
             new RegisterState(new byte[] {0, -1, 127, -128}, Long.MAX_VALUE)),
         new AcceptorState(new Ballot(5, -1), new Ballot(4, 1), new RegisterState(null, 12)),
-        new AcceptorState(new Ballot(5, 1), new Ballot(4, 1), new RegisterState(new byte[0], 1)));
-    String[] keys = {"", "a", "clé/ünïcödé/🔑", "x".repeat(512), "k", "empty-value"};
+        new AcceptorState(new Ballot(5, 1), new Ballot(4, 1), new RegisterState(new byte[0], 1)),
+        new AcceptorState(new Ballot(8, 1), new Ballot(8, 1), new RegisterState("7".getBytes(StandardCharsets.UTF_8), 9,
+            RequestLog.EMPTY.with(new RequestId(-5, 0), 8, Long.MIN_VALUE, 4)
+                .with(new RequestId(Long.MAX_VALUE, 1_764_547_200_000L), 9, 7, 4))),
+        new AcceptorState(new Ballot(8, 1), new Ballot(8, 1), new RegisterState(null, 3,
+            RequestLog.EMPTY.with(new RequestId(1, 10), 1, 0, 1).with(new RequestId(2, 20), 2, 0, 1)
+                .with(new RequestId(3, 5), 3, -1, 1))));
+    String[] keys = {"", "a", "clé/ünïcödé/🔑", "x".repeat(512), "k", "empty-value", "with-ids", "forgot-some"};
     ByteSink sink = new ByteSink(16);
     for (int i = 0; i < states.size(); i++) {
       byte[] k = keys[i].getBytes(StandardCharsets.UTF_8);
