@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,12 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Exactly once (issue 8 point 3): a repeated Idempotency-Key, a takeover of a request its lost home had already
  * applied, and a KshakaClient retry of a change whose answer was lost each bump the version once.
- *
- * <p>PENDING THE LEAD'S REQUEST-ID CORE: until the register remembers request ids and the proposer checks them,
- * each of these applies twice and fails. Remove {@code @Disabled} when merging the core onto this branch.
+ * Without the register's request ids each of these applies twice (checked before the core was merged).
  */
 @Tag("exactly-once")
-@Disabled("needs the request-id core (register remembers ids; proposer checks them): enable when merged")
 class ExactlyOnceTest {
   @TempDir
   static Path dir;
@@ -56,7 +52,7 @@ class ExactlyOnceTest {
   void node3Answers() {
     mute.set(false);
     frozen.set(false);
-    FailoverTest.waitFor("nodes 1 and 2 to see node 3 answer", 10_000,
+    DeadHomeTest.waitFor("nodes 1 and 2 to see node 3 answer", 10_000,
         () -> !suspects(1, 3) && !suspects(2, 3));
   }
 
@@ -96,7 +92,7 @@ class ExactlyOnceTest {
 
   @Test
   void takeoverOfAnAddTheLostHomeAppliedCountsItOnce() {
-    String key = FailoverTest.keysHomedOn(3, "counted-", 1).get(0);
+    String key = DeadHomeTest.keysHomedOn(3, "counted-", 1).get(0);
     assertEquals(200, Http.send("POST", kv(1, key) + "?op=add&delta=1", null).status());
     long takeovers = cluster.verticle(1).router().takeovers();
     mute.set(true);
@@ -122,20 +118,20 @@ class ExactlyOnceTest {
   }
 
   /**
-   * Not exactly-once but the same pending core (issue 8 points 2 and 4): node 3 served a key, froze, the key
+   * Not exactly-once but the same core (issue 8 points 2 and 4): node 3 served a key, froze, the key
    * changed through node 1 meanwhile; back, node 3 must not answer from its 1-RTT cache of before (a stale accept
-   * that loses to conflicts is 504 today, seen in FailoverTest runs).
+   * that lost to conflicts was 504 before the core's cache expiry and re-runs).
    */
   @Test
   void returningHomeServesAKeyChangedWhileItWasAwayWithoutDoubt() {
-    String key = FailoverTest.keysHomedOn(3, "returning-", 1).get(0);
+    String key = DeadHomeTest.keysHomedOn(3, "returning-", 1).get(0);
     assertEquals(200, Http.put(kv(1, key), "v1").status());
     frozen.set(true);
-    FailoverTest.waitFor("node 1 to suspect node 3", 5_000, () -> suspects(1, 3));
+    DeadHomeTest.waitFor("node 1 to suspect node 3", 5_000, () -> suspects(1, 3));
     Http.Response during = Http.put(kv(1, key), "v2");
     assertEquals(2, during.json().getLong("version"), during.body());
     frozen.set(false);
-    FailoverTest.waitFor("node 1 to see node 3 again", 5_000, () -> !suspects(1, 3));
+    DeadHomeTest.waitFor("node 1 to see node 3 again", 5_000, () -> !suspects(1, 3));
     for (int i = 3; i <= 5; i++) {
       Http.Response back = Http.put(kv(1, key), "v" + i);
       assertEquals(200, back.status(), back.body());
