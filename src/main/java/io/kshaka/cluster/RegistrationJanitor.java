@@ -53,7 +53,7 @@ public final class RegistrationJanitor {
   /** Prefix of the node id of refresh markers: no member has it; a local-only entry of another node is never picked. */
   static final String MARKER_NODE = "kshaka-refresh";
   /** Refreshes after a merge, this many scans apart. */
-  private static final int[] MERGE_REFRESH_AT_SCANS = {1, 3, 6};
+  private static final int[] MERGE_REFRESH_AT_SCANS = {1, 2, 4};
   private static final int REFRESH_EVERY_SCANS = 60;
   static final String MERGING = "Hazelcast is merging this node back into the cluster after a split brain";
   static final String REPAIRING = "repairing event-bus routing after a split-brain merge";
@@ -93,7 +93,7 @@ public final class RegistrationJanitor {
       if (event.getState() == LifecycleEvent.LifecycleState.MERGING) context.runOnContext(v -> onMerging());
       if (event.getState() == LifecycleEvent.LifecycleState.MERGED
           || event.getState() == LifecycleEvent.LifecycleState.MERGE_FAILED) {
-        context.runOnContext(v -> onMerged());
+        context.runOnContext(v -> onMerged(event.getState()));
       }
     });
   }
@@ -142,12 +142,16 @@ public final class RegistrationJanitor {
     health.registrationProblem(MERGING);
   }
 
-  private void onMerged() {
+  private void onMerged(LifecycleEvent.LifecycleState state) {
     merging = false;
-    merges++;
+    if (scansSinceMerge < 0) merges++; // one repair, however many events
     scansSinceMerge = 0;
-    log.warn("merged back into the cluster after a split brain; {} in place (no restart): not ready meanwhile",
-        REPAIRING);
+    if (state == LifecycleEvent.LifecycleState.MERGED) {
+      log.warn("merged back into the cluster after a split brain; {} in place (no restart): not ready meanwhile",
+          REPAIRING);
+    } else {
+      log.warn("Hazelcast reports {}; {} all the same: not ready meanwhile", state, REPAIRING);
+    }
     health.registrationProblem(REPAIRING);
   }
 
