@@ -50,7 +50,7 @@ public final class RegistrationJanitor {
   private static final Logger log = LoggerFactory.getLogger(RegistrationJanitor.class);
   /** vertx-hazelcast's multimap of event-bus registrations (its default cluster config names it). */
   static final String SUBS = "__vertx.subs";
-  /** Prefix of the node id of refresh markers: no member has it; a local-only entry of another node is never picked. */
+  /** Prefix of the node id of refresh markers: no member has it; no node picks another's local-only entry. */
   static final String MARKER_NODE = "kshaka-refresh";
   /** Refreshes after a merge, this many scans apart. */
   private static final int[] MERGE_REFRESH_AT_SCANS = {1, 2, 4};
@@ -74,7 +74,7 @@ public final class RegistrationJanitor {
   /** Scans since the last MERGED, or -1 when no merge repair is running; only on the event loop. */
   private int scansSinceMerge = -1;
   private boolean merging;
-  private long merges;
+  private volatile long merges;
 
   private RegistrationJanitor(Vertx vertx, HazelcastClusterManager cluster, long periodMs,
       Supplier<Set<String>> own, Supplier<Set<String>> known, Runnable reRegister, NodeHealth health) {
@@ -144,7 +144,7 @@ public final class RegistrationJanitor {
 
   private void onMerged(LifecycleEvent.LifecycleState state) {
     merging = false;
-    if (scansSinceMerge < 0) merges++; // one repair, however many events
+    if (scansSinceMerge < 0) merges = merges + 1; // one repair, however many events; written on one thread only
     scansSinceMerge = 0;
     if (state == LifecycleEvent.LifecycleState.MERGED) {
       log.warn("merged back into the cluster after a split brain; {} in place (no restart): not ready meanwhile",

@@ -60,7 +60,10 @@ public record StoreOptions(
     if (snapshotChunkBytes < 4096) throw new IllegalArgumentException("snapshotChunkBytes must be >= 4096");
   }
 
-  /** Defaults: snapshot between 1 MiB and 64 MiB of log, at 4x the live state; 64 MiB records; 256 MiB of records waiting for a write; 1 MiB reads and snapshot writes (one event-loop turn each). */
+  /**
+   * Defaults: snapshot between 1 MiB and 64 MiB of log, at 4x the live state; 64 MiB records; 256 MiB of records
+   * waiting for a write; 1 MiB reads and snapshot writes (one event-loop turn each).
+   */
   public static StoreOptions defaults(String dataDir) {
     return new StoreOptions(dataDir, DEFAULT_SNAPSHOT_MIN_LOG_BYTES, DEFAULT_SNAPSHOT_MAX_LOG_BYTES,
         DEFAULT_SNAPSHOT_LIVE_RATIO, DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_PENDING_BYTES, DEFAULT_READ_CHUNK_BYTES,
