@@ -13,6 +13,7 @@ import io.kshaka.storage.FileAcceptorStore;
 import io.kshaka.storage.StoreMetrics;
 import io.kshaka.storage.StoreOptions;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -84,10 +85,17 @@ public final class KshakaVerticle extends VerticleBase {
                 health, router, registry))))
         .compose(id -> vertx.deployVerticle(http))
         .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, 1_000,
-            () -> ownAddresses(cfg.nodeId(), acceptor), () -> {
+            () -> ownAddresses(cfg.nodeId(), acceptor), () -> clusterAddresses(cfg), () -> {
               acceptor.reRegister();
               proposer.reRegister();
             }, health))
+        .onSuccess(id -> {
+          if (janitor != null) {
+            FunctionCounter.builder("kshaka_merges_repaired", janitor, RegistrationJanitor::merges)
+                .description("split-brain merges of this node repaired in place (event-bus routing refreshed)")
+                .register(registry);
+          }
+        })
         .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {})", cfg.nodeId(),
             cfg.httpHost(), http.actualPort(), store.size(), cfg.acceptors()));
   }
@@ -103,6 +111,16 @@ public final class KshakaVerticle extends VerticleBase {
     Set<String> own = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(nodeId)));
     if (acceptor.address() != null) own.add(acceptor.address());
     return own;
+  }
+
+  /** Every Kshaka address of the configured nodes: their routing is refreshed after a split-brain merge. */
+  private static Set<String> clusterAddresses(NodeConfig cfg) {
+    Set<String> all = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(cfg.nodeId()), Addresses.acceptor(cfg.nodeId())));
+    for (int node : cfg.acceptors()) {
+      all.add(Addresses.kv(node));
+      all.add(Addresses.acceptor(node));
+    }
+    return all;
   }
 
   /** The port the HTTP API listens on (useful with port 0). */
