@@ -101,11 +101,18 @@ public final class KshakaVerticle extends VerticleBase {
                 health, router, registry))))
         .compose(id -> vertx.deployVerticle(http))
         .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, 1_000,
-            () -> ownAddresses(cfg.nodeId(), acceptor), () -> {
+            () -> ownAddresses(cfg.nodeId(), acceptor), () -> clusterAddresses(cfg), () -> {
               acceptor.reRegister();
               proposer.reRegister();
             }, health))
         .onFailure(e -> monitor.stop())
+        .onSuccess(id -> {
+          if (janitor != null) {
+            FunctionCounter.builder("kshaka_merges_repaired", janitor, RegistrationJanitor::merges)
+                .description("split-brain merges of this node repaired in place (event-bus routing refreshed)")
+                .register(registry);
+          }
+        })
         .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {})", cfg.nodeId(),
             cfg.httpHost(), http.actualPort(), store.size(), cfg.acceptors()));
   }
@@ -122,6 +129,16 @@ public final class KshakaVerticle extends VerticleBase {
     Set<String> own = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(nodeId)));
     if (acceptor.address() != null) own.add(acceptor.address());
     return own;
+  }
+
+  /** Every Kshaka address of the configured nodes: their routing is refreshed after a split-brain merge. */
+  private static Set<String> clusterAddresses(NodeConfig cfg) {
+    Set<String> all = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(cfg.nodeId()), Addresses.acceptor(cfg.nodeId())));
+    for (int node : cfg.acceptors()) {
+      all.add(Addresses.kv(node));
+      all.add(Addresses.acceptor(node));
+    }
+    return all;
   }
 
   /** The port the HTTP API listens on (useful with port 0). */

@@ -1,6 +1,5 @@
 package io.kshaka;
 
-import com.hazelcast.core.LifecycleEvent;
 import io.kshaka.cluster.HazelcastSetup;
 import io.kshaka.cluster.NodeConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -20,12 +19,10 @@ import org.slf4j.LoggerFactory;
  * Runs one node as {@code ./run.sh node CONF} does: a clustered Vert.x (Hazelcast) with a {@link KshakaVerticle}
  * deployed in it.
  *
- * <p>When Hazelcast merges this node back into the cluster after a split brain, the node restarts its whole
- * Vert.x (the acceptor's files stay; the store is reopened). vertx-hazelcast keeps event-bus state from before the
- * split across a merge: handler lists of node incarnations that died meanwhile, cached on this node, were seen to
- * make every other request to a peer time out for minutes (fault test seed 2007), and its re-publication of
- * handlers could block all sends (seed 2001). A fresh Vert.x joins with a new node id and an empty cache; it costs a
- * few seconds of this node's availability, after a partition that already cost more.
+ * <p>A split-brain merge no longer restarts anything: {@link KshakaVerticle}'s registration janitor repairs the
+ * event-bus routing that vertx-hazelcast leaves stale after a merge, in place, while requests in flight go on
+ * (see {@link io.kshaka.cluster.RegistrationJanitor}). The same repair runs when a user embeds the verticle in
+ * their own Vert.x.
  */
 final class NodeRunner {
   private static final Logger log = LoggerFactory.getLogger(NodeRunner.class);
@@ -34,7 +31,6 @@ final class NodeRunner {
   private final NodeConfig config;
   private final Object lock = new Object();
   private Incarnation current;
-  private boolean restarting;
   private boolean stopping;
 
   /** One clustered Vert.x of this node, with the node deployed in it. */
@@ -72,75 +68,9 @@ final class NodeRunner {
         .withClusterManager(cluster)
         .withMetrics(new MicrometerMetricsFactory(registry))
         .buildClustered()
-        .compose(v -> {
-          cluster.getHazelcastInstance().getLifecycleService().addLifecycleListener(event -> {
-            if (event.getState() == LifecycleEvent.LifecycleState.MERGED) restartAfterMerge(v);
-          });
-          return v.deployVerticle(new KshakaVerticle(config.json(), registry))
-              .map(id -> new Incarnation(v, cluster, id))
-              .recover(e -> v.close().transform(ignored -> Future.failedFuture(e)));
-        });
-  }
-
-  /** Called on a Hazelcast thread: the restart runs on a thread of its own. */
-  private void restartAfterMerge(Vertx merged) {
-    Incarnation old;
-    synchronized (lock) {
-      if (stopping || restarting || current == null || current.vertx() != merged) return;
-      restarting = true;
-      old = current;
-    }
-    Thread restart = new Thread(() -> {
-      log.warn("node {}: Hazelcast merged it back after a split brain; restarting its Vert.x so that no event-bus "
-          + "state from before the split survives", config.nodeId());
-      try {
-        close(old);
-        for (int attempt = 1; ; attempt++) {
-          try {
-            Incarnation fresh = startOnce().toCompletionStage().toCompletableFuture()
-                .get(START_LIMIT.toSeconds(), TimeUnit.SECONDS);
-            boolean keep;
-            synchronized (lock) {
-              keep = !stopping;
-              if (keep) current = fresh;
-            }
-            if (!keep) close(fresh);
-            log.info("node {}: restarted after the merge", config.nodeId());
-            return;
-          } catch (Exception e) {
-            log.error("node {}: restart after the merge failed (attempt {}): {}", config.nodeId(), attempt,
-                e.toString());
-            if (attempt == 10) {
-              log.error("node {}: giving up; exiting so that a supervisor can restart it", config.nodeId());
-              System.exit(1);
-            }
-            Thread.sleep(2_000);
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        synchronized (lock) {
-          restarting = false;
-        }
-      }
-    }, "kshaka-restart");
-    restart.start();
-  }
-
-  /**
-   * Closes an incarnation for a restart: the node first (its store is closed cleanly), then Hazelcast is
-   * terminated at once (a graceful leave waits for partition migrations that a cluster fresh from a merge may
-   * never finish: seen to hold the port for over a minute), then the rest of Vert.x.
-   */
-  private static void close(Incarnation incarnation) {
-    await(incarnation.vertx().undeploy(incarnation.deployment()), Duration.ofSeconds(30));
-    try {
-      incarnation.cluster().getHazelcastInstance().getLifecycleService().terminate();
-    } catch (RuntimeException e) {
-      log.warn("terminating Hazelcast: {}", e.toString());
-    }
-    await(incarnation.vertx().close(), Duration.ofSeconds(30));
+        .compose(v -> v.deployVerticle(new KshakaVerticle(config.json(), registry))
+            .map(id -> new Incarnation(v, cluster, id))
+            .recover(e -> v.close().transform(ignored -> Future.failedFuture(e))));
   }
 
   private static void await(Future<?> f, Duration limit) {

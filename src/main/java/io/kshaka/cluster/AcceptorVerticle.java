@@ -3,6 +3,7 @@ package io.kshaka.cluster;
 import io.kshaka.core.Acceptor;
 import io.kshaka.core.AcceptorRequest;
 import io.kshaka.storage.AcceptorStore;
+import io.kshaka.storage.StoreRefusedException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * verticle owns the store: it opens it on start and closes it on stop.
  *
  * <p>If the store fails (a write or fsync error) the acceptor stops voting: it unregisters and answers nothing, as
- * it may have lost state it promised.
+ * it may have lost state it promised. A put the store refuses on its own ({@link StoreRefusedException}: a record
+ * over the size limit, a full batch) changed nothing: that request alone is answered {@link Wire#refused} (no
+ * vote) and the acceptor goes on voting.
  */
 public final class AcceptorVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(AcceptorVerticle.class);
@@ -97,8 +100,9 @@ public final class AcceptorVerticle extends VerticleBase {
   }
 
   /**
-   * Applies one request to the stored state; the reply completes only once the new state is durable. If the store
-   * fails the acceptor stops voting and the reply never completes.
+   * Applies one request to the stored state; the reply completes only once the new state is durable, or with a
+   * refusal if the store refused this put alone. If the store fails the acceptor stops voting and the reply never
+   * completes.
    */
   private Future<Buffer> handle(AcceptorRequest request) {
     Acceptor.Transition t = Acceptor.handle(store.get(request.key()), request);
@@ -107,6 +111,13 @@ public final class AcceptorVerticle extends VerticleBase {
     durable.onComplete(ar -> {
       if (ar.succeeded()) {
         reply.complete(Wire.encode(t.reply()));
+      } else if (ar.cause() instanceof StoreRefusedException refused) {
+        if (refused.reason() == StoreRefusedException.Reason.BUSY) {
+          log.debug("acceptor {} refuses a request on key '{}': {}", nodeId, request.key(), refused.getMessage());
+        } else {
+          log.warn("acceptor {} refuses a request on key '{}': {}", nodeId, request.key(), refused.getMessage());
+        }
+        reply.complete(Wire.refused(refused.getMessage()));
       } else {
         stopVoting(ar.cause());
       }

@@ -257,21 +257,21 @@ public final class ProposerVerticle extends VerticleBase {
       }
       for (int i = 0; i < queue.size(); i++) {
         ProposerEffect.Send s = queue.get(i).send();
-        run(replies != null
+        run(replies != null && replies.get(i) != null
             ? proposer.onReply(now(), s.roundId(), to, replies.get(i))
             : proposer.onNoVote(now(), s.roundId(), to));
       }
     });
   }
 
+  /** The replies in order; null where the acceptor refused that request ({@link Wire#refused}: no vote). */
   private static List<AcceptorReply> decodeReplies(Buffer body, int expected) {
-    if (expected == 1) return List.of(Wire.decodeReply(body));
-    List<Buffer> parts = Wire.unbatch(body);
+    List<Buffer> parts = expected == 1 ? List.of(body) : Wire.unbatch(body);
     if (parts.size() != expected) {
       throw new IllegalArgumentException(parts.size() + " replies to a batch of " + expected);
     }
     List<AcceptorReply> replies = new ArrayList<>(expected);
-    for (Buffer part : parts) replies.add(Wire.decodeReply(part));
+    for (Buffer part : parts) replies.add(Wire.isRefused(part) ? null : Wire.decodeReply(part));
     return replies;
   }
 

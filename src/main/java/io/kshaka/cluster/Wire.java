@@ -31,14 +31,12 @@ public final class Wire {
     return o;
   }
 
-  /** The key of a request, validated (1..512 bytes of UTF-8); a bad key fails with 400. */
+  /** The key of a request, validated by {@link Keys#problem} (as HTTP does); a bad key fails with 400. */
   public static String key(JsonObject request) {
     Object k = request.getValue("key");
     if (!(k instanceof String key)) throw failure(KvError.BAD_REQUEST, "field 'key' must be a string", null);
-    int bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    if (bytes < 1 || bytes > 512) {
-      throw failure(KvError.BAD_REQUEST, "key must be 1..512 bytes of UTF-8, got " + bytes, null);
-    }
+    String problem = Keys.problem(key);
+    if (problem != null) throw failure(KvError.BAD_REQUEST, problem, null);
     return key;
   }
 
@@ -180,14 +178,14 @@ public final class Wire {
 
   // ---- acceptor messages (binary, big-endian) ----
   // request: type(1) | key length(4) | key UTF-8 | ballot | [accept: state | has-next(1) | next ballot]
-  // reply:   type(1) | [promise: ballot | state] | [conflict: ballot]
+  // reply:   type(1) | [promise: ballot | state] | [conflict: ballot] | [refused: reason UTF-8]
   // ballot = counter(8) | nodeId(4); state = version(8) | value length(4, -1 = absent) | value | request log
   // request log = count(2) | forgotten stamp(8, -1 = none) | count x (hash(8) | stamp(8) | version(8) | sum(8))
 
   // batch:   type(1) = BATCH | count(4) | count x (length(4) | one request or reply as above)
 
   private static final byte PING = 0, PREPARE = 1, ACCEPT = 2;
-  private static final byte PONG = 0, PROMISE = 1, ACCEPTED = 2, CONFLICT = 3;
+  private static final byte PONG = 0, PROMISE = 1, ACCEPTED = 2, CONFLICT = 3, REFUSED = 4;
   private static final byte BATCH = 9;
   /** The most messages one batch may carry (a bound for the decoder, far above what a proposer sends). */
   static final int MAX_BATCH = 100_000;
@@ -281,6 +279,23 @@ public final class Wire {
     }
     if (reply instanceof AcceptorReply.Conflict c) return appendBallot(Buffer.buffer(13).appendByte(CONFLICT), c.higher());
     return Buffer.buffer(1).appendByte(ACCEPTED);
+  }
+
+  /**
+   * The acceptor's answer to one request it could not handle (its store refused the record, for example for its
+   * size): no vote, and nothing changed. The acceptor keeps voting on other requests.
+   */
+  public static Buffer refused(String reason) {
+    return Buffer.buffer().appendByte(REFUSED).appendString(reason, "UTF-8");
+  }
+
+  public static boolean isRefused(Buffer b) {
+    return b.length() >= 1 && b.getByte(0) == REFUSED;
+  }
+
+  /** The reason a {@link #refused} reply carries. */
+  public static String refusedReason(Buffer b) {
+    return b.getString(1, b.length(), "UTF-8");
   }
 
   public static AcceptorReply decodeReply(Buffer b) {

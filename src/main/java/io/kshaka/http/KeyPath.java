@@ -1,7 +1,7 @@
 package io.kshaka.http;
 
+import io.kshaka.cluster.Keys;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class KeyPath {
   static final String PREFIX = "/v1/kv/";
-  static final int MAX_KEY_BYTES = 512;
+  static final int MAX_KEY_BYTES = Keys.MAX_BYTES;
 
   private KeyPath() {}
 
@@ -37,8 +37,10 @@ final class KeyPath {
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
     try {
-      CharBuffer chars = utf8.decode(ByteBuffer.wrap(bytes));
-      return chars.toString();
+      String key = utf8.decode(ByteBuffer.wrap(bytes)).toString();
+      String problem = Keys.problem(key);
+      if (problem != null) throw new BadKey(problem);
+      return key;
     } catch (CharacterCodingException e) {
       throw new BadKey("key is not valid UTF-8 once percent-decoded");
     }

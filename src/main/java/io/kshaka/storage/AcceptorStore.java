@@ -27,7 +27,9 @@ public interface AcceptorStore {
 
   /**
    * Updates memory immediately and appends a record; the future completes when the record is durable (written
-   * and synced to disk), and fails if the store has failed or is closed.
+   * and synced to disk), and fails if the store has failed or is closed. A put refused on its own (a record over
+   * the size limit, a full batch) fails with {@link StoreRefusedException} and changes nothing: that is the
+   * request's error, not the store's.
    */
   Future<Void> put(String key, AcceptorState state);
 

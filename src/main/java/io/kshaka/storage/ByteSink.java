@@ -9,9 +9,16 @@ final class ByteSink {
 
   private byte[] bytes;
   private int size;
+  /** The most bytes it may hold; a write beyond throws {@link IllegalStateException} and changes nothing. */
+  private int limit = StoreOptions.MAX_BATCH_BYTES;
 
   ByteSink(int initialCapacity) {
     bytes = new byte[Math.max(16, initialCapacity)];
+  }
+
+  /** Lowers the most bytes it may hold (tests: to reach the overflow without gigabytes). */
+  void limit(int maxBytes) {
+    this.limit = maxBytes;
   }
 
   int size() {
@@ -35,10 +42,10 @@ final class ByteSink {
   }
 
   private void ensure(int extra) {
-    int needed = size + extra;
-    if (needed < 0) throw new IllegalStateException("record batch over 2 GiB");
+    long needed = (long) size + extra;
+    if (needed > limit) throw new IllegalStateException("record batch over " + limit + " bytes");
     if (needed > bytes.length) {
-      bytes = Arrays.copyOf(bytes, Math.max(needed, bytes.length + (bytes.length >> 1)));
+      bytes = Arrays.copyOf(bytes, (int) Math.min(limit, Math.max(needed, bytes.length + (long) (bytes.length >> 1))));
     }
   }
 

@@ -173,12 +173,28 @@ public final class FileAcceptorStore implements AcceptorStore {
     if (failure != null) return Future.failedFuture(failedException());
     if (status != Status.OPEN) return Future.failedFuture(new IllegalStateException("acceptor store is " + status));
     byte[] keyUtf8 = key.getBytes(StandardCharsets.UTF_8);
+    long size = RecordCodec.putSizeLong(keyUtf8.length, state);
+    if (size - RecordCodec.HEADER_BYTES > options.maxRecordBytes()) {
+      return Future.failedFuture(new StoreRefusedException(StoreRefusedException.Reason.TOO_LARGE,
+          "record of " + size + " bytes for key '" + key + "' exceeds maxRecordBytes " + options.maxRecordBytes(),
+          null));
+    }
     int start = pending.size();
-    int recordBytes = RecordCodec.appendPut(pending, keyUtf8, state, crc);
-    if (recordBytes - RecordCodec.HEADER_BYTES > options.maxRecordBytes()) {
+    if (pendingRecords > 0 && start + size > options.maxPendingBytes()) {
+      // push back: the caller (the acceptor) answers "no vote" and the proposer retries; the batch never grows
+      // towards what one buffer can hold
+      return Future.failedFuture(new StoreRefusedException(StoreRefusedException.Reason.BUSY, "acceptor store busy: "
+          + start + " bytes of records already wait for the write in flight (maxPendingBytes "
+          + options.maxPendingBytes() + ")", null));
+    }
+    int recordBytes;
+    try {
+      recordBytes = RecordCodec.appendPut(pending, keyUtf8, state, crc);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // never leave part of a record in the batch: the records after it would be unreadable on the next start
       pending.truncate(start);
-      return Future.failedFuture(new IllegalArgumentException(
-          "record of " + recordBytes + " bytes for key '" + key + "' exceeds maxRecordBytes " + options.maxRecordBytes()));
+      return Future.failedFuture(new StoreRefusedException(StoreRefusedException.Reason.NOT_ENCODED,
+          "record of " + size + " bytes for key '" + key + "' could not be added to the batch: " + e, e));
     }
     AcceptorState old = map.put(key, state);
     liveBytes += recordBytes - (old == null ? 0 : RecordCodec.putSize(keyUtf8.length, old));
@@ -303,6 +319,11 @@ public final class FileAcceptorStore implements AcceptorStore {
 
   AsyncFile logFile() {
     return log;
+  }
+
+  /** Test hook: the most bytes the pending batch's buffer may hold (to reach its overflow without gigabytes). */
+  void pendingBufferLimit(int bytes) {
+    pending.limit(bytes);
   }
 
   /** Test hook: runs after the snapshot file is written and synced, before it is renamed. */

@@ -118,11 +118,16 @@ final class RecordCodec {
 
   /** Exact size of the PUT record {@link #appendPut} writes, header included. */
   static int putSize(int keyBytes, AcceptorState s) {
+    return Math.toIntExact(putSizeLong(keyBytes, s));
+  }
+
+  /** {@link #putSize} without overflow, for records that may be too large to write. */
+  static long putSizeLong(int keyBytes, AcceptorState s) {
     byte[] value = s.state().value();
-    return HEADER_BYTES + 1 + ByteSink.varLongSize(keyBytes) + keyBytes
+    return HEADER_BYTES + 1L + ByteSink.varLongSize(keyBytes) + keyBytes
         + ballotSize(s.promised()) + ballotSize(s.accepted())
         + ByteSink.varLongSize(s.state().version())
-        + (value == null ? 1 : ByteSink.varLongSize(value.length + 1L) + value.length)
+        + (value == null ? 1 : ByteSink.varLongSize(value.length + 1L) + (long) value.length)
         + logSize(s.state().requests());
   }
 

@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param snapshotLiveRatio   snapshot when the log exceeds this multiple of the live state
  * @param maxRecordBytes      largest record (key + value + ballots); larger puts are refused, larger records on
  *                            disk are corrupt
+ * @param maxPendingBytes     most bytes of records waiting for the write in flight; a put that would go over it is
+ *                            refused as busy ({@link StoreRefusedException.Reason#BUSY}) instead of growing the
+ *                            batch towards the 2 GiB a buffer can hold (a put into an empty batch always fits)
  * @param readChunkBytes      read size used by recovery
  * @param snapshotChunkBytes  write size used by snapshots
  * @param metrics             listener for flushes, snapshots, recovery and failure
@@ -25,6 +28,7 @@ public record StoreOptions(
     long snapshotMaxLogBytes,
     double snapshotLiveRatio,
     int maxRecordBytes,
+    int maxPendingBytes,
     int readChunkBytes,
     int snapshotChunkBytes,
     StoreMetrics metrics) {
@@ -33,6 +37,9 @@ public record StoreOptions(
   public static final long DEFAULT_SNAPSHOT_MAX_LOG_BYTES = 64L << 20;
   public static final double DEFAULT_SNAPSHOT_LIVE_RATIO = 4.0;
   public static final int DEFAULT_MAX_RECORD_BYTES = 64 << 20;
+  public static final int DEFAULT_MAX_PENDING_BYTES = 256 << 20;
+  /** Batch plus one record must stay below what one Java array (and one Vert.x buffer) can hold. */
+  static final int MAX_BATCH_BYTES = Integer.MAX_VALUE - 1024;
   public static final int DEFAULT_READ_CHUNK_BYTES = 1 << 20;
   public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 << 20;
 
@@ -45,35 +52,47 @@ public record StoreOptions(
     }
     if (!(snapshotLiveRatio >= 1.0)) throw new IllegalArgumentException("snapshotLiveRatio must be >= 1");
     if (maxRecordBytes < 1024) throw new IllegalArgumentException("maxRecordBytes must be >= 1024");
+    if (maxPendingBytes < 1024) throw new IllegalArgumentException("maxPendingBytes must be >= 1024");
+    if ((long) maxPendingBytes + maxRecordBytes + RecordCodec.HEADER_BYTES > MAX_BATCH_BYTES) {
+      throw new IllegalArgumentException("maxPendingBytes + maxRecordBytes must stay below 2 GiB");
+    }
     if (readChunkBytes < 4096) throw new IllegalArgumentException("readChunkBytes must be >= 4096");
     if (snapshotChunkBytes < 4096) throw new IllegalArgumentException("snapshotChunkBytes must be >= 4096");
   }
 
-  /** Defaults: snapshot between 1 MiB and 64 MiB of log, at 4x the live state; 64 MiB records; 1 MiB reads and snapshot writes (one event-loop turn each). */
+  /**
+   * Defaults: snapshot between 1 MiB and 64 MiB of log, at 4x the live state; 64 MiB records; 256 MiB of records
+   * waiting for a write; 1 MiB reads and snapshot writes (one event-loop turn each).
+   */
   public static StoreOptions defaults(String dataDir) {
     return new StoreOptions(dataDir, DEFAULT_SNAPSHOT_MIN_LOG_BYTES, DEFAULT_SNAPSHOT_MAX_LOG_BYTES,
-        DEFAULT_SNAPSHOT_LIVE_RATIO, DEFAULT_MAX_RECORD_BYTES, DEFAULT_READ_CHUNK_BYTES,
+        DEFAULT_SNAPSHOT_LIVE_RATIO, DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_PENDING_BYTES, DEFAULT_READ_CHUNK_BYTES,
         DEFAULT_SNAPSHOT_CHUNK_BYTES, StoreMetrics.NONE);
   }
 
   public StoreOptions withSnapshotThresholds(long minLogBytes, long maxLogBytes, double liveRatio) {
-    return new StoreOptions(dataDir, minLogBytes, maxLogBytes, liveRatio, maxRecordBytes, readChunkBytes,
-        snapshotChunkBytes, metrics);
+    return new StoreOptions(dataDir, minLogBytes, maxLogBytes, liveRatio, maxRecordBytes, maxPendingBytes,
+        readChunkBytes, snapshotChunkBytes, metrics);
   }
 
   public StoreOptions withMaxRecordBytes(int bytes) {
     return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, bytes,
-        readChunkBytes, snapshotChunkBytes, metrics);
+        maxPendingBytes, readChunkBytes, snapshotChunkBytes, metrics);
+  }
+
+  public StoreOptions withMaxPendingBytes(int bytes) {
+    return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, maxRecordBytes,
+        bytes, readChunkBytes, snapshotChunkBytes, metrics);
   }
 
   public StoreOptions withChunks(int readBytes, int snapshotBytes) {
     return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, maxRecordBytes,
-        readBytes, snapshotBytes, metrics);
+        maxPendingBytes, readBytes, snapshotBytes, metrics);
   }
 
   public StoreOptions withMetrics(StoreMetrics listener) {
     return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, maxRecordBytes,
-        readChunkBytes, snapshotChunkBytes, listener);
+        maxPendingBytes, readChunkBytes, snapshotChunkBytes, listener);
   }
 
   /** True when a log of {@code logBytes} over a live state of {@code liveBytes} should be compacted. */

@@ -16,8 +16,9 @@
  *       torn tail (each node's newest acceptor log segment cut by a few bytes).
  *   <li>{@link io.kshaka.faults.BadInputTest}: malformed and hostile HTTP over raw sockets against a live node.
  *   <li>{@link io.kshaka.faults.MergeRestartTest}: a node paused past failure detection while another is killed
- *       and restarted is merged back by Hazelcast, restarts its Vert.x, and then every request through every node
- *       succeeds (regression test of long-form seeds 2001, 2007 and 7003).
+ *       and restarted is merged back by Hazelcast and repairs its event-bus routing in place (no restart, same
+ *       process); under a load through every node no request sent once the merge began fails, and then every
+ *       request through every node succeeds (regression test of long-form seeds 2001, 2007 and 7003).
  *   <li>{@link io.kshaka.faults.MillionKeysBenchmark} (a measurement, enabled by {@code -Dkshaka.bench=true}): 3
  *       nodes with {@code -Xmx1g} holding 1,000,000 keys each: time to ready and heap in use.
  * </ul>

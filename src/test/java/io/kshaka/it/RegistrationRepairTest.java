@@ -3,7 +3,20 @@ package io.kshaka.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.instance.impl.LifecycleServiceImpl;
 import com.hazelcast.multimap.MultiMap;
+import io.kshaka.cluster.Addresses;
+import io.kshaka.cluster.Wire;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.impl.clustered.ClusteredEventBus;
+import io.vertx.core.eventbus.impl.clustered.NodeSelector;
+import io.vertx.core.spi.cluster.RegistrationUpdateEvent;
+import java.lang.reflect.Field;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
@@ -83,5 +96,53 @@ class RegistrationRepairTest {
         assertEquals(200, r.status(), r.body());
       }
     }
+  }
+
+  /**
+   * A merge leaves a node's cached handler list of an address stale when no entry event for that address reaches
+   * it (see RegistrationJanitor). The cache is made stale here by hand (a handler of a node that does not exist, the
+   * directory untouched), then Hazelcast's MERGED event is fired: the janitor refreshes every address, node 1 sends
+   * to the live handler again, and is ready again, all without a restart.
+   */
+  @Test
+  void aStaleCachedHandlerListIsRefreshedWhenHazelcastReportsAMerge() throws Exception {
+    try (TestCluster cluster = TestCluster.start(dir, 3, new JsonObject().put("requestTimeoutMs", 5_000))) {
+      Vertx vertx = cluster.vertx(1);
+      DeliveryOptions quick = new DeliveryOptions().setSendTimeout(1_000);
+      JsonObject get = Wire.kvRequest("get", "refresh-probe", null, null, null);
+      await("node 1 reaches kshaka.kv.2", () -> answers(vertx, get, quick));
+
+      NodeSelector selector = nodeSelector(vertx);
+      selector.registrationsUpdated(new RegistrationUpdateEvent(Addresses.kv(2),
+          List.of(new RegistrationInfo("a-node-incarnation-that-died", 1, false))));
+      assertFalse(answers(vertx, get, quick), "node 1's cached handler list of kshaka.kv.2 is stale");
+
+      LifecycleServiceImpl lifecycle =
+          (LifecycleServiceImpl) clusterManager(vertx).getHazelcastInstance().getLifecycleService();
+      lifecycle.fireLifecycleEvent(LifecycleEvent.LifecycleState.MERGING);
+      await("node 1 not ready while merging", () -> Http.get(cluster.url(1) + "/ready").status() == 503);
+      lifecycle.fireLifecycleEvent(LifecycleEvent.LifecycleState.MERGED);
+      await("node 1 reaches kshaka.kv.2 again", () -> answers(vertx, get, quick));
+      await("node 1 ready again", () -> Http.get(cluster.url(1) + "/ready").status() == 200);
+      assertTrue(Http.get(cluster.url(1) + "/metrics").body().contains("kshaka_merges_repaired_total 1.0"),
+          "the repair is counted");
+    }
+  }
+
+  private static boolean answers(Vertx vertx, JsonObject request, DeliveryOptions options) {
+    try {
+      vertx.eventBus().request(Addresses.kv(2), request, options).await(10, TimeUnit.SECONDS);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** Vert.x's cache of the handler directory (reflection: a test may reach what production code must not). */
+  private static NodeSelector nodeSelector(Vertx vertx) throws ReflectiveOperationException {
+    ClusteredEventBus bus = (ClusteredEventBus) vertx.eventBus();
+    Field field = ClusteredEventBus.class.getDeclaredField("nodeSelector");
+    field.setAccessible(true);
+    return (NodeSelector) field.get(bus);
   }
 }

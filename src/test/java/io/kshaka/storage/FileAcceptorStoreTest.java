@@ -272,11 +272,79 @@ class FileAcceptorStoreTest {
     FileAcceptorStore store = open(options().withMaxRecordBytes(2048));
     Throwable t = on.failure(() -> store.put("big", new AcceptorState(new Ballot(1, 1), new Ballot(1, 1),
         new RegisterState(new byte[4096], 1))));
-    assertInstanceOf(IllegalArgumentException.class, t);
+    assertEquals(StoreRefusedException.Reason.TOO_LARGE, assertInstanceOf(StoreRefusedException.class, t).reason());
     assertFalse(store.failed());
     assertSame(AcceptorState.INITIAL, store.get("big"));
     on.await(() -> store.put("small", state(1, 1, "v", 1)));
     on.await(store::close);
+  }
+
+  @Test
+  void aPutThatOverflowsTheBatchBufferLeavesNoPartialRecordAndTheLogStillOpens() throws Exception {
+    FileAcceptorStore store = open();
+    on.run(() -> {
+      store.pendingBufferLimit(600);
+      return null;
+    });
+    // one event-loop turn, so all three records share one batch: the middle one overflows it half-way
+    List<Future<Void>> puts = on.run(() -> List.of(
+        store.put("before", state(1, 1, "a", 1)),
+        store.put("big", new AcceptorState(new Ballot(2, 1), new Ballot(2, 1), new RegisterState(new byte[1000], 1))),
+        store.put("after", state(3, 3, "c", 1))));
+    on.await(() -> puts.get(0));
+    on.await(() -> puts.get(2));
+    Throwable t = on.failure(() -> puts.get(1));
+    assertEquals(StoreRefusedException.Reason.NOT_ENCODED, assertInstanceOf(StoreRefusedException.class, t).reason());
+    assertFalse(store.failed());
+    assertSame(AcceptorState.INITIAL, store.get("big"));
+
+    FileAcceptorStore reopened = reopen(store);
+    assertEquals(state(1, 1, "a", 1), reopened.get("before"));
+    assertEquals(state(3, 3, "c", 1), reopened.get("after"));
+    assertSame(AcceptorState.INITIAL, reopened.get("big"));
+    on.await(reopened::close);
+  }
+
+  @Test
+  void aPutThatWouldOverfillTheWaitingBatchIsRefusedAsBusyAndChangesNothing() throws Exception {
+    FileAcceptorStore store = open(options().withMaxPendingBytes(1024));
+    Promise<Void> gate = Promise.promise();
+    AtomicInteger writes = new AtomicInteger();
+    store.writeHook((batch, position, realWrite) ->
+        writes.incrementAndGet() == 1 ? gate.future().compose(v -> realWrite.get()) : realWrite.get());
+    String value = "v".repeat(300);
+    // the first batch is held in flight; the next one fills up to 1024 bytes, then puts are pushed back
+    Future<Void> first = on.run(() -> store.put("k-first", state(1, 1, value, 1)));
+    List<Future<Void>> puts = on.run(() -> {
+      List<Future<Void>> all = new ArrayList<>();
+      for (int i = 0; i < 8; i++) all.add(store.put("k" + i, state(1, 1, value, 1)));
+      return all;
+    });
+    List<Integer> accepted = new ArrayList<>();
+    List<Integer> busy = new ArrayList<>();
+    for (int i = 0; i < puts.size(); i++) {
+      if (puts.get(i).failed()) {
+        assertEquals(StoreRefusedException.Reason.BUSY,
+            assertInstanceOf(StoreRefusedException.class, puts.get(i).cause()).reason());
+        assertSame(AcceptorState.INITIAL, store.get("k" + i));
+        busy.add(i);
+      } else {
+        accepted.add(i);
+      }
+    }
+    assertFalse(accepted.isEmpty(), "the first puts of a batch fit");
+    assertFalse(busy.isEmpty(), "puts beyond maxPendingBytes are pushed back");
+    assertFalse(store.failed());
+    on.run(() -> gate.tryComplete());
+    on.await(() -> first);
+    for (int i : accepted) on.await(() -> puts.get(i));
+    on.await(() -> store.put("k-later", state(2, 2, value, 1)));
+
+    FileAcceptorStore reopened = reopen(store);
+    for (int i : accepted) assertEquals(state(1, 1, value, 1), reopened.get("k" + i));
+    for (int i : busy) assertSame(AcceptorState.INITIAL, reopened.get("k" + i));
+    assertEquals(state(2, 2, value, 1), reopened.get("k-later"));
+    on.await(reopened::close);
   }
 
   // ------------------------------------------------------------------------------------------------ restart
