@@ -1,6 +1,8 @@
 package io.kshaka;
 
 import io.kshaka.cluster.AcceptorVerticle;
+import io.kshaka.cluster.FailureDetector;
+import io.kshaka.cluster.PeerMonitor;
 import io.kshaka.cluster.Addresses;
 import io.kshaka.cluster.KvRouter;
 import io.kshaka.cluster.NodeConfig;
@@ -24,6 +26,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +49,9 @@ public final class KshakaVerticle extends VerticleBase {
   private HttpVerticle http;
   private ProposerVerticle proposer;
   private RegistrationJanitor janitor;
+  private PeerMonitor monitor;
+  private FailureDetector detector;
+  private KvRouter router;
 
   /** Config from the deployment options; metrics in a registry of its own (served on /metrics). */
   public KshakaVerticle() {
@@ -73,8 +79,18 @@ public final class KshakaVerticle extends VerticleBase {
         .withSnapshotThresholds(Math.min(cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_MIN_LOG_BYTES),
             cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_LIVE_RATIO)
         .withMetrics(storeMetrics(cfg.nodeId())));
-    NodeHealth health = new NodeHealth(5_000);
-    KvRouter router = new KvRouter(vertx, cfg, health);
+    Set<Integer> peers = new TreeSet<>(cfg.acceptors());
+    peers.addAll(cfg.quorums().allNodes());
+    peers.remove(cfg.nodeId());
+    detector = new FailureDetector(peers, cfg.failureDetector(), () -> System.nanoTime() / 1_000_000);
+    NodeHealth health = new NodeHealth(detector);
+    monitor = PeerMonitor.start(vertx, detector);
+    router = new KvRouter(vertx, cfg, health);
+    FunctionCounter.builder("kshaka_router_takeovers", router, KvRouter::takeovers)
+        .description("forwarded requests taken over by this node's proposer (home suspect, silent or in doubt)")
+        .register(registry);
+    Gauge.builder("kshaka_peers_suspect", detector, d -> peers.stream().filter(d::suspect).count())
+        .description("peers this node's failure detector suspects now (routing only)").register(registry);
     http = new HttpVerticle(cfg, router, registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
     AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store);
@@ -89,6 +105,7 @@ public final class KshakaVerticle extends VerticleBase {
               acceptor.reRegister();
               proposer.reRegister();
             }, health))
+        .onFailure(e -> monitor.stop())
         .onSuccess(id -> {
           if (janitor != null) {
             FunctionCounter.builder("kshaka_merges_repaired", janitor, RegistrationJanitor::merges)
@@ -103,6 +120,7 @@ public final class KshakaVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     if (janitor != null) janitor.stop();
+    if (monitor != null) monitor.stop();
     return Future.succeededFuture();
   }
 
@@ -126,6 +144,16 @@ public final class KshakaVerticle extends VerticleBase {
   /** The port the HTTP API listens on (useful with port 0). */
   public int httpPort() {
     return http.actualPort();
+  }
+
+  /** Which peers this node suspects (routing only), or null before start. */
+  public FailureDetector failureDetector() {
+    return detector;
+  }
+
+  /** The node's request router, or null before start. */
+  public KvRouter router() {
+    return router;
   }
 
   public PrometheusMeterRegistry registry() {

@@ -3,6 +3,7 @@ package io.kshaka.client;
 import io.kshaka.core.Change;
 import io.kshaka.core.Outcome;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -12,6 +13,7 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
@@ -21,6 +23,10 @@ import java.util.Objects;
  * go to {@code kshaka.kv} as {@code {"op","key","value":base64,"version","delta"}}; replies are
  * {@code {"version":n,"value":base64?}}. Every method completes with the register after the change, or fails with
  * a {@link KshakaException} whose status, error code and outcome mirror the HTTP API.
+ *
+ * <p>Every change carries a random {@code requestId}; a change that timed out, was answered 504 outcome_unknown or
+ * found no node is sent again with the same id (the bus picks a node each time) until
+ * {@link KshakaClientOptions#getDeadlineMs()}; nodes apply one id at most once. Reads are retried the same way.
  *
  * <p>Thread-safe and cheap: it holds no connection; create one per verticle or share it.
  */
@@ -32,6 +38,7 @@ public final class KshakaClient {
 
   private final Vertx vertx;
   private final KshakaClientOptions options;
+  private final SecureRandom random = new SecureRandom();
 
   private KshakaClient(Vertx vertx, KshakaClientOptions options) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -51,12 +58,12 @@ public final class KshakaClient {
 
   /** The register: its value (null when absent) and version. A read is linearizable. */
   public Future<Versioned> get(String key) {
-    return send(request("get", key));
+    return send(request("get", key), false);
   }
 
   /** Writes unconditionally. */
   public Future<Versioned> put(String key, byte[] value) {
-    return send(request("put", key).put("value", base64(value)));
+    return send(request("put", key).put("value", base64(value)), true);
   }
 
   public Future<Versioned> put(String key, String value) {
@@ -65,7 +72,7 @@ public final class KshakaClient {
 
   /** Writes only if the register is at {@code expectedVersion}; else fails with 412 carrying the current version. */
   public Future<Versioned> compareAndSet(String key, long expectedVersion, byte[] value) {
-    return send(request("cas", key).put("value", base64(value)).put("version", expectedVersion));
+    return send(request("cas", key).put("value", base64(value)).put("version", expectedVersion), true);
   }
 
   public Future<Versioned> compareAndSet(String key, long expectedVersion, String value) {
@@ -74,7 +81,7 @@ public final class KshakaClient {
 
   /** Writes only if the register is absent (never written, or deleted); else fails with 412. */
   public Future<Versioned> putIfAbsent(String key, byte[] value) {
-    return send(request("create", key).put("value", base64(value)));
+    return send(request("create", key).put("value", base64(value)), true);
   }
 
   public Future<Versioned> putIfAbsent(String key, String value) {
@@ -83,12 +90,12 @@ public final class KshakaClient {
 
   /** Deletes, leaving an absent register one version higher (deleting an absent register changes nothing). */
   public Future<Versioned> delete(String key) {
-    return send(request("delete", key));
+    return send(request("delete", key), true);
   }
 
   /** Deletes only if the register is at {@code expectedVersion}; else fails with 412. */
   public Future<Versioned> delete(String key, long expectedVersion) {
-    return send(request("delete", key).put("version", expectedVersion));
+    return send(request("delete", key).put("version", expectedVersion), true);
   }
 
   /**
@@ -96,7 +103,7 @@ public final class KshakaClient {
    * ({@link Versioned#asLong()}). A value that is not a decimal long fails with 409 not_integer.
    */
   public Future<Versioned> add(String key, long delta) {
-    return send(request("add", key).put("delta", delta));
+    return send(request("add", key).put("delta", delta), true);
   }
 
   /**
@@ -140,11 +147,76 @@ public final class KshakaClient {
     return Objects.requireNonNull(value, "value (use delete to remove)").getBytes(StandardCharsets.UTF_8);
   }
 
-  private Future<Versioned> send(JsonObject request) {
-    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(options.getSendTimeoutMs());
+  /**
+   * Sends a request, and again (to {@code kshaka.kv}, which the bus spreads over the nodes) after a timeout, a 504
+   * outcome_unknown or no handler, until the options' deadline. A change carries one {@code requestId} and
+   * {@code requestStamp} (the first attempt's time) on every attempt, so a node that finds the change already
+   * applied answers with its result instead of applying it twice.
+   */
+  private Future<Versioned> send(JsonObject request, boolean change) {
+    long startNanos = System.nanoTime();
+    if (change) request.put("requestId", newRequestId()).put("requestStamp", System.currentTimeMillis());
+    return attempt(request, startNanos, 1, false);
+  }
+
+  private Future<Versioned> attempt(JsonObject request, long startNanos, int attempt, boolean maybeApplied) {
+    long remaining = options.getDeadlineMs() - elapsedMs(startNanos);
+    long timeout = Math.max(1, Math.min(options.getSendTimeoutMs(), remaining));
+    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(timeout);
     return vertx.eventBus().<Object>request(options.getAddress(), request, delivery)
         .map(KshakaClient::versioned)
-        .recover(t -> Future.failedFuture(failure(t)));
+        .recover(t -> {
+          KshakaException e = failure(t, timeout);
+          boolean unknown = maybeApplied || e.outcome() == Outcome.UNKNOWN;
+          long backoff = retryDelay(t, e, attempt);
+          if (backoff < 0 || elapsedMs(startNanos) + backoff >= options.getDeadlineMs()) {
+            return Future.failedFuture(finalFailure(e, attempt, startNanos, maybeApplied));
+          }
+          if (backoff == 0) return attempt(request, startNanos, attempt + 1, unknown);
+          Promise<Versioned> next = Promise.promise();
+          vertx.setTimer(backoff, id -> attempt(request, startNanos, attempt + 1, unknown).onComplete(next));
+          return next.future();
+        });
+  }
+
+  /** How long to wait before the next attempt, or -1 when the failure is an answer (not worth another try). */
+  private static long retryDelay(Throwable t, KshakaException e, int attempt) {
+    long exp = 1L << Math.min(attempt - 1, 10);
+    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+      return Math.min(1_000, 50 * exp); // no node is registered: wait for one to (re)appear
+    }
+    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) return 0;
+    if (e.status() == 504 && "outcome_unknown".equals(e.error())) return Math.min(500, 10 * exp);
+    return -1;
+  }
+
+  /**
+   * The failure to report after the last attempt: that attempt's, except that a change one of whose earlier
+   * attempts may have applied cannot be reported "not applied".
+   */
+  private static KshakaException finalFailure(KshakaException last, int attempts, long startNanos,
+      boolean maybeApplied) {
+    String tried = attempts == 1 ? "" : " (" + attempts + " attempts in " + elapsedMs(startNanos) + " ms)";
+    if (maybeApplied && last.outcome() == Outcome.NOT_APPLIED) {
+      return new KshakaException(504, "outcome_unknown", Outcome.UNKNOWN, null, "an earlier attempt's outcome is "
+          + "unknown; the last one failed: " + last.getMessage() + tried);
+    }
+    if (tried.isEmpty()) return last;
+    return new KshakaException(last.status(), last.error(), last.outcome(),
+        last.version().isPresent() ? last.version().getAsLong() : null, last.getMessage() + tried);
+  }
+
+  private static long elapsedMs(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1_000_000;
+  }
+
+  /** A random 128-bit id in hex, prefixed "c-". */
+  private String newRequestId() {
+    byte[] bytes = new byte[16];
+    random.nextBytes(bytes);
+    StringBuilder id = new StringBuilder(34).append("c-");
+    for (byte b : bytes) id.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    return id.toString();
   }
 
   private static Versioned versioned(Message<Object> message) {
@@ -177,6 +249,10 @@ public final class KshakaClient {
 
   /** Maps any failure of a request to a {@link KshakaException}. */
   private KshakaException failure(Throwable t) {
+    return failure(t, options.getSendTimeoutMs());
+  }
+
+  private KshakaException failure(Throwable t, long timeoutMs) {
     if (t instanceof KshakaException k) return k;
     if (!(t instanceof ReplyException e)) {
       return new KshakaException(504, "outcome_unknown", Outcome.UNKNOWN, null,
@@ -185,10 +261,11 @@ public final class KshakaClient {
     switch (e.failureType()) {
       case TIMEOUT:
         return new KshakaException(504, "outcome_unknown", Outcome.UNKNOWN, null,
-            "no reply within " + options.getSendTimeoutMs() + " ms: the change may or may not take effect");
+            "no reply within " + timeoutMs + " ms: the change may or may not take effect");
       case NO_HANDLERS:
-        return new KshakaException(503, "no_quorum", Outcome.NOT_APPLIED, null,
-            "no Kshaka node consumes '" + options.getAddress() + "': the request was not delivered");
+        return new KshakaException(503, "unreachable", Outcome.NOT_APPLIED, null,
+            "no Kshaka node is reachable on the event bus (nothing consumes '" + options.getAddress()
+                + "'): the request was not delivered");
       case RECIPIENT_FAILURE:
         return recipientFailure(e);
       default:

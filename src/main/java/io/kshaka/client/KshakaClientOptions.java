@@ -7,10 +7,12 @@ public final class KshakaClientOptions {
   public static final String DEFAULT_ADDRESS = "kshaka.kv";
   public static final String DEFAULT_LOCAL_CHANGE_ADDRESS = "kshaka.kv.local";
   public static final long DEFAULT_SEND_TIMEOUT_MS = 10_000;
+  public static final long DEFAULT_DEADLINE_MS = 15_000;
 
   private String address = DEFAULT_ADDRESS;
   private String localChangeAddress = DEFAULT_LOCAL_CHANGE_ADDRESS;
   private long sendTimeoutMs = DEFAULT_SEND_TIMEOUT_MS;
+  private long deadlineMs = DEFAULT_DEADLINE_MS;
 
   public KshakaClientOptions() {}
 
@@ -18,6 +20,7 @@ public final class KshakaClientOptions {
     this.address = other.address;
     this.localChangeAddress = other.localChangeAddress;
     this.sendTimeoutMs = other.sendTimeoutMs;
+    this.deadlineMs = other.deadlineMs;
   }
 
   /** The clustered address of the nodes' key-value service ({@code kshaka.kv}). */
@@ -41,7 +44,8 @@ public final class KshakaClientOptions {
   }
 
   /**
-   * How long to wait for a reply before failing with 504 outcome unknown. Keep it above the nodes'
+   * How long one attempt waits for a reply (capped by what is left of {@link #getDeadlineMs()}); after that the
+   * request is sent again, or fails with 504 outcome unknown at the deadline. Keep it above the nodes'
    * {@code proposer.requestTimeoutMs} (5 s by default) so that the node's own, more precise, answer arrives first.
    */
   public long getSendTimeoutMs() {
@@ -51,6 +55,20 @@ public final class KshakaClientOptions {
   public KshakaClientOptions setSendTimeoutMs(long sendTimeoutMs) {
     if (sendTimeoutMs <= 0) throw new IllegalArgumentException("sendTimeoutMs must be > 0: " + sendTimeoutMs);
     this.sendTimeoutMs = sendTimeoutMs;
+    return this;
+  }
+
+  /**
+   * How long a call may take in all, retries included (15 s by default): a change that timed out, was answered
+   * 504 outcome_unknown or found no node is retried with the same request id until then.
+   */
+  public long getDeadlineMs() {
+    return deadlineMs;
+  }
+
+  public KshakaClientOptions setDeadlineMs(long deadlineMs) {
+    if (deadlineMs <= 0) throw new IllegalArgumentException("deadlineMs must be > 0: " + deadlineMs);
+    this.deadlineMs = deadlineMs;
     return this;
   }
 

@@ -6,7 +6,8 @@ import java.util.OptionalLong;
 /**
  * A request that failed, as the node told it (or as the transport did). The status mirrors the HTTP API:
  * 400 bad_request, 409 not_integer, 412 version_mismatch (with the current version), 413 value_too_large,
- * 422 change_rejected, 503 no_quorum (outcome not applied), 504 outcome_unknown (outcome unknown).
+ * 422 change_rejected, 503 no_quorum (outcome not applied), 503 unreachable (no Kshaka node reachable on the event
+ * bus: not applied), 504 outcome_unknown (outcome unknown).
  */
 public final class KshakaException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -29,7 +30,10 @@ public final class KshakaException extends RuntimeException {
     return status;
   }
 
-  /** The error code: bad_request, not_integer, version_mismatch, value_too_large, no_quorum, outcome_unknown... */
+  /**
+   * The error code: bad_request, not_integer, version_mismatch, value_too_large, no_quorum, unreachable,
+   * outcome_unknown...
+   */
   public String error() {
     return error;
   }

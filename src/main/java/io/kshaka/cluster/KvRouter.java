@@ -1,6 +1,8 @@
 package io.kshaka.cluster;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -9,22 +11,49 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's {@link KvService}: sends each request to the key's home proposer (a stable hash of the key over the
- * configured nodes, so its 1-RTT cache is hit), or to this node's proposer when the home node is suspect or has no
- * handler (the request was then never delivered, so trying elsewhere is safe). A request that times out is never
- * resent: its outcome is unknown. Thread-safe: used from the HTTP verticle and the {@code kshaka.kv} consumer.
+ * configured nodes, so its 1-RTT cache is hit), or to this node's proposer while the home is suspect
+ * ({@link FailureDetector}); when the home answers again its keys go back to it.
+ *
+ * <p>While a home is suspect its keys go to a stand-in ({@link #route}), the same on every node that agrees on
+ * who is suspect. No request waits for a dead home (or stand-in). A change forwarded without a {@code "requestId"} gets one here (with
+ * {@code "requestStamp"} = now and {@code "fresh": true} for that first dispatch only; contract-requestid). While a
+ * forwarded request is in flight, if its home becomes suspect, or the forward finds no handler or times out, the
+ * SAME request (same id and stamp, without {@code "fresh"}) is taken over by this node's proposer, which fences
+ * the home's ballots with a full round and applies the change at most once. A home that answers 504
+ * outcome_unknown early enough ({@code elapsed < requestTimeoutMs / 2}) gets the same request once more instead
+ * (one proposer per key: a takeover there would start a duel that keeps the home in doubt, as measured). The first answer wins; after a takeover only a success
+ * from the home still counts (its failures are superseded by the takeover's answer). Thread-safe: used from the
+ * HTTP verticle, the {@code kshaka.kv} consumer and the detector's listener.
  */
 public final class KvRouter implements KvService {
+  private static final Logger log = LoggerFactory.getLogger(KvRouter.class);
+  /** The prefix of request ids this router makes up for changes that came without one. */
+  public static final String GENERATED_ID_PREFIX = "k-";
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   private final Vertx vertx;
   private final NodeConfig config;
   private final NodeHealth health;
   private final List<Integer> homes;
   private final DeliveryOptions requestOptions;
+  private final SecureRandom random = new SecureRandom();
+  /** Forwarded requests not yet answered, by home node. */
+  private final Map<Integer, Set<Forward>> inFlight = new ConcurrentHashMap<>();
+  private final AtomicLong takeovers = new AtomicLong();
+  private final AtomicLong resends = new AtomicLong();
 
   public KvRouter(Vertx vertx, NodeConfig config, NodeHealth health) {
     this.vertx = vertx;
@@ -33,16 +62,66 @@ public final class KvRouter implements KvService {
     this.homes = new ArrayList<>(new TreeSet<>(config.acceptors()));
     // The home proposer gives up at its own deadline and answers 503/504 itself; wait a little longer than that.
     this.requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000);
+    health.detector().addListener(new FailureDetector.Listener() {
+      @Override
+      public void suspected(int node) {
+        Set<Forward> pending = inFlight.get(node);
+        if (pending != null) for (Forward f : pending) f.takeOver("home " + node + " is suspect");
+      }
+
+      @Override
+      public void alive(int node) {
+        // new requests for its keys go back to it (execute reads the detector)
+      }
+    });
   }
 
   /** The home node of a key: FNV-1a over its UTF-8 bytes, modulo the sorted node ids. */
   public int home(String key) {
+    return home(key, homes);
+  }
+
+  /** The home node of a key among these node ids, sorted ascending. */
+  public static int home(String key, List<Integer> sortedNodes) {
     long h = 0xcbf29ce484222325L;
     for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
       h ^= b & 0xff;
       h *= 0x100000001b3L;
     }
-    return homes.get((int) Long.remainderUnsigned(h, homes.size()));
+    return sortedNodes.get((int) Long.remainderUnsigned(h, sortedNodes.size()));
+  }
+
+  /**
+   * Where a key of this home goes: the home itself, or while it is suspect, the first node after it (in node id
+   * order, wrapping) that is this node or not suspect. Every node that suspects the same homes picks the same
+   * stand-in, so one proposer serves the key and its 1-RTT cache holds, instead of one proposer per entry node
+   * dueling over it.
+   */
+  int route(int home) {
+    if (home == config.nodeId() || !health.suspect(home)) return home;
+    int at = homes.indexOf(home);
+    for (int i = 1; i < homes.size(); i++) {
+      int candidate = homes.get((at + i) % homes.size());
+      if (candidate == config.nodeId() || !health.suspect(candidate)) return candidate;
+    }
+    return config.nodeId();
+  }
+
+  /** How many forwarded requests this router handed to its own proposer so far. */
+  public long takeovers() {
+    return takeovers.get();
+  }
+
+  /** How many forwarded requests in doubt this router sent to their home again so far. */
+  public long resends() {
+    return resends.get();
+  }
+
+  /** Forwarded requests not answered yet (all homes). */
+  public int inFlight() {
+    int n = 0;
+    for (Set<Forward> s : inFlight.values()) n += s.size();
+    return n;
   }
 
   @Override
@@ -53,20 +132,129 @@ public final class KvRouter implements KvService {
     } catch (ReplyException e) {
       return Future.failedFuture(e);
     }
-    int home = home(key);
-    if (home == config.nodeId() || health.suspect(home)) return send(config.nodeId(), request);
-    return send(home, request).recover(t -> {
-      if (t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-        health.failure(home);
-        return send(config.nodeId(), request);
-      }
-      if (t instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) health.failure(home);
-      return Future.failedFuture(t);
-    });
+    if (request.containsKey("fresh")) { // only this router may say nobody proposed an id before
+      request = request.copy();
+      request.remove("fresh");
+    }
+    int home = route(home(key));
+    if (home == config.nodeId()) return send(config.nodeId(), request);
+    if (!"get".equals(request.getValue("op")) && request.getValue("requestId") == null) {
+      request = request.copy()
+          .put("requestId", newRequestId())
+          .put("requestStamp", System.currentTimeMillis())
+          .put("fresh", true);
+    }
+    Forward f = new Forward(home, request);
+    Set<Forward> pending = inFlight.computeIfAbsent(home, h -> ConcurrentHashMap.newKeySet());
+    pending.add(f);
+    send(home, request).onComplete(f::homeAnswered);
+    if (health.suspect(home)) f.takeOver("home " + home + " became suspect"); // raced with the listener
+    return f.answer.future();
+  }
+
+  /** A random 128-bit id in hex, prefixed {@link #GENERATED_ID_PREFIX}. */
+  String newRequestId() {
+    byte[] bytes = new byte[16];
+    random.nextBytes(bytes);
+    char[] out = new char[GENERATED_ID_PREFIX.length() + 32];
+    GENERATED_ID_PREFIX.getChars(0, GENERATED_ID_PREFIX.length(), out, 0);
+    for (int i = 0; i < 16; i++) {
+      out[GENERATED_ID_PREFIX.length() + 2 * i] = HEX[(bytes[i] >> 4) & 0xf];
+      out[GENERATED_ID_PREFIX.length() + 2 * i + 1] = HEX[bytes[i] & 0xf];
+    }
+    return new String(out);
   }
 
   private Future<JsonObject> send(int node, JsonObject request) {
     return vertx.eventBus().<JsonObject>request(Addresses.kv(node), request, requestOptions).map(Message::body);
+  }
+
+  /** One request forwarded to its home: answered by the home, or by this node's proposer after a takeover. */
+  private final class Forward {
+    private final int home;
+    private final JsonObject request;
+    private final long startNanos = System.nanoTime();
+    private final Promise<JsonObject> answer = Promise.promise();
+    private boolean takenOver;
+    private boolean resent;
+    private boolean done;
+
+    Forward(int home, JsonObject request) {
+      this.home = home;
+      this.request = request;
+    }
+
+    void homeAnswered(AsyncResult<JsonObject> ar) {
+      String takeOverBecause = null;
+      boolean resend = false;
+      if (ar.succeeded()) {
+        health.success(home);
+      } else if (ar.cause() instanceof ReplyException re) {
+        switch (re.failureType()) {
+          case NO_HANDLERS -> {
+            health.lost(home);
+            takeOverBecause = "no handler for home " + home;
+          }
+          case TIMEOUT -> takeOverBecause = "home " + home + " did not answer within "
+              + requestOptions.getSendTimeout() + " ms";
+          case RECIPIENT_FAILURE -> {
+            health.success(home);
+            long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+            // in doubt early: the home runs it again (same id, a full round that settles the doubt); taking it
+            // over here would set a second proposer on the key, whose rounds put the home in doubt again
+            resend = re.failureCode() == KvError.OUTCOME_UNKNOWN.status && elapsedMs < config.requestTimeoutMs() / 2;
+          }
+          default -> { }
+        }
+      }
+      boolean answerNow;
+      synchronized (this) {
+        if (done) return;
+        resend = resend && !resent && !takenOver;
+        if (resend) resent = true;
+        // after a takeover the home's failures are superseded by the takeover's answer; a success still wins
+        answerNow = takenOver ? ar.succeeded() : takeOverBecause == null && !resend;
+        if (answerNow) finish();
+      }
+      if (answerNow) {
+        answer.handle(ar);
+      } else if (resend) {
+        resends.incrementAndGet();
+        log.debug("sending {} on key {} to home {} again: it answered outcome unknown", request.getValue("requestId"),
+            request.getValue("key"), home);
+        JsonObject again = request.copy();
+        again.remove("fresh");
+        send(home, again).onComplete(this::homeAnswered);
+      } else if (takeOverBecause != null) {
+        takeOver(takeOverBecause);
+      }
+    }
+
+    /** Hands the request to this node's proposer, once, unless it is answered already. */
+    void takeOver(String why) {
+      synchronized (this) {
+        if (done || takenOver) return;
+        takenOver = true;
+      }
+      takeovers.incrementAndGet();
+      log.debug("taking over {} on key {}: {}", request.getValue("requestId", "a read"), request.getValue("key"),
+          why);
+      JsonObject again = request.copy();
+      again.remove("fresh");
+      send(config.nodeId(), again).onComplete(ar -> {
+        synchronized (this) {
+          if (done) return;
+          finish();
+        }
+        answer.handle(ar);
+      });
+    }
+
+    private void finish() {
+      done = true;
+      Set<Forward> pending = inFlight.get(home);
+      if (pending != null) pending.remove(this);
+    }
   }
 
   @Override

@@ -24,6 +24,7 @@ import java.util.Set;
  *   "accept":  { "nodes": [1,2,3], "quorum": 2 },          (optional)
  *   "proposer": { "sendTimeoutMs": 500, "requestTimeoutMs": 5000, "backoffMinMs": 1, "backoffMaxMs": 50,
  *                 "batchMax": 256, "counterBlock": 10000 },
+ *   "failureDetector": { "pingIntervalMs": 100, "suspectAfterMs": 400 },   (optional; routing only)
  *   "storage": { "snapshotBytes": 67108864 },
  *   "eventLoops": 0 }                                        (optional; 0 = Vert.x default, 2 x cores)
  * </pre>
@@ -48,6 +49,8 @@ public record NodeConfig(
     long counterBlock,
     long snapshotBytes,
     int eventLoops,
+    long pingIntervalMs,
+    long suspectAfterMs,
     JsonObject json) {
 
   public static NodeConfig fromJson(JsonObject json) {
@@ -87,6 +90,15 @@ public record NodeConfig(
     long backoffMin = longIn(proposer, "proposer.backoffMinMs", 1, 0, 10_000);
     long backoffMax = longIn(proposer, "proposer.backoffMaxMs", 50, 0, 60_000);
     if (backoffMax < backoffMin) throw bad("proposer.backoffMaxMs", "must be >= proposer.backoffMinMs");
+    JsonObject detector = optionalObject(json, "failureDetector");
+    long pingInterval = longIn(detector, "failureDetector.pingIntervalMs",
+        FailureDetector.Options.DEFAULTS.pingIntervalMs(), 10, 10_000);
+    long suspectAfter = longIn(detector, "failureDetector.suspectAfterMs",
+        FailureDetector.Options.DEFAULTS.suspectAfterMs(), 20, 60_000);
+    if (suspectAfter <= pingInterval) {
+      throw bad("failureDetector.suspectAfterMs", "must be greater than failureDetector.pingIntervalMs ("
+          + pingInterval + "): a peer is pinged before it is suspected");
+    }
     NodeConfig config = new NodeConfig(
         nodeId,
         dataDir == null ? "data/node-" + nodeId : dataDir,
@@ -107,6 +119,8 @@ public record NodeConfig(
         longIn(proposer, "proposer.counterBlock", 10_000, 1, 1L << 40),
         longIn(storage, "storage.snapshotBytes", 64L << 20, 1024, 1L << 40),
         (int) longIn(json, "eventLoops", 0, 0, 1024),
+        pingInterval,
+        suspectAfter,
         json.copy());
     config.proposerOptions(); // validates the remaining proposer fields
     return config;
@@ -127,6 +141,11 @@ public record NodeConfig(
         (int) longIn(proposer, "proposer.requestLogBound", RequestLog.DEFAULT_BOUND, 1, 64),
         // A state bigger than the store's record limit would be refused by every acceptor: never send one.
         Math.min(maxValueBytes, StoreOptions.DEFAULT_MAX_RECORD_BYTES - 8192));
+  }
+
+  /** The failure detector's settings ({@code "failureDetector"}); used for routing only. */
+  public FailureDetector.Options failureDetector() {
+    return new FailureDetector.Options(pingIntervalMs, suspectAfterMs);
   }
 
   private static IllegalArgumentException bad(String field, String why) {

@@ -1,40 +1,59 @@
 package io.kshaka.cluster;
 
-import java.util.concurrent.ConcurrentHashMap;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 
 /**
- * What this node saw lately of each other node: a node whose last message timed out or found no handler, less
- * than {@code suspectMillis} ago and with no success since, is suspect. Used only to route a key away from a home
- * proposer that is probably down; never for quorums or safety. Thread-safe.
+ * What this node knows of the other nodes, for routing only (never quorums or safety): the {@link FailureDetector}
+ * (which node is suspect), fed with every answer this node's proposer gets from an acceptor, and what the
+ * {@link RegistrationJanitor} found wrong with this node's own handlers. Thread-safe.
  */
 public final class NodeHealth {
-  private final long suspectMillis;
-  private final ConcurrentHashMap<Integer, Long> lastFailure = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Integer, Long> lastSuccess = new ConcurrentHashMap<>();
+  private final FailureDetector detector;
   private volatile String registrationProblem;
 
-  public NodeHealth(long suspectMillis) {
-    this.suspectMillis = suspectMillis;
+  public NodeHealth(FailureDetector detector) {
+    this.detector = detector;
   }
 
+  public FailureDetector detector() {
+    return detector;
+  }
+
+  /** An answer from the node: a sign of life. */
   public void success(int node) {
-    if (!lastFailure.isEmpty()) lastFailure.remove(node);
-    lastSuccess.put(node, System.nanoTime());
+    detector.alive(node);
   }
 
-  /** True if the node answered something within the last {@code millis} and has not failed since. */
-  public boolean answeredWithin(int node, long millis) {
-    Long at = lastSuccess.get(node);
-    return at != null && !lastFailure.containsKey(node) && System.nanoTime() - at < millis * 1_000_000;
-  }
-
+  /**
+   * A request to the node got no answer in time. Not suspicion by itself (a busy node answers late): the detector
+   * suspects a node once it has been silent for its {@code suspectAfterMs}.
+   */
   public void failure(int node) {
-    lastFailure.put(node, System.nanoTime());
+    // silence is what the detector measures; nothing to record
+  }
+
+  /** A request to the node failed: no handler is immediate suspicion; anything else is {@link #failure(int)}. */
+  public void failure(int node, Throwable cause) {
+    if (cause instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+      lost(node);
+    } else {
+      failure(node);
+    }
+  }
+
+  /** The node has no handler in the cluster (a send found none): suspect at once. */
+  public void lost(int node) {
+    detector.lost(node);
+  }
+
+  /** True if the node answered something within the last {@code millis} and is not suspect. */
+  public boolean answeredWithin(int node, long millis) {
+    return detector.heardWithin(node, millis);
   }
 
   public boolean suspect(int node) {
-    Long at = lastFailure.get(node);
-    return at != null && System.nanoTime() - at < suspectMillis * 1_000_000;
+    return detector.suspect(node);
   }
 
   /** What is wrong with this node's event-bus handlers as the cluster lists them, or null when nothing is. */

@@ -253,7 +253,7 @@ public final class ProposerVerticle extends VerticleBase {
           log.warn("malformed reply from acceptor {}: {}", to, e.getMessage());
         }
       } else {
-        health.failure(to);
+        health.failure(to, ar.cause());
       }
       for (int i = 0; i < queue.size(); i++) {
         ProposerEffect.Send s = queue.get(i).send();

@@ -52,6 +52,8 @@ public final class HttpVerticle extends VerticleBase {
   private final NodeConfig config;
   private final KvService kv;
   private final PrometheusMeterRegistry registry;
+  private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys(IdempotencyKeys.DEFAULT_CAPACITY,
+      System::currentTimeMillis);
   private HttpServer server;
 
   public HttpVerticle(NodeConfig config, KvService kv, PrometheusMeterRegistry registry) {
@@ -163,9 +165,9 @@ public final class HttpVerticle extends VerticleBase {
     byte[] value = body == null ? new byte[0] : body.getBytes();
     answer(ctx, key(ctx)
         .compose(key -> conditions(ctx, true).compose(cond -> {
-          if (cond.expected() != null) return execute(Wire.kvRequest("cas", key, value, cond.expected(), null));
-          if (cond.createOnly()) return execute(Wire.kvRequest("create", key, value, null, null));
-          return execute(Wire.kvRequest("put", key, value, null, null));
+          if (cond.expected() != null) return change(ctx, Wire.kvRequest("cas", key, value, cond.expected(), null));
+          if (cond.createOnly()) return change(ctx, Wire.kvRequest("create", key, value, null, null));
+          return change(ctx, Wire.kvRequest("put", key, value, null, null));
         }))
         .map(HttpVerticle::versionReply));
   }
@@ -174,14 +176,14 @@ public final class HttpVerticle extends VerticleBase {
   private void delete(RoutingContext ctx) {
     answer(ctx, key(ctx)
         .compose(key -> conditions(ctx, false)
-            .compose(cond -> execute(Wire.kvRequest("delete", key, null, cond.expected(), null))))
+            .compose(cond -> change(ctx, Wire.kvRequest("delete", key, null, cond.expected(), null))))
         .map(HttpVerticle::versionReply));
   }
 
   /** {@code POST /v1/kv/{key}?op=add&delta=<long>}. */
   private void post(RoutingContext ctx) {
     answer(ctx, key(ctx)
-        .compose(key -> addDelta(ctx).compose(delta -> execute(Wire.kvRequest("add", key, null, null, delta))))
+        .compose(key -> addDelta(ctx).compose(delta -> change(ctx, Wire.kvRequest("add", key, null, null, delta))))
         .map(reply -> {
           byte[] sum = Wire.replyValue(reply);
           long version = reply.getLong("version");
@@ -190,6 +192,21 @@ public final class HttpVerticle extends VerticleBase {
               .put("version", version);
           return new Reply(200, JSON, body.toBuffer(), version);
         }));
+  }
+
+  /**
+   * Executes a change (PUT, DELETE, POST), with its {@code Idempotency-Key} header, when given, as the request's
+   * {@code requestId} and the time this node first saw that (key, Idempotency-Key) as its {@code requestStamp}.
+   */
+  private Future<JsonObject> change(RoutingContext ctx, JsonObject request) {
+    java.util.List<String> ids = ctx.request().headers().getAll(IdempotencyKeys.HEADER);
+    if (ids.isEmpty()) return execute(request);
+    if (ids.size() > 1) return Future.failedFuture(badRequest(IdempotencyKeys.HEADER + " must appear at most once"));
+    String id = ids.get(0);
+    String problem = IdempotencyKeys.problem(id);
+    if (problem != null) return Future.failedFuture(badRequest(problem));
+    String key = request.getString("key");
+    return execute(request.put("requestId", id).put("requestStamp", idempotencyKeys.stamp(key, id)));
   }
 
   private static Reply versionReply(JsonObject reply) {

@@ -170,11 +170,7 @@ class KshakaClientTest {
     assertEquals("no_quorum", noQuorum.error());
     assertEquals(Outcome.NOT_APPLIED, noQuorum.outcome());
     assertEquals("only 1 of 3 acceptors answer", noQuorum.getMessage());
-
-    kv.failNext(Wire.failure(KvError.OUTCOME_UNKNOWN, "accept sent, no quorum confirmed", null));
-    KshakaException unknown = failure(client.put("k", "x"));
-    assertEquals(504, unknown.status());
-    assertEquals(Outcome.UNKNOWN, unknown.outcome());
+    // a 504 is retried (see below) until the deadline; then it passes through as well
   }
 
   @Test
@@ -189,7 +185,7 @@ class KshakaClientTest {
   void noReplyWithinTheSendTimeoutIs504OutcomeUnknown(Vertx vertx) {
     vertx.eventBus().consumer("silent", m -> { }).completion().await();
     KshakaClient silent = KshakaClient.create(vertx,
-        new KshakaClientOptions().setAddress("silent").setSendTimeoutMs(50));
+        new KshakaClientOptions().setAddress("silent").setSendTimeoutMs(50).setDeadlineMs(200));
     KshakaException e = failure(silent.put("k", "x"));
     assertEquals(504, e.status());
     assertEquals("outcome_unknown", e.error());
@@ -197,16 +193,102 @@ class KshakaClientTest {
   }
 
   @Test
-  void noNodeConsumingTheAddressIs503NotApplied(Vertx vertx) {
-    KshakaClient nobody = KshakaClient.create(vertx);
-    KshakaException e = failure(nobody.get("k"));
+  void noNodeConsumingTheAddressIs503UnreachableNotApplied(Vertx vertx) {
+    KshakaClient nobody = KshakaClient.create(vertx, new KshakaClientOptions().setDeadlineMs(300));
+    KshakaException e = failure(nobody.put("k", "x"));
     assertEquals(503, e.status());
+    assertEquals("unreachable", e.error());
     assertEquals(Outcome.NOT_APPLIED, e.outcome());
+    assertTrue(e.getMessage().contains("no Kshaka node is reachable on the event bus"), e.getMessage());
+  }
+
+  // ------------------------------------------------------------------ request ids and retries
+
+  @Test
+  void everyChangeCarriesARandomRequestIdAndItsFirstAttemptTime(Vertx vertx) {
+    serve(vertx);
+    long before = System.currentTimeMillis();
+    client.put("k", "a").await();
+    JsonObject first = lastRequest();
+    client.put("k", "a").await();
+    JsonObject second = lastRequest();
+    assertTrue(first.getString("requestId").matches("c-[0-9a-f]{32}"), first.encode());
+    assertTrue(first.getLong("requestStamp") >= before && first.getLong("requestStamp") <= System.currentTimeMillis());
+    assertFalse(first.getString("requestId").equals(second.getString("requestId")), "each change its own id");
+    assertFalse(first.containsKey("fresh"), "only the router marks a request fresh");
+    client.add("n", 1).await();
+    assertTrue(lastRequest().containsKey("requestId"));
+    client.delete("n").await();
+    assertTrue(lastRequest().containsKey("requestId"));
+    client.get("k").await();
+    assertFalse(lastRequest().containsKey("requestId"), "a read needs no id");
   }
 
   @Test
-  void defaultOptionsAreKshakaKvWithTenSecondTimeout() {
+  void changeAnswered504IsRetriedWithTheSameRequestIdAndStamp(Vertx vertx) {
+    serve(vertx);
+    kv.failNext(Wire.failure(KvError.OUTCOME_UNKNOWN, "a competing change won the round", null));
+    Versioned v = client.put("k", "a").await();
+    assertEquals(1, v.version());
+    assertEquals(2, kv.requests.size());
+    assertEquals(kv.requests.get(0), kv.requests.get(1), "the same request, id and stamp included");
+  }
+
+  @Test
+  void changeThatTimedOutIsRetriedUntilAnAnswer(Vertx vertx) {
+    serve(vertx);
+    kv.hangNext();
+    KshakaClient quick = KshakaClient.create(vertx, new KshakaClientOptions().setSendTimeoutMs(100));
+    assertEquals(1, quick.put("k", "a").await().version());
+    assertEquals(2, kv.requests.size());
+    assertEquals(kv.requests.get(0).getString("requestId"), kv.requests.get(1).getString("requestId"));
+  }
+
+  @Test
+  void answersThatAreNotDoubtAreNotRetried(Vertx vertx) {
+    serve(vertx);
+    kv.failNext(Wire.failure(KvError.NO_QUORUM, "only 1 of 3 acceptors answer", null));
+    assertEquals("no_quorum", failure(client.put("k", "a")).error());
+    assertEquals(1, kv.requests.size());
+    client.put("k", "a").await();
+    assertEquals(412, failure(client.compareAndSet("k", 7, "b")).status());
+    assertEquals(3, kv.requests.size());
+  }
+
+  @Test
+  void aChangeThatMayHaveAppliedIsNeverReportedNotApplied(Vertx vertx) {
+    // the first attempt times out (it may have applied), then no node is left: the outcome stays unknown
+    vertx.eventBus().consumer("vanishing").handler(m -> { }).completion().await();
+    var consumer = vertx.eventBus().consumer("vanishing");
+    consumer.handler(m -> consumer.unregister()).completion().await();
+    KshakaClient c = KshakaClient.create(vertx,
+        new KshakaClientOptions().setAddress("vanishing").setSendTimeoutMs(100).setDeadlineMs(600));
+    KshakaException e = failure(c.put("k", "x"));
+    assertEquals(504, e.status(), e.toString());
+    assertEquals(Outcome.UNKNOWN, e.outcome());
+  }
+
+  @Test
+  void retriesStopAtTheDeadline(Vertx vertx) {
+    vertx.eventBus().<JsonObject>consumer("busy", m -> {
+      var f = Wire.failure(KvError.OUTCOME_UNKNOWN, "conflict", null);
+      m.fail(f.failureCode(), f.getMessage());
+    }).completion().await();
+    KshakaClient c = KshakaClient.create(vertx, new KshakaClientOptions().setAddress("busy").setDeadlineMs(400));
+    long start = System.nanoTime();
+    KshakaException e = failure(c.put("k", "x"));
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(504, e.status());
+    assertEquals(Outcome.UNKNOWN, e.outcome());
+    assertTrue(e.getMessage().contains("conflict") && e.getMessage().contains("attempts"), e.getMessage());
+    assertTrue(tookMs < 5_000, "took " + tookMs + " ms");
+  }
+
+  @Test
+  void defaultOptionsAreKshakaKvWithTenSecondTimeoutAndFifteenSecondDeadline() {
     KshakaClientOptions options = new KshakaClientOptions();
+    assertEquals(15_000, options.getDeadlineMs());
+    assertThrows(IllegalArgumentException.class, () -> options.setDeadlineMs(0));
     assertEquals("kshaka.kv", options.getAddress());
     assertEquals("kshaka.kv.local", options.getLocalChangeAddress());
     assertEquals(10_000, options.getSendTimeoutMs());

@@ -380,6 +380,92 @@ class HttpVerticleTest {
 
   // ------------------------------------------------------------------ limits
 
+  // ------------------------------------------------------------------ Idempotency-Key
+
+  private JsonObject lastRequest() {
+    return kv.requests.get(kv.requests.size() - 1);
+  }
+
+  @Test
+  void idempotencyKeyBecomesTheRequestIdWithTheFirstSightAsItsStamp(Vertx vertx) {
+    start(vertx);
+    long before = System.currentTimeMillis();
+    assertEquals(200, put("k", "a", "Idempotency-Key", "order-17").statusCode());
+    JsonObject first = lastRequest();
+    assertEquals("order-17", first.getString("requestId"));
+    long stamp = first.getLong("requestStamp");
+    assertTrue(stamp >= before && stamp <= System.currentTimeMillis(), "stamp " + stamp);
+    assertFalse(first.containsKey("fresh"), "only the router marks a request fresh");
+
+    put("k", "a", "Idempotency-Key", "order-17");
+    assertEquals(stamp, lastRequest().getLong("requestStamp"), "a repeat carries the first sight's stamp");
+    call(HttpMethod.DELETE, "/v1/kv/k", null, "Idempotency-Key", "del 1");
+    assertEquals("del 1", lastRequest().getString("requestId"));
+    call(HttpMethod.POST, "/v1/kv/n?op=add&delta=2", null, "Idempotency-Key", "~!x");
+    assertEquals("~!x", lastRequest().getString("requestId"));
+    put("other", "a", "Idempotency-Key", "order-17");
+    assertEquals("order-17", lastRequest().getString("requestId"), "the same id on another key is its own");
+  }
+
+  @Test
+  void changeWithoutIdempotencyKeyCarriesNoRequestId(Vertx vertx) {
+    start(vertx);
+    put("k", "a");
+    assertFalse(lastRequest().containsKey("requestId"));
+    assertFalse(lastRequest().containsKey("requestStamp"));
+  }
+
+  @Test
+  void malformedIdempotencyKeyIs400NamingTheHeader(Vertx vertx) {
+    start(vertx);
+    String tooLong = "x".repeat(129);
+    for (String bad : new String[] {"", tooLong, "tab\there", "caf\u00e9"}) {
+      int before = kv.requests.size();
+      JsonObject body = assertError(put("k", "a", "Idempotency-Key", bad), 400, "bad_request");
+      assertTrue(body.getString("message").contains("Idempotency-Key"), body::encode);
+      assertEquals(before, kv.requests.size(), "refused before it reached the node");
+    }
+    String del = raw("PUT /v1/kv/k HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n"
+        + "Idempotency-Key: del\u007f\r\n\r\na");
+    assertTrue(del.startsWith("HTTP/1.1 400"), del); // Netty refuses a control character in any header itself
+    assertError(call(HttpMethod.DELETE, "/v1/kv/k", null, "Idempotency-Key", ""), 400, "bad_request");
+    assertError(call(HttpMethod.POST, "/v1/kv/n?op=add&delta=1", null, "Idempotency-Key", tooLong), 400,
+        "bad_request");
+    assertEquals(200, put("k", "a", "Idempotency-Key", "x".repeat(128)).statusCode());
+    assertEquals(200, put("k", "a", "Idempotency-Key", " ~").statusCode(), "spaces inside are printable");
+  }
+
+  @Test
+  void repeatedIdempotencyKeyHeaderIs400(Vertx vertx) {
+    start(vertx);
+    String r = raw("PUT /v1/kv/k HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n"
+        + "Idempotency-Key: one\r\nIdempotency-Key: two\r\n\r\na");
+    assertTrue(r.startsWith("HTTP/1.1 400") && rawBody(r).contains("at most once"), r);
+  }
+
+  @Test
+  void getIgnoresIdempotencyKey(Vertx vertx) {
+    start(vertx);
+    put("k", "a");
+    HttpResponse<Buffer> r = call(HttpMethod.GET, "/v1/kv/k", null, "Idempotency-Key", "");
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    assertFalse(lastRequest().containsKey("requestId"));
+  }
+
+  @Test
+  void firstSightsAreRememberedPerKeyAndBounded() {
+    long[] now = {1_000};
+    IdempotencyKeys keys = new IdempotencyKeys(2, () -> now[0]);
+    assertEquals(1_000, keys.stamp("a", "1"));
+    now[0] = 2_000;
+    assertEquals(1_000, keys.stamp("a", "1"));
+    assertEquals(2_000, keys.stamp("b", "1"));
+    assertEquals(2_000, keys.stamp("c", "1")); // evicts ("a","1")? no: ("a","1") was used before ("b","1")
+    now[0] = 3_000;
+    assertEquals(3_000, keys.stamp("a", "1"), "the least recently used pair was forgotten: stamped anew");
+    assertEquals(2, keys.size());
+  }
+
   @Test
   void valueOverTheLimitIs413(Vertx vertx) {
     start(vertx);

@@ -28,6 +28,7 @@ public final class TestCluster implements AutoCloseable {
   private final int[] hzPorts;
   private final int[] httpPorts;
   private final Vertx[] nodes;
+  private final KshakaVerticle[] verticles;
   private final JsonObject proposerOptions;
 
   private TestCluster(Path baseDir, int n, JsonObject proposerOptions) {
@@ -35,6 +36,7 @@ public final class TestCluster implements AutoCloseable {
     this.hzPorts = new int[n];
     this.httpPorts = new int[n];
     this.nodes = new Vertx[n];
+    this.verticles = new KshakaVerticle[n];
     this.proposerOptions = proposerOptions;
     for (int i = 0; i < n; i++) {
       hzPorts[i] = freePort();
@@ -84,6 +86,11 @@ public final class TestCluster implements AutoCloseable {
     return nodes[node - 1];
   }
 
+  /** The node's deployed module (null while it is stopped). */
+  public KshakaVerticle verticle(int node) {
+    return verticles[node - 1];
+  }
+
   public boolean running(int node) {
     return nodes[node - 1] != null;
   }
@@ -98,18 +105,23 @@ public final class TestCluster implements AutoCloseable {
         .with(HazelcastSetup.vertxOptions(cfg))
         .withClusterManager(new HazelcastClusterManager(HazelcastSetup.hazelcast(cfg)))
         .buildClustered()
-        .compose(vertx -> vertx.deployVerticle(new KshakaVerticle(), new DeploymentOptions().setConfig(config(node)))
+        .compose(vertx -> {
+          KshakaVerticle verticle = new KshakaVerticle();
+          return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config(node)))
             .map(id -> {
               nodes[node - 1] = vertx;
+              verticles[node - 1] = verticle;
               return vertx;
             })
-            .recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e))));
+            .recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
+        });
   }
 
   /** Closes the node's Vert.x (as a clean shutdown would); its data directory stays. */
   public void stopNode(int node) {
     Vertx v = nodes[node - 1];
     nodes[node - 1] = null;
+    verticles[node - 1] = null;
     if (v != null) await(v.close());
   }
 
