@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@link #replyFailure} is the one place where a failure becomes a status and a JSON error body.
  */
 public final class HttpVerticle extends VerticleBase {
+  /** How much of a refused body is read and dropped so that the client sees the 413 (see closeAfterBody). */
+  private static final long DRAIN_BYTES = 16L << 20;
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
   /** Longest request line accepted: a 512-byte key fully percent-encoded is 1,536 chars, plus prefix and query. */
@@ -478,7 +480,29 @@ public final class HttpVerticle extends VerticleBase {
     ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
     replyFailure(ctx, Wire.failure(KvError.VALUE_TOO_LARGE,
         "value is over the limit of " + config.maxValueBytes() + " bytes", null))
-        .onComplete(ar -> ctx.request().connection().close());
+        .onComplete(ar -> closeAfterBody(ctx.request()));
+  }
+
+  /**
+   * Closes the connection once the client has sent the rest of its body (discarded, at most {@link #DRAIN_BYTES},
+   * for at most 5 s): closing while it is still sending resets the connection, and the client then never reads the
+   * answer it was given. A body declared bigger than that is cut off at once.
+   */
+  private void closeAfterBody(HttpServerRequest req) {
+    if (req.isEnded() || contentLength(req) > DRAIN_BYTES) {
+      req.connection().close();
+      return;
+    }
+    long timer = vertx.setTimer(5_000, id -> req.connection().close());
+    long[] drained = {0};
+    req.handler(chunk -> {
+      drained[0] += chunk.length();
+      if (drained[0] > DRAIN_BYTES) req.connection().close();
+    });
+    req.endHandler(v -> {
+      vertx.cancelTimer(timer);
+      req.connection().close();
+    });
   }
 
   private static Future<Void> send(RoutingContext ctx, Reply reply) {
