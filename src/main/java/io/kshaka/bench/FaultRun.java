@@ -201,7 +201,7 @@ final class FaultRun implements RunObserver, AutoCloseable {
         default -> throw new IllegalStateException();
       }
       faultedAt = t;
-      event(t, settings.kind().doing + " " + nodesText() + " (" + pids + ")");
+      event(t, String.format(Locale.ROOT, settings.kind().doing, nodesText()) + " (" + pids + ")");
     } catch (RuntimeException e) {
       failure = "the fault could not be made: " + e.getMessage();
       event(sinceMeasureStart(), "FAILED: " + failure);
@@ -229,7 +229,7 @@ final class FaultRun implements RunObserver, AutoCloseable {
       returnedAt = t;
       StringBuilder pids = new StringBuilder();
       for (LocalCluster.Node n : victims) pids.append(pids.length() == 0 ? "pid " : ", ").append(n.pid());
-      event(t, settings.kind().undoing + " " + nodesText() + " (" + pids + ")");
+      event(t, String.format(Locale.ROOT, settings.kind().undoing, nodesText()) + " (" + pids + ")");
       scheduler.execute(this::pollReady);
     } catch (RuntimeException e) {
       failure = "the fault could not be undone: " + e.getMessage();
@@ -297,10 +297,11 @@ final class FaultRun implements RunObserver, AutoCloseable {
         + "the %d surviving clients, whose entry node is not faulted; then the %d clients of the faulted %s)%n",
         surviving, r.workload().clients() - surviving, nodesText()));
     b.append(s.timelineText(marks));
-    b.append(String.format(Locale.ROOT, "%nFault summary: %s %s at t=%.2f s, %s at t=%.2f s; %d nodes, %d surviving "
-        + "clients; load average (1 min) %s at start, %s at end%n", settings.kind().doing, nodesText(), s.faultAt(),
-        settings.kind().undoing, s.returnAt(), settings.nodes(), surviving, LoadAverage.format(r.loadAvgStart()),
-        LoadAverage.format(r.loadAvgEnd())));
+    b.append(String.format(Locale.ROOT, "%nFault summary: %s at t=%.2f s, %s at t=%.2f s; %d nodes, %d surviving "
+        + "clients; load average (1 min) %s at start, %s at end%n",
+        String.format(Locale.ROOT, settings.kind().doing, nodesText()), s.faultAt(),
+        String.format(Locale.ROOT, settings.kind().undoing, nodesText()), s.returnAt(), settings.nodes(), surviving,
+        LoadAverage.format(r.loadAvgStart()), LoadAverage.format(r.loadAvgEnd())));
     b.append(s.text());
     b.append(String.format(Locale.ROOT, "  steady state before the fault:   %s ops/s (all clients), p50 %.2f ms, "
         + "p99 %.2f ms%n", Report.rate(preFaultAllClients(series, s)), pre.getValueAtPercentile(50) / 1000.0,
