@@ -343,7 +343,24 @@ final class FaultRun implements RunObserver, AutoCloseable {
             .put("p50Us", pre.getValueAtPercentile(50))
             .put("p99Us", pre.getValueAtPercentile(99)))
         .put("summary", s.toJson())
+        .put("slots", slotsJson(recorder.series()))
         .put("run", r.toJson());
+  }
+
+  /** The raw series of the surviving clients (answers, errors, max latency per 100 ms slot), to recompute from. */
+  private static JsonObject slotsJson(FaultSeries series) {
+    JsonArray answers = new JsonArray();
+    JsonArray errors = new JsonArray();
+    JsonArray maxUs = new JsonArray();
+    for (int i = 0; i < series.slots(); i++) {
+      answers.add(series.answers()[FaultSeries.SURVIVING][i]);
+      long e = 0;
+      for (OpOutcome o : OpOutcome.errors()) e += series.errors()[FaultSeries.SURVIVING][o.ordinal()][i];
+      errors.add(e);
+      maxUs.add(series.maxLatencyUs()[FaultSeries.SURVIVING][i]);
+    }
+    return new JsonObject().put("slotMs", series.slotNanos() / 1_000_000).put("measuredSlots", series.measuredSlots())
+        .put("survivingAnswers", answers).put("survivingErrors", errors).put("survivingMaxLatencyUs", maxUs);
   }
 
   /** Stops the fault thread, then every node (by PID), and removes the data directories and the network. */

@@ -18,10 +18,13 @@ import java.util.Map;
  *   <li>{@code zeroSeconds}: the whole seconds of the measured phase (counted from its start) in which none of
  *       their requests was answered (errors are not answers);
  *   <li>{@code slowest}: their longest request, answer or error;
- *   <li>{@code recoveryAfterFault}, {@code recoveryAfterReturn}: from the event to the start of the first 1-second
- *       window from which on every 1-second window (sliding by one slot) up to the next event, or the end of the
- *       measured phase, holds at least {@link #RECOVERED_SHARE} of the pre-fault rate: 0 if throughput never
- *       dropped below it, null if it was still below it at the end of the phase;
+ *   <li>{@code recoveryAfterFault}, {@code recoveryAfterReturn} ("back to 80%"): 1-second windows sliding by one
+ *       slot from the event; from the event to the start of the first window that holds at least {@link
+ *       #RECOVERED_SHARE} of the pre-fault rate after the first window that did not: 0 if no window up to the next
+ *       event (or the end of the measured phase) was below it, null if throughput never came back before then;
+ *   <li>{@code stableAfterFault}, {@code stableAfterReturn} ("back to stay"): from the event to the start of the
+ *       first window from which on every window up to the next event holds at least that share: a later dip (e.g.
+ *       when a restarted node rejoins) counts too; 0 and null as above;
  *   <li>{@code lowestSecondPct}: the lowest throughput of a whole second after the fault (seconds counted from
  *       the fault), as a percentage of the pre-fault rate.
  * </ul>
@@ -37,6 +40,8 @@ record FaultSummary(
     String slowestOutcome,
     Double recoveryAfterFault,
     Double recoveryAfterReturn,
+    Double stableAfterFault,
+    Double stableAfterReturn,
     Double lowestSecondPct,
     long faultedClientErrors,
     List<Second> seconds) {
@@ -114,6 +119,7 @@ record FaultSummary(
     OpOutcome slowest = s.slowestOutcome()[S];
     return new FaultSummary(faultAt, returnAt, baseline, errors, byKind, zero, s.slowestUs()[S],
         slowest == null ? null : slowest.isError() ? slowest.label : slowest == OpOutcome.CONFLICT ? "conflict" : "ok",
+        firstBack(s, baseline, faultSlot, returnSlot), firstBack(s, baseline, returnSlot, end),
         recovery(s, baseline, faultSlot, returnSlot), recovery(s, baseline, returnSlot, end), lowest, faultedErrors,
         seconds);
   }
@@ -138,6 +144,27 @@ record FaultSummary(
     if (lastLow < 0) return 0.0;
     if (lastLow + 1 + sps > endSlot) return null;
     return (lastLow + 1 - startSlot) / (double) sps;
+  }
+
+  /**
+   * Seconds from {@code startSlot} to the start of the first 1-second window at or above {@link #RECOVERED_SHARE}
+   * of {@code baseline} that follows the first window below it (windows ending by {@code endSlot}); 0 if none is
+   * below; null if none comes back (or the phase is shorter than a second, or there is no baseline).
+   */
+  static Double firstBack(FaultSeries s, double baseline, int startSlot, int endSlot) {
+    int sps = s.slotsPerSecond();
+    if (baseline <= 0 || endSlot - startSlot < sps) return null;
+    double needed = RECOVERED_SHARE * baseline - 1e-9;
+    boolean dropped = false;
+    for (int k = startSlot; k + sps <= endSlot; k++) {
+      boolean low = s.answers(FaultSeries.SURVIVING, k, k + sps) < needed;
+      if (low) {
+        dropped = true;
+      } else if (dropped) {
+        return (k - startSlot) / (double) sps;
+      }
+    }
+    return dropped ? null : 0.0;
   }
 
   boolean targetsMet() {
@@ -181,8 +208,10 @@ record FaultSummary(
         zeroSeconds.isEmpty() ? "" : " " + zeroSeconds));
     b.append(String.format(Locale.ROOT, "  slowest request:                 %.3f s%s%n", slowestUs / 1e6,
         slowestOutcome == null ? "" : " (" + slowestOutcome + ")"));
-    b.append(String.format(Locale.ROOT, "  back to 80%% after the fault:     %s%n", seconds(recoveryAfterFault)));
-    b.append(String.format(Locale.ROOT, "  back to 80%% after the return:    %s%n", seconds(recoveryAfterReturn)));
+    b.append(String.format(Locale.ROOT, "  back to 80%% after the fault:     %s (to stay: %s)%n",
+        seconds(recoveryAfterFault), seconds(stableAfterFault)));
+    b.append(String.format(Locale.ROOT, "  back to 80%% after the return:    %s (to stay: %s)%n",
+        seconds(recoveryAfterReturn), seconds(stableAfterReturn)));
     b.append(String.format(Locale.ROOT, "  lowest second after the fault:   %s%n",
         lowestSecondPct == null ? "n/a" : String.format(Locale.ROOT, "%.0f%% of pre-fault", lowestSecondPct)));
     return b.toString();
@@ -215,6 +244,8 @@ record FaultSummary(
         .put("slowestRequestOutcome", slowestOutcome)
         .put("recoveryAfterFaultSeconds", recoveryAfterFault)
         .put("recoveryAfterReturnSeconds", recoveryAfterReturn)
+        .put("stableAfterFaultSeconds", stableAfterFault)
+        .put("stableAfterReturnSeconds", stableAfterReturn)
         .put("lowestSecondPct", lowestSecondPct == null ? null : round(lowestSecondPct))
         .put("faultedClientErrors", faultedClientErrors)
         .put("targetsMet", targetsMet())

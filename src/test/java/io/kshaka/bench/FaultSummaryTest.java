@@ -42,6 +42,8 @@ class FaultSummaryTest {
     assertEquals(List.of(), sum.zeroSeconds());
     assertEquals(0.0, sum.recoveryAfterFault());
     assertEquals(0.0, sum.recoveryAfterReturn());
+    assertEquals(0.0, sum.stableAfterFault());
+    assertEquals(0.0, sum.stableAfterReturn());
     assertEquals(100.0, sum.lowestSecondPct(), 1e-9);
     assertEquals(30, sum.seconds().size());
     assertTrue(sum.targetsMet());
@@ -53,8 +55,9 @@ class FaultSummaryTest {
     stall(s, 50, 80); // nothing answered from 5.0 s to 8.0 s
     FaultSummary sum = FaultSummary.of(s, 5, 15);
     assertEquals(List.of(5, 6, 7), sum.zeroSeconds());
-    // the first window from which on all hold 80%: [7.8, 8.8) has 0.2 s of stall = exactly 80%
+    // the first window that holds 80% again: [7.8, 8.8) has 0.2 s of stall = exactly 80%
     assertEquals(2.8, sum.recoveryAfterFault(), 1e-9);
+    assertEquals(2.8, sum.stableAfterFault(), 1e-9);
     assertEquals(0.0, sum.recoveryAfterReturn());
     assertEquals(0.0, sum.lowestSecondPct(), 1e-9);
     assertFalse(sum.targetsMet());
@@ -67,7 +70,9 @@ class FaultSummaryTest {
     stall(s, 190, 205);
     FaultSummary sum = FaultSummary.of(s, 5, 15);
     assertEquals(0.0, sum.recoveryAfterFault());
-    assertEquals(5.3, sum.recoveryAfterReturn(), 1e-9); // window [20.3, 21.3) holds 0.2 s of stall
+    assertEquals(5.3, sum.stableAfterReturn(), 1e-9); // window [20.3, 21.3) holds 0.2 s of stall
+    // back to 80% after the first dip: [19.0, 20.0) is the first low window, [20.3, 21.3) the next good one
+    assertEquals(5.3, sum.recoveryAfterReturn(), 1e-9);
     assertEquals(List.of(19), sum.zeroSeconds()); // 20-21 holds 0.5 s of answers: not a zero second
   }
 
@@ -80,9 +85,11 @@ class FaultSummaryTest {
     assertEquals(80.0, sum.lowestSecondPct(), 1e-9);
     for (int i = 50; i < 150; i++) s.answers()[S][i] = 7; // 70% up to the return: not recovered in the phase
     assertNull(FaultSummary.of(s, 5, 15).recoveryAfterFault());
+    assertNull(FaultSummary.of(s, 5, 15).stableAfterFault());
     for (int i = 140; i < 150; i++) s.answers()[S][i] = 10; // back to 100% at 14.0 s
     // [13.3, 14.3) holds 7*7 + 3*10 = 79 < 80; [13.4, 14.4) holds 6*7 + 4*10 = 82
     assertEquals(8.4, FaultSummary.of(s, 5, 15).recoveryAfterFault(), 1e-9);
+    assertEquals(8.4, FaultSummary.of(s, 5, 15).stableAfterFault(), 1e-9);
   }
 
   @Test
@@ -91,8 +98,29 @@ class FaultSummaryTest {
     stall(s, 295, 300); // the last half second of the run
     FaultSummary sum = FaultSummary.of(s, 5, 15);
     assertNull(sum.recoveryAfterReturn());
+    assertNull(sum.stableAfterReturn());
     assertFalse(sum.targetsMet());
     assertTrue(sum.text().contains("not within the phase"), sum.text());
+  }
+
+  @Test
+  void backOnceAndBackToStayDifferWhenADipComesBack() {
+    FaultSeries s = steady(10);
+    stall(s, 50, 60); // 1 s stall right after the fault, fine again, then 2 s of stall from 10 s
+    stall(s, 100, 120);
+    FaultSummary sum = FaultSummary.of(s, 5, 15);
+    assertEquals(0.8, sum.recoveryAfterFault(), 1e-9); // [5.8, 6.8) holds 80% again
+    assertEquals(6.8, sum.stableAfterFault(), 1e-9); // [11.8, 12.8) and every later window hold 80%
+    assertEquals(List.of(5, 10, 11), sum.zeroSeconds());
+    assertTrue(sum.text().contains("0.8 s (to stay: 6.8 s)"), sum.text());
+  }
+
+  @Test
+  void aDropThatStartsLateIsMeasuredFromTheFault() {
+    FaultSeries s = steady(10);
+    stall(s, 58, 70); // the stall starts 0.8 s after the fault: the window [5.0, 6.0) still holds 80%
+    FaultSummary sum = FaultSummary.of(s, 5, 15);
+    assertEquals(1.8, sum.recoveryAfterFault(), 1e-9); // [6.8, 7.8) holds 80% again
   }
 
   @Test
