@@ -55,7 +55,10 @@ import picocli.CommandLine.Spec;
         "  ./run.sh bench --mix get=80,put=10,cas=5,add=5 --duration 30 --json run.json",
         "  ./run.sh bench --event-bus --members 127.0.0.1:5701,127.0.0.1:5702",
         "  ./run.sh bench --suite --json suite.json",
-        "Exit codes: 0 done, 1 target unreachable or JSON not written, 2 bad usage.",
+        "  ./run.sh bench --fault kill --nodes 3 --fault-node 3 --clients 24 --keys 1000 --warmup 5 --duration 30 \\",
+        "      --fault-at 5 --fault-for 10 --json kill.json",
+        "Exit codes: 0 done, 1 target unreachable, cluster not started or JSON not written, 2 bad usage,",
+        "3 fault mode: this fault cannot be made on this machine (the message says why).",
         "See docs/bench.md for how to read the results."})
 public final class BenchCommand implements Callable<Integer> {
   static final String DEFAULT_ENDPOINTS = "http://127.0.0.1:8081,http://127.0.0.1:8082,http://127.0.0.1:8083";
@@ -168,6 +171,62 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Ops of the suite, each run alone at 100%% (default: ${DEFAULT-VALUE}).")
   List<String> suiteOps;
 
+  @Option(names = "--fault", paramLabel = "KIND",
+      description = "Fault mode: start a cluster of node processes, run the load, and kill (-9, then restart), pause "
+          + "(SIGSTOP, then SIGCONT) or partition (cut off from the other nodes, then heal) --fault-node at "
+          + "--fault-at for --fault-for; prints a per-second timeline and a summary of the surviving clients.")
+  String fault;
+
+  @Option(names = "--nodes", defaultValue = "3", description = "Fault mode: nodes to start (default: ${DEFAULT-VALUE}).")
+  int nodes;
+
+  @Option(names = "--fault-node", split = ",", paramLabel = "N",
+      description = "Fault mode: the node(s) to fault, 1-based, a minority (default: the last node).")
+  List<Integer> faultNodes;
+
+  @Option(names = "--fault-at", defaultValue = "5", paramLabel = "SECONDS",
+      description = "Fault mode: when to fault, from the start of measurement (default: ${DEFAULT-VALUE}).")
+  double faultAt;
+
+  @Option(names = "--fault-for", defaultValue = "10", paramLabel = "SECONDS",
+      description = "Fault mode: how long until the restart, SIGCONT or heal (default: ${DEFAULT-VALUE}).")
+  double faultFor;
+
+  @Option(names = "--node-jar", paramLabel = "PATH",
+      description = "Fault mode: the jar to run the nodes from (default: the bench's own jar).")
+  Path nodeJar;
+
+  @Option(names = "--node-jvm", paramLabel = "OPTIONS", defaultValue = "-Xms128m -Xmx1g -XX:+UseSerialGC",
+      description = "Fault mode: JVM options of the nodes, space-separated (default: ${DEFAULT-VALUE}; run.sh's "
+          + "module flags are always added).")
+  String nodeJvm;
+
+  @Option(names = "--node-event-loops", defaultValue = "1", paramLabel = "N",
+      description = "Fault mode: eventLoops of each node (default: ${DEFAULT-VALUE}, as conf/).")
+  int nodeEventLoops;
+
+  @Option(names = "--node-conf", paramLabel = "JSON",
+      description = "Fault mode: a JSON object merged into every node's config, e.g. '{\"proposer\":{...}}'.")
+  String nodeConf;
+
+  @Option(names = "--network", defaultValue = "auto", paramLabel = "KIND",
+      description = "Fault mode: loopback (127.0.0.1, free ports from 18100) or netns (a network namespace per node; "
+          + "root); auto = netns for partition, loopback otherwise (default: ${DEFAULT-VALUE}).")
+  String network;
+
+  @Option(names = "--cluster-dir", paramLabel = "DIR",
+      description = "Fault mode: where to write the nodes' configs, logs and data (default: a new temp directory; "
+          + "the data is deleted at the end, configs and logs are kept).")
+  Path clusterDir;
+
+  @Option(names = "--ready-timeout", defaultValue = "120", paramLabel = "SECONDS",
+      description = "Fault mode: how long to wait for every node to be ready (default: ${DEFAULT-VALUE}).")
+  double readyTimeoutSeconds;
+
+  /** Options that only the fault mode uses. */
+  private static final List<String> FAULT_OPTIONS = List.of("--nodes", "--fault-node", "--fault-at", "--fault-for",
+      "--node-jar", "--node-jvm", "--node-event-loops", "--node-conf", "--network", "--cluster-dir", "--ready-timeout");
+
   /** Runs the bench with {@code args}, printing to stdout/stderr; returns the exit code. */
   public static int run(String... args) {
     return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
@@ -199,7 +258,10 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     long runSeed = seed != null ? seed : new SplittableRandom().nextLong() & Long.MAX_VALUE;
+    FaultRun.Settings faultSettings = faultSettings();
+    if (faultSettings != null && !matched("--timeout")) timeoutMs = 10_000; // past the servers' own 504 deadline
     List<Workload> cases = cases(runSeed);
+    if (faultSettings != null) return faultRun(faultSettings, cases.get(0), runSeed, out, err);
     List<Endpoint> httpEndpoints = eventBus ? List.of() : parseAll(endpoints, "--endpoints", false);
     List<Endpoint> hzMembers = eventBus ? parseAll(members, "--members", true) : List.of();
 
@@ -255,6 +317,107 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
           // the hook is running or has run: nothing to undo
         }
+      }
+    }
+  }
+
+  /** Checks the fault-mode options; null when not in fault mode. */
+  private FaultRun.Settings faultSettings() {
+    if (fault == null) {
+      for (String o : FAULT_OPTIONS) {
+        if (matched(o)) usage(o + " only applies with --fault");
+      }
+      return null;
+    }
+    FaultKind kind = FaultKind.byName(fault);
+    if (kind == null) usage("--fault must be kill, pause or partition, not '" + fault + "'");
+    for (String o : List.of("--event-bus", "--suite", "--endpoints")) {
+      if (matched(o)) usage(o + " does not apply with --fault (the bench starts its own cluster over HTTP)");
+    }
+    if (nodes < 1 || nodes > 9) usage("--nodes must be 1..9");
+    List<Integer> chosen = faultNodes == null || faultNodes.isEmpty() ? List.of(nodes) : faultNodes;
+    java.util.Set<Integer> set = new java.util.TreeSet<>();
+    for (int n : chosen) {
+      if (n < 1 || n > nodes) usage("--fault-node: node " + n + " is not one of 1.." + nodes);
+      if (!set.add(n)) usage("--fault-node: node " + n + " given twice");
+    }
+    if (2 * set.size() >= nodes) {
+      usage("--fault-node: faulting " + set.size() + " of " + nodes + " nodes leaves no majority; the fault mode "
+          + "measures a minority fault");
+    }
+    if (faultAt < 1 || !Double.isFinite(faultAt)) usage("--fault-at must be >= 1 s (the pre-fault baseline)");
+    if (faultFor < 1 || !Double.isFinite(faultFor)) usage("--fault-for must be >= 1 s");
+    if (faultAt + faultFor + 1 > durationSeconds) {
+      usage("--duration must leave at least 1 s after the return: --fault-at + --fault-for + 1 <= --duration");
+    }
+    if (clients < nodes) usage("--clients must be >= --nodes, so that every node has clients");
+    if (nodeJar != null && !Files.isRegularFile(nodeJar)) usage("--node-jar: no such file: " + nodeJar);
+    if (nodeEventLoops < 1 || nodeEventLoops > 64) usage("--node-event-loops must be 1..64");
+    if (!List.of("auto", "loopback", "netns").contains(network)) usage("--network must be auto, loopback or netns");
+    if (readyTimeoutSeconds <= 0 || !Double.isFinite(readyTimeoutSeconds)) usage("--ready-timeout must be > 0");
+    JsonObject conf = null;
+    if (nodeConf != null) {
+      try {
+        conf = new JsonObject(nodeConf);
+      } catch (RuntimeException e) {
+        usage("--node-conf must be a JSON object: " + e.getMessage());
+      }
+    }
+    List<String> jvm = nodeJvm == null || nodeJvm.isBlank() ? List.of() : List.of(nodeJvm.trim().split("\\s+"));
+    return new FaultRun.Settings(kind, nodes, set, faultAt, faultFor, nodeJar, jvm, nodeEventLoops, conf, network,
+        clusterDir, readyTimeoutSeconds);
+  }
+
+  /** The fault mode: start the cluster, run the one case with the fault, print and write the summary. */
+  private int faultRun(FaultRun.Settings settings, Workload w, long runSeed, PrintWriter out, PrintWriter err)
+      throws InterruptedException {
+    out.printf(Locale.ROOT, "kshaka bench, fault mode: %s of node(s) %s of %d at t=%s s for %s s, seed %d (rerun with "
+        + "--seed %d)%n", settings.kind().wireName(), settings.faultNodes(), settings.nodes(),
+        BenchRun.num(settings.faultAt()), BenchRun.num(settings.faultFor()), runSeed, runSeed);
+    out.flush();
+    try (FaultRun run = new FaultRun(settings, out)) {
+      String unsupported = run.unsupportedReason();
+      if (unsupported != null) {
+        err.println("bench: skipped: " + unsupported);
+        err.flush();
+        return 3;
+      }
+      Vertx vertx = null;
+      try {
+        List<Endpoint> eps = run.start();
+        run.prepare(w.durationSeconds(), w.timeoutMs());
+        vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(eventLoops)).build();
+        List<String> targets = new ArrayList<>();
+        for (Endpoint e : eps) targets.add(e.url());
+        HttpTarget target = httpTarget(vertx, eps, w, err);
+        RunResult r;
+        try {
+          r = new BenchRun(vertx, target, "http", targets, eventLoops, out, run).run(w);
+        } finally {
+          BenchRun.awaitQuietly(target.close(), 10);
+        }
+        out.print(Report.single(r));
+        FaultSummary summary = run.summary();
+        out.print(run.report(r, summary));
+        if (json != null) {
+          writeText(run.toJson(r, summary).encodePrettily());
+          out.println("results written to " + json);
+        }
+        out.flush();
+        String failure = run.failure();
+        if (failure != null) {
+          err.println("bench: " + failure);
+          err.flush();
+          return 1;
+        }
+        return 0;
+      } catch (BenchFailure e) {
+        out.flush();
+        err.println("bench: " + e.getMessage());
+        err.flush();
+        return 1;
+      } finally {
+        if (vertx != null) BenchRun.awaitQuietly(vertx.close(), 30);
       }
     }
   }
@@ -413,6 +576,10 @@ public final class BenchCommand implements Callable<Integer> {
     } else {
       text = results.get(results.size() - 1).toJson().encodePrettily();
     }
+    writeText(text);
+  }
+
+  private void writeText(String text) {
     try {
       Path parent = json.toAbsolutePath().getParent();
       if (parent != null) Files.createDirectories(parent);

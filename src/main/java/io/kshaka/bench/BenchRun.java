@@ -31,8 +31,15 @@ final class BenchRun {
   private final List<String> targets;
   private final int eventLoops;
   private final PrintWriter out;
+  private final RunObserver observer;
 
   BenchRun(Vertx vertx, Target target, String targetKind, List<String> targets, int eventLoops, PrintWriter out) {
+    this(vertx, target, targetKind, targets, eventLoops, out, new RunObserver() {});
+  }
+
+  BenchRun(Vertx vertx, Target target, String targetKind, List<String> targets, int eventLoops, PrintWriter out,
+      RunObserver observer) {
+    this.observer = observer;
     this.vertx = vertx;
     this.target = target;
     this.targetKind = targetKind;
@@ -60,8 +67,9 @@ final class BenchRun {
     for (int l = 0; l < loops; l++) {
       int[] ids = new int[(w.clients() - l + loops - 1) / loops];
       for (int j = 0; j < ids.length; j++) ids[j] = l + j * loops;
-      verticles.add(new LoadVerticle(w, target, stats, timeline, values, ids));
+      verticles.add(new LoadVerticle(w, target, stats, timeline, values, ids, observer));
     }
+    observer.starting(timeline);
     List<Future<String>> deployments = new ArrayList<>();
     for (LoadVerticle v : verticles) deployments.add(vertx.deployVerticle(v));
     List<Future<Void>> finishes = new ArrayList<>();
@@ -87,7 +95,7 @@ final class BenchRun {
       } catch (TimeoutException notYet) {
         now = System.nanoTime();
         if (now - nextTick >= 0) {
-          out.println(progress.tick(now));
+          out.println(observer.progress(now, progress.tick(now)));
           out.flush();
           nextTick += TICK_NANOS;
         }

@@ -23,16 +23,19 @@ final class LoadVerticle extends VerticleBase {
   private final Timeline timeline;
   private final byte[][] values;
   private final int[] clientIds;
+  private final RunObserver observer;
   private final Promise<Void> finished = Promise.promise();
   private int running;
 
-  LoadVerticle(Workload workload, Target target, Stats stats, Timeline timeline, byte[][] values, int[] clientIds) {
+  LoadVerticle(Workload workload, Target target, Stats stats, Timeline timeline, byte[][] values, int[] clientIds,
+      RunObserver observer) {
     this.workload = workload;
     this.target = target;
     this.stats = stats;
     this.timeline = timeline;
     this.values = values;
     this.clientIds = clientIds.clone();
+    this.observer = observer;
   }
 
   Future<Void> finished() {
@@ -82,6 +85,7 @@ final class LoadVerticle extends VerticleBase {
         long end = System.nanoTime();
         OpOutcome outcome = ar.succeeded() ? ar.result() : OpOutcome.OTHER;
         stats.record(measured, op, outcome, end - start, end);
+        observer.op(id, measured, outcome, end - start, end);
         if (outcome == OpOutcome.CONNECTION || outcome == OpOutcome.NO_HANDLERS) {
           vertx.setTimer(PAUSE_AFTER_UNREACHABLE_MS, t -> next());
         } else if (issuing) {
