@@ -380,7 +380,11 @@ public final class Proposer {
       startRound(now, ks, out);
       return;
     }
-    acceptOrFinish(now, ks, p.chosen() && ks.batch.after.equals(ks.batch.before), out);
+    // A change that may have been proposed before (sent from here, taken over, retried) is answered only after an
+    // accept at this ballot: when it writes nothing (refused, a no-op delete) the state found is chosen already, but
+    // an older accept that carried the change may linger on a minority and be adopted by a later round, applying
+    // the change after it was answered as not written. This ballot's accept on a quorum fences it for good.
+    acceptOrFinish(now, ks, p.chosen() && ks.batch.after.equals(ks.batch.before) && !ks.batch.needsFullRound(), out);
   }
 
   /** Answers UNKNOWN the changes whose id the register may have forgotten, and takes them out of the batch. */
