@@ -53,6 +53,8 @@ public record SimResult(
     long maxCheckSeed;
     /** Writes after the heal, one at a time, whose outcome came back UNKNOWN (stale 1-RTT cache). */
     int unknownWithoutFaults;
+    /** Operations of the burst after the heal that duelled past their deadline (allowed; see Simulation). */
+    int burstDeadlines;
     /** Client operations turned into reads because their key had too many open writes for the checker. */
     int forcedReads;
     /** Rounds that answered two or more changes at once (batching). */
@@ -113,6 +115,7 @@ public record SimResult(
       }
       unknownWithoutFaults += o.unknownWithoutFaults;
       forcedReads += o.forcedReads;
+      burstDeadlines += o.burstDeadlines;
       batches += o.batches;
       floorWrites += o.floorWrites;
       floorWriteFailures += o.floorWriteFailures;
@@ -135,13 +138,13 @@ public record SimResult(
               + "%d messages (%d dropped, %d duplicated, %d very late, %d timeouts, %d of them of a prepare in the "
               + "accept phase), "
               + "%d completed without accept, %d without prepare, %d batches, %d floor writes (%d failed), "
-              + "%d unknown without faults, %d events, %d virtual ms, check %.1f s (longest %.2f s, seed %d)",
+              + "%d unknown without faults, %d burst ops past their deadline, %d events, %d virtual ms, check %.1f s (longest %.2f s, seed %d)",
           ops, applied, notApplied, unknown, 100.0 * unknown / Math.max(1, writes), livenessOps, forcedReads,
           takeovers, clientRetries, answeredByLaterAttempt, lateAnswers, coreDuplicates, coreForgotten,
           faults(), acceptorCrashes, proposerCrashes, partitions,
           messages, dropped, duplicated, late, timeouts, prepareTimeoutsInAcceptPhase,
           completedWithoutAccept, completedWithoutPrepare, batches, floorWrites, floorWriteFailures,
-          unknownWithoutFaults, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9, maxCheckSeed);
+          unknownWithoutFaults, burstDeadlines, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9, maxCheckSeed);
     }
   }
 }

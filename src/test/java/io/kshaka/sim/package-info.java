@@ -16,9 +16,20 @@
  *       "unknown". A restarted proposer starts from its durable counter floor ({@code Reserve} is a durable write
  *       with a delay, which may fail, or land without being acknowledged when the node crashes).</li>
  *   <li>Clients issue get, put, cas, delete, add and create with unique values, through the key's home proposer or
- *       another, and give up at a deadline with an unknown outcome; a client with an unknown outcome goes on as a
- *       new client id. The history is what the HTTP layer would report: applied → the result; not applied → left
- *       out; unknown → no return.</li>
+ *       another. Every operation carries a {@code RequestId} (a hash unique in the run, stamped with the virtual
+ *       time of its first attempt) and is retried as the I/O shell does, always with that id and {@code fresh =
+ *       false}: a <b>takeover</b> re-submits it to another proposer when an attempt has had no answer for
+ *       {@code takeoverAfter}, or at once when the proposer holding it crashes; an <b>idempotent retry</b> follows an
+ *       UNKNOWN answer (not one that says the id may have been forgotten), until the client's budget runs out. By
+ *       default a takeover comes only after the attempt's deadline and its last round (so the first attempt, which
+ *       is submitted fresh, is over); with {@code -Dkshaka.sim.earlyTakeovers=true} half of the seeds take over
+ *       early, while the first attempt still runs (a failure detector), and submit first attempts not fresh.</li>
+ *   <li>One operation per request id: the first APPLIED answer of any attempt is the operation's answer; a
+ *       NOT_APPLIED answer counts only from the first attempt before any takeover; an UNKNOWN waits for the other
+ *       live attempts. An operation no attempt answered is unknown (no return); a client with an unknown outcome
+ *       goes on as a new client id. So a change applied twice (an add counted twice, a put that makes two versions)
+ *       is a history the checker rejects. Besides, two APPLIED answers to one id that both wrote must report the
+ *       same version (an "exactly-once" failure otherwise).</li>
  *   <li>After every state change, invariants: an acceptor's promise never decreases (nor across a restart: no
  *       promise a reply has shown is lost), accepted never exceeds promised, a (key, ballot) is used by one round of
  *       one proposer incarnation and carries one value, ever (as sent and as accepted), and nothing is sent at or
@@ -35,7 +46,9 @@
  *   <li>{@link io.kshaka.sim.FlexibleQuorumsTest}: separate prepare and accept quorums, including the intermediate
  *       step of growing 3 acceptors to 4.</li>
  *   <li>{@link io.kshaka.sim.NegativeControlTest}: every broken {@link io.kshaka.sim.Variant} must be caught within
- *       2,000 seeds.</li>
+ *       2,000 seeds, among them a takeover that re-applies without fencing ({@code UNFENCED_TAKEOVER}: it decides
+ *       from one acceptor's state and submits the change again under a new id) and a retry that applies twice
+ *       ({@code DROP_REQUEST_LOG}: promises reach the proposer without the register's request log).</li>
  *   <li>{@link io.kshaka.sim.DeterminismTest}: a sample of seeds replayed in this JVM and in another one give the
  *       same trace hash.</li>
  *   <li>{@link io.kshaka.sim.StaleOneRttCacheTest}: a finding about the core (a stale 1-RTT cache turns a fault-free
@@ -48,7 +61,9 @@
  * mvn -B -q test -Dtest='io.kshaka.sim.SimulationTest' -Dkshaka.sim.seed=1234      # one seed, traced
  * mvn -B -q test -Dtest='io.kshaka.sim.SimulationTest' -Dkshaka.sim.seeds=1000000 -Dkshaka.sim.base=5000000
  * </pre>
- * Campaigns print their seed range and totals. A failing seed is rerun with a full trace; the trace, the history
+ * Campaigns print their seed range and totals, among them the request ids' figures: takeovers, client retries,
+ * operations answered by a later attempt, changes the cores found applied already ("duplicates found") and changes
+ * answered unknown because the register may have forgotten their id ("forgotten"). A failing seed is rerun with a full trace; the trace, the history
  * (JSON lines, the checker's format), the operations and the checker's report go to {@code target/kshaka-sim/}.
  */
 package io.kshaka.sim;
