@@ -40,7 +40,9 @@ import java.util.TreeMap;
  *       a time). A crashed acceptor loses its unflushed writes (but for a random prefix of its log) and the replies
  *       that waited for them; a crashed proposer loses all its memory (its clients learn "unknown") and restarts
  *       from its durable counter floor. A send with no reply within the send timeout is fed to
- *       {@link Proposer#onNoVote}, as the production shell does.</li>
+ *       {@link Proposer#onNoVote}, as the production shell does. Every client operation carries a
+ *       {@link RequestId}; an attempt without an answer is taken over by another proposer (after a timeout, or at
+ *       once when its proposer crashes), and an UNKNOWN answer is retried, always with the same id and not fresh.</li>
  *   <li><b>Heal.</b> Every node is restarted, every link repaired, loss and duplication stop.</li>
  *   <li><b>Liveness.</b> Once every earlier operation has ended, every proposer writes and then reads every key;
  *       each of these operations must be applied.</li>
