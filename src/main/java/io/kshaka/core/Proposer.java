@@ -128,6 +128,14 @@ public final class Proposer {
     RegisterState after;
     /** An accept carrying this batch went out: from then on its writes may be applied at any time. */
     boolean sent;
+    /**
+     * A change that may have been proposed before (sent from here, taken over, retried) writes nothing this time
+     * (refused, a no-op delete) and its id is not in the state found. Even if that state is chosen, the batch
+     * needs an accept at this ballot: an older accept that carried the change may linger on a minority and be
+     * adopted by a later round, applying the change after it was answered as not written. This ballot's accept on
+     * a quorum fences it for good.
+     */
+    boolean unfenced;
 
     Batch(List<Pending> items) {
       this.items = items;
@@ -380,7 +388,7 @@ public final class Proposer {
       startRound(now, ks, out);
       return;
     }
-    acceptOrFinish(now, ks, p.chosen() && ks.batch.after.equals(ks.batch.before), out);
+    acceptOrFinish(now, ks, p.chosen() && ks.batch.after.equals(ks.batch.before) && !ks.batch.unfenced, out);
   }
 
   /** Answers UNKNOWN the changes whose id the register may have forgotten, and takes them out of the batch. */
@@ -407,6 +415,7 @@ public final class Proposer {
     left.results = results;
     left.wrote = Arrays.copyOf(wrote, keep.size());
     left.sent = batch.sent;
+    left.unfenced = batch.unfenced;
     left.before = batch.before;
     left.after = batch.after;
     ks.batch = left;
@@ -454,6 +463,7 @@ public final class Proposer {
     batch.before = current;
     batch.results = new ArrayList<>(batch.items.size());
     batch.wrote = new boolean[batch.items.size()];
+    batch.unfenced = false;
     RegisterState state = current;
     int writes = 0;
     for (int i = 0; i < batch.items.size(); i++) {
@@ -486,6 +496,7 @@ public final class Proposer {
           batch.wrote[i] = true;
         }
       }
+      if (!batch.wrote[i] && p.seenElsewhere()) batch.unfenced = true;
       batch.results.add(r);
     }
     batch.after = state;

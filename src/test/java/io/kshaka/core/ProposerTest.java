@@ -330,6 +330,38 @@ class ProposerTest {
     assertEquals(RegisterState.of("5", 1), withoutIds(acc.state(2, K).state()));
   }
 
+  /**
+   * A change that may have been proposed before and is refused on a state found chosen still sends an accept: an
+   * older accept that carried it (here on acceptor 1 only) must be fenced, or a later round that sees acceptor 1
+   * adopts it and the change is applied after it was answered as refused (found by the simulator, issue 8).
+   */
+  @Test
+  void refusedRetryOfAChangeFencesItsLingeringAccept() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Ballot chosen = new Ballot(0, 8);
+    Ballot lingering = new Ballot(0, 9);
+    RegisterState text = RegisterState.of("x", 1);
+    acc.set(2, K, new AcceptorState(chosen, chosen, text));
+    acc.set(3, K, new AcceptorState(chosen, chosen, text));
+    acc.set(1, K, new AcceptorState(lingering, lingering, RegisterState.of("7", 2)));  // a crashed proposer's
+    Node a = new Node(acc, 1, NO_1RTT, 0);
+    a.submit(K, new Change.Add(1), new RequestId(42, 0), false, "add");
+    a.deliverWhile(prepares().and(to(1, 2)));  // adopts ("7", v2) from acceptor 1 and adds: ("8", v3)
+    a.loseAll(prepares());
+    assertTrue(a.deliverFirst(accepts().and(to(1))));
+    a.loseAll(accepts());
+    a.unreachable.add(1);
+    a.run();  // 2 and 3 show ("x", v1) chosen: the add is refused
+    assertEquals(Status.NOT_INTEGER, a.result("add").result().status());
+    assertTrue(acc.state(2, K).accepted().isAbove(acc.state(1, K).accepted()),
+        "no accept fenced acceptor 1's ballot " + acc.state(1, K).accepted());
+    Node b = new Node(acc, 2, NO_1RTT, 0);
+    b.unreachable.add(3);
+    b.submit(K, Change.Read.INSTANCE, "read");
+    b.run();
+    assertEquals(text, withoutIds(b.result("read").result().state()), "the refused add was applied later");
+  }
+
   /** Two rounds in a row end in doubt; the third finds the second's accept and completes the batch once. */
   @Test
   void batchInDoubtTwiceIsStillAppliedOnce() {

@@ -3,10 +3,18 @@ package io.kshaka.sim;
 import io.kshaka.core.Change;
 import io.kshaka.core.ChangeResult;
 import io.kshaka.core.Outcome;
+import io.kshaka.core.RequestId;
 import java.nio.charset.StandardCharsets;
 
-/** One client operation of a simulated run: what was asked, when, of which proposer, and what came back. */
+/**
+ * One client operation of a simulated run: what was asked, when, of which proposer, and what came back. One
+ * operation is one request id: its first attempt (fresh) and every takeover and retry of it (same id, not fresh) are
+ * attempts of this one operation, and the first definite answer of any attempt is its answer.
+ */
 final class SimOp {
+  /** Attempts per operation at most (a token is {@code id * MAX_ATTEMPTS + attempt}). */
+  static final int MAX_ATTEMPTS = 64;
+
   enum Kind { GET, PUT, CAS, DELETE, ADD, CREATE }
 
   enum Status { PENDING, DONE, NOT_APPLIED, UNKNOWN }
@@ -23,13 +31,27 @@ final class SimOp {
   final long call;
   final int proposer;
   final boolean liveness;
+  /** The same on every attempt: the hash is unique in the run, the stamp is the call time of the first attempt. */
+  final RequestId rid;
+  /** The client gives up (UNKNOWN) at this time if no attempt has answered. */
+  long deadline;
+  /** Attempts submitted so far (attempt 0 is the first, fresh one). */
+  int attempts;
+  /** Attempts still running in a proposer whose answer the client still waits for. */
+  int liveAttempts;
+  /** The proposer of the latest attempt. */
+  int lastProposer;
+  int takeovers;
+  int retries;
+  /** The attempt whose answer counted (-1: none). */
+  int answeredBy = -1;
   Status status = Status.PENDING;
   Long ret;
   ChangeResult result;
   String reason;
 
   SimOp(long id, int client, String key, Kind kind, String value, Long expectedVersion, long delta, long call,
-      int proposer, boolean liveness) {
+      int proposer, boolean liveness, RequestId rid) {
     this.id = id;
     this.client = client;
     this.key = key;
@@ -40,6 +62,13 @@ final class SimOp {
     this.call = call;
     this.proposer = proposer;
     this.liveness = liveness;
+    this.rid = rid;
+    this.lastProposer = proposer;
+  }
+
+  /** The token of attempt {@code attempt} (the proposer hands it back in its Complete effect). */
+  long token(int attempt) {
+    return id * MAX_ATTEMPTS + attempt;
   }
 
   Change change() {
@@ -110,7 +139,9 @@ final class SimOp {
   public String toString() {
     String out = status == Status.DONE
         ? result.status() + " " + result.state() : status + (reason == null ? "" : " (" + reason + ")");
-    return "op" + id + " c" + client + " P" + proposer + " [" + call + ".." + (ret == null ? "?" : ret) + "] "
+    String via = attempts <= 1 ? "" : " (" + attempts + " attempts, " + takeovers + " takeovers, " + retries
+        + " retries, last P" + lastProposer + (answeredBy < 0 ? "" : ", answered by attempt " + answeredBy) + ")";
+    return "op" + id + " c" + client + " P" + proposer + via + " id " + rid + " [" + call + ".." + (ret == null ? "?" : ret) + "] "
         + describeCall() + " -> " + out;
   }
 }

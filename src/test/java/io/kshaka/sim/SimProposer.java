@@ -28,7 +28,7 @@ final class SimProposer {
   final List<Long> pendingFloors = new ArrayList<>();
   /** Sends of this incarnation without a reply yet, by send id (never iterated). */
   final Map<Long, ProposerEffect.Send> outstanding = new HashMap<>();
-  /** Client operations submitted here and not yet answered, by operation id. */
+  /** Attempts of client operations submitted here and not yet answered, by attempt token ({@link SimOp#token}). */
   final TreeMap<Long, SimOp> inflight = new TreeMap<>();
   /** Per round id of this incarnation: which phases sent messages (for statistics; never iterated). */
   /** Phases (PREPARED / ACCEPTED) sent per (key, ballot): one ballot's prepare and accept phases have different round ids. */

@@ -31,6 +31,8 @@ public record SimResult(
     int applied;
     int notApplied;
     int unknown;
+    /** Client writes (not gets). */
+    int writes;
     int livenessOps;
     int acceptorCrashes;
     int proposerCrashes;
@@ -51,12 +53,28 @@ public record SimResult(
     long maxCheckSeed;
     /** Writes after the heal, one at a time, whose outcome came back UNKNOWN (stale 1-RTT cache). */
     int unknownWithoutFaults;
+    /** Operations of the burst after the heal that duelled past their deadline (allowed; see Simulation). */
+    int burstDeadlines;
     /** Client operations turned into reads because their key had too many open writes for the checker. */
     int forcedReads;
     /** Rounds that answered two or more changes at once (batching). */
     int batches;
     int floorWrites;
     int floorWriteFailures;
+    /** Attempts taken over by another proposer (after a timeout or a crash of the one the client reached). */
+    int takeovers;
+    /** Idempotent client retries (same request id) after an unknown outcome. */
+    int clientRetries;
+    /** Operations whose answer came from a takeover or retry, not from the first attempt. */
+    int answeredByLaterAttempt;
+    /** APPLIED answers of an attempt after the operation already had its answer (compared: exactly once). */
+    int lateAnswers;
+    /** Changes the cores found applied already (Proposer.Stats.duplicates). */
+    long coreDuplicates;
+    /** Changes the cores answered UNKNOWN as possibly forgotten (Proposer.Stats.forgotten). */
+    long coreForgotten;
+    /** Answers that said the register may have forgotten the id (as the attempts' clients saw them). */
+    int forgottenAnswers;
 
     public long events() {
       return events;
@@ -77,6 +95,7 @@ public record SimResult(
       applied += o.applied;
       notApplied += o.notApplied;
       unknown += o.unknown;
+      writes += o.writes;
       livenessOps += o.livenessOps;
       acceptorCrashes += o.acceptorCrashes;
       proposerCrashes += o.proposerCrashes;
@@ -96,25 +115,36 @@ public record SimResult(
       }
       unknownWithoutFaults += o.unknownWithoutFaults;
       forcedReads += o.forcedReads;
+      burstDeadlines += o.burstDeadlines;
       batches += o.batches;
       floorWrites += o.floorWrites;
       floorWriteFailures += o.floorWriteFailures;
+      takeovers += o.takeovers;
+      clientRetries += o.clientRetries;
+      answeredByLaterAttempt += o.answeredByLaterAttempt;
+      lateAnswers += o.lateAnswers;
+      coreDuplicates += o.coreDuplicates;
+      coreForgotten += o.coreForgotten;
+      forgottenAnswers += o.forgottenAnswers;
     }
 
     @Override
     public String toString() {
       return String.format(
-          "%d ops (%d applied, %d not applied, %d unknown; %d after heal; %d forced reads), "
+          "%d ops (%d applied, %d not applied, %d unknown (%.1f%% of writes); %d after heal; %d forced reads), "
+              + "request ids: %d takeovers, %d client retries, %d answered by a later attempt, %d late answers "
+              + "agreed, %d duplicates found, %d forgotten, "
               + "%d faults (%d acceptor crashes, %d proposer crashes, %d partitions), "
               + "%d messages (%d dropped, %d duplicated, %d very late, %d timeouts, %d of them of a prepare in the "
               + "accept phase), "
               + "%d completed without accept, %d without prepare, %d batches, %d floor writes (%d failed), "
-              + "%d unknown without faults, %d events, %d virtual ms, check %.1f s (longest %.2f s, seed %d)",
-          ops, applied, notApplied, unknown, livenessOps, forcedReads,
+              + "%d unknown without faults, %d burst ops past their deadline, %d events, %d virtual ms, check %.1f s (longest %.2f s, seed %d)",
+          ops, applied, notApplied, unknown, 100.0 * unknown / Math.max(1, writes), livenessOps, forcedReads,
+          takeovers, clientRetries, answeredByLaterAttempt, lateAnswers, coreDuplicates, coreForgotten,
           faults(), acceptorCrashes, proposerCrashes, partitions,
           messages, dropped, duplicated, late, timeouts, prepareTimeoutsInAcceptPhase,
           completedWithoutAccept, completedWithoutPrepare, batches, floorWrites, floorWriteFailures,
-          unknownWithoutFaults, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9, maxCheckSeed);
+          unknownWithoutFaults, burstDeadlines, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9, maxCheckSeed);
     }
   }
 }

@@ -31,5 +31,16 @@ public enum Variant {
    * The client layer reports a failure after accepts were sent (UNKNOWN) as NOT_APPLIED (for the clients' operations
    * before the heal; the liveness phase would catch it otherwise, and the point is that the checker does).
    */
-  UNKNOWN_AS_NOT_APPLIED
+  UNKNOWN_AS_NOT_APPLIED,
+  /**
+   * A takeover that re-applies without fencing: the node that takes a request over decides whether it was applied
+   * from one acceptor's current state (no prepare quorum, so no older ballot is fenced, and the home may still be
+   * running it); when that state does not hold the id, the change is submitted again under a new id.
+   */
+  UNFENCED_TAKEOVER,
+  /**
+   * A retry that applies twice: every promise reaches the proposer without the register's request log (as if the
+   * acceptors dropped it from their states), so no retry or takeover finds its id.
+   */
+  DROP_REQUEST_LOG
 }
