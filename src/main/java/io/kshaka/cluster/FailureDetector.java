@@ -42,6 +42,8 @@ public final class FailureDetector {
     long lastSign;
     long lastPing = Long.MIN_VALUE / 2;
     boolean suspect;
+    /** When its last suspicion ended (far in the past if it never was suspect). */
+    long suspicionEnded = Long.MIN_VALUE / 2;
   }
 
   private final Options options;
@@ -49,6 +51,7 @@ public final class FailureDetector {
   private final Map<Integer, Peer> peers = new HashMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private long lastTick;
+  private long lastSelfStall = Long.MIN_VALUE / 2;
 
   /**
    * @param peers the nodes watched (this node excluded: it is never suspect); each counts as just heard from
@@ -82,6 +85,7 @@ public final class FailureDetector {
       if (p == null) return;
       p.lastSign = clock.getAsLong();
       cleared = p.suspect;
+      if (cleared) p.suspicionEnded = p.lastSign;
       p.suspect = false;
     }
     if (cleared) for (Listener l : listeners) l.alive(node);
@@ -112,6 +116,19 @@ public final class FailureDetector {
   }
 
   /**
+   * True when nothing kept this node and {@code node} apart during the last {@code windowMs}: the peer was never
+   * suspect in that time, and this node did not stall (nor is it stalled now: its checks are not overdue). A
+   * message from a peer that is not steady may have waited in a buffer through a partition or a pause, long enough
+   * for its sender to have given it to another proposer meanwhile. This node is always steady with itself.
+   */
+  public synchronized boolean steady(int node, long windowMs) {
+    long now = clock.getAsLong();
+    if (now - lastTick > 3 * options.pingIntervalMs() || now - lastSelfStall < windowMs) return false;
+    Peer p = peers.get(node);
+    return p == null || (!p.suspect && now - p.suspicionEnded >= windowMs);
+  }
+
+  /**
    * Called every few tens of milliseconds: suspects the peers silent for {@code suspectAfterMs} and returns the
    * peers to ping now (silent for {@code pingIntervalMs}, and not pinged within that time), each counted as pinged.
    * A gap between two ticks longer than {@code pingIntervalMs} means this node itself stalled (a GC pause, a busy
@@ -125,6 +142,7 @@ public final class FailureDetector {
       long now = clock.getAsLong();
       long stalled = now - lastTick - options.pingIntervalMs();
       lastTick = now;
+      if (stalled > 0) lastSelfStall = now;
       for (Map.Entry<Integer, Peer> e : peers.entrySet()) {
         Peer p = e.getValue();
         if (stalled > 0) p.lastSign = Math.min(now, p.lastSign + stalled);

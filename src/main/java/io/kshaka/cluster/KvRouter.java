@@ -142,7 +142,8 @@ public final class KvRouter implements KvService {
       request = request.copy()
           .put("requestId", newRequestId())
           .put("requestStamp", System.currentTimeMillis())
-          .put("fresh", true);
+          .put("fresh", true)
+          .put("from", config.nodeId());
     }
     Forward f = new Forward(home, request);
     Set<Forward> pending = inFlight.computeIfAbsent(home, h -> ConcurrentHashMap.newKeySet());
@@ -169,6 +170,12 @@ public final class KvRouter implements KvService {
     return vertx.eventBus().<JsonObject>request(Addresses.kv(node), request, requestOptions).map(Message::body);
   }
 
+  /** An answer that the change was evaluated and refused (a condition failed): no version was written. */
+  private static boolean refused(AsyncResult<JsonObject> ar) {
+    return ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && re.failureCode() >= 400 && re.failureCode() < 500;
+  }
+
   /** One request forwarded to its home: answered by the home, or by this node's proposer after a takeover. */
   private final class Forward {
     private final int home;
@@ -178,6 +185,10 @@ public final class KvRouter implements KvService {
     private boolean takenOver;
     private boolean resent;
     private boolean done;
+    /** The home's last answer once a takeover runs (null while it has none). */
+    private AsyncResult<JsonObject> homeResult;
+    /** A refusal from the takeover, held while the home may still apply the change. */
+    private AsyncResult<JsonObject> heldRefusal;
 
     Forward(int home, JsonObject request) {
       this.home = home;
@@ -208,16 +219,24 @@ public final class KvRouter implements KvService {
         }
       }
       boolean answerNow;
+      AsyncResult<JsonObject> result = ar;
       synchronized (this) {
         if (done) return;
         resend = resend && !resent && !takenOver;
         if (resend) resent = true;
-        // after a takeover the home's failures are superseded by the takeover's answer; a success still wins
-        answerNow = takenOver ? ar.succeeded() : takeOverBecause == null && !resend;
+        if (takenOver) {
+          // after a takeover the home's failures are superseded by the takeover's answer; a success still wins,
+          // and a refusal the takeover gave meanwhile stands only if the home did not apply the change either
+          homeResult = ar;
+          answerNow = ar.succeeded() || heldRefusal != null;
+          if (!ar.succeeded() && heldRefusal != null) result = refusalOrUnknown(ar, heldRefusal);
+        } else {
+          answerNow = takeOverBecause == null && !resend;
+        }
         if (answerNow) finish();
       }
       if (answerNow) {
-        answer.handle(ar);
+        answer.handle(result);
       } else if (resend) {
         resends.incrementAndGet();
         log.debug("sending {} on key {} to home {} again: it answered outcome unknown", request.getValue("requestId"),
@@ -235,6 +254,7 @@ public final class KvRouter implements KvService {
       synchronized (this) {
         if (done || takenOver) return;
         takenOver = true;
+        homeResult = null;
       }
       takeovers.incrementAndGet();
       log.debug("taking over {} on key {}: {}", request.getValue("requestId", "a read"), request.getValue("key"),
@@ -242,12 +262,36 @@ public final class KvRouter implements KvService {
       JsonObject again = request.copy();
       again.remove("fresh");
       send(config.nodeId(), again).onComplete(ar -> {
+        AsyncResult<JsonObject> result = ar;
         synchronized (this) {
           if (done) return;
+          if (refused(ar)) {
+            // A change refused here (a condition that failed) may still be applied by the home, whose attempt
+            // saw another state: it is the answer only once the home's attempt has ended without applying it.
+            if (homeResult == null) {
+              heldRefusal = ar;
+              return;
+            }
+            result = refusalOrUnknown(homeResult, ar);
+          }
           finish();
         }
-        answer.handle(ar);
+        answer.handle(result);
       });
+    }
+
+    /**
+     * The answer when the takeover refused the change and the home's attempt failed: the refusal if the home's
+     * attempt ended without any chance of applying it (not applied, refused, or never delivered), else unknown.
+     */
+    private AsyncResult<JsonObject> refusalOrUnknown(AsyncResult<JsonObject> homeAnswer,
+        AsyncResult<JsonObject> refusal) {
+      boolean homeEnded = homeAnswer.cause() instanceof ReplyException re
+          && (re.failureType() == ReplyFailure.NO_HANDLERS || (re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+              && re.failureCode() != KvError.OUTCOME_UNKNOWN.status));
+      return homeEnded ? refusal : Future.failedFuture(Wire.failure(KvError.OUTCOME_UNKNOWN,
+          "the change was refused on a stand-in proposer, but its home (node " + home
+              + ") may still apply it", null));
     }
 
     private void finish() {

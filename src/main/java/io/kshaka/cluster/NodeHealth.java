@@ -56,6 +56,11 @@ public final class NodeHealth {
     return detector.suspect(node);
   }
 
+  /** See {@link FailureDetector#steady}. */
+  public boolean steady(int node, long windowMs) {
+    return detector.steady(node, windowMs);
+  }
+
   /** What is wrong with this node's event-bus handlers as the cluster lists them, or null when nothing is. */
   public void registrationProblem(String problem) {
     registrationProblem = problem;

@@ -129,8 +129,11 @@ public final class ProposerVerticle extends VerticleBase {
       return;
     }
     // A request without an id of its own is new: nobody else can hold it. One with an id may be a retry or a
-    // takeover, unless the router that made the id says this is its first dispatch.
-    boolean fresh = id == null || Wire.fresh(msg.body());
+    // takeover, unless the router that made the id says this is its first dispatch, and nothing kept that router
+    // and this node apart lately: a message that waited out a partition or a pause of this node in a buffer may
+    // have been taken over meanwhile (then this run must look for it like any retry).
+    Integer from = Wire.freshFrom(msg.body());
+    boolean fresh = id == null || (from != null && health.steady(from, config.requestTimeoutMs()));
     submit(key, change, id, fresh).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
   }
 

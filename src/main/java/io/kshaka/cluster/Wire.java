@@ -87,9 +87,12 @@ public final class Wire {
     return true;
   }
 
-  /** True when the router that made this request's id marks this as its first dispatch (nobody else holds it). */
-  public static boolean fresh(JsonObject request) {
-    return Boolean.TRUE.equals(request.getValue("fresh"));
+  /**
+   * The node whose router made this request's id and marks this as its first dispatch ({@code "fresh": true,
+   * "from": nodeId}), or null when the request is not marked so.
+   */
+  public static Integer freshFrom(JsonObject request) {
+    return Boolean.TRUE.equals(request.getValue("fresh")) && request.getValue("from") instanceof Integer n ? n : null;
   }
 
   /** The success reply for the state after a change. */

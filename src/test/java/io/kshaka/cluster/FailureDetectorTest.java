@@ -142,4 +142,41 @@ class FailureDetectorTest {
     assertThrows(IllegalArgumentException.class, () -> new FailureDetector.Options(100, 100));
     assertThrows(IllegalArgumentException.class, () -> new FailureDetector.Options(0, 100));
   }
+
+  @Test
+  void aPeerIsSteadyOnlyIfNothingKeptItApartDuringTheWindow() {
+    FailureDetector d = detector(100, 400);
+    assertTrue(d.steady(2, 1_000));
+    d.lost(2);
+    assertFalse(d.steady(2, 1_000), "suspect now");
+    now += 50;
+    d.tick();
+    d.alive(2);
+    assertFalse(d.steady(2, 1_000), "suspect 0 ms ago: its messages may have waited out a partition");
+    for (int i = 0; i < 10; i++) {
+      now += 100;
+      d.tick();
+      d.alive(2);
+      d.alive(3);
+    }
+    assertTrue(d.steady(2, 1_000));
+    assertTrue(d.steady(3, 1_000));
+    assertTrue(d.steady(1, 1_000), "this node is always steady with itself");
+  }
+
+  @Test
+  void nothingIsSteadyRightAfterThisNodeStalledOrWhileItsChecksAreOverdue() {
+    FailureDetector d = detector(100, 400);
+    now += 350; // checks overdue: this node is stalled right now (say, its process was stopped)
+    assertFalse(d.steady(2, 1_000));
+    d.tick(); // the stall is noticed
+    d.alive(2);
+    assertFalse(d.steady(2, 1_000), "stalled 0 ms ago");
+    for (int i = 0; i < 10; i++) {
+      now += 100;
+      d.tick();
+      d.alive(2);
+    }
+    assertTrue(d.steady(2, 1_000));
+  }
 }

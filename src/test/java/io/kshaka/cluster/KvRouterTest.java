@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -34,6 +35,11 @@ class KvRouterTest {
   private enum Home { ANSWERS, SILENT, IN_DOUBT }
 
   private void start(Vertx vertx, Home home) {
+    start(vertx, home, false);
+  }
+
+  /** @param selfRefuses this node's proposer answers every change 412 (a condition failed) */
+  private void start(Vertx vertx, Home home, boolean selfRefuses) {
     NodeConfig config = NodeConfig.fromJson(new JsonObject().put("nodeId", 1)
         .put("http", new JsonObject())
         .put("cluster", new JsonObject().put("members", new JsonArray()))
@@ -44,7 +50,12 @@ class KvRouterTest {
     for (int i = 0; key == null; i++) if (router.home("k" + i) == 2) key = "k" + i;
     vertx.eventBus().<JsonObject>consumer(Addresses.kv(1), m -> {
       atSelf.add(m.body());
-      m.reply(new JsonObject().put("version", 1).put("by", 1));
+      if (selfRefuses) {
+        var e = Wire.failure(KvError.VERSION_MISMATCH, "version is 7", 7L);
+        m.fail(e.failureCode(), e.getMessage());
+      } else {
+        m.reply(new JsonObject().put("version", 1).put("by", 1));
+      }
     }).completion().await();
     vertx.eventBus().<JsonObject>consumer(Addresses.kv(2), m -> {
       atHome.add(m.body());
@@ -176,5 +187,48 @@ class KvRouterTest {
     assertEquals(2, onTwo.route(3), "this node when every other is suspect");
     d.alive(3);
     assertEquals(3, onTwo.route(3));
+  }
+
+  /** A takeover refused the change; the home is still at it. */
+  private Future<JsonObject> refusedByTheTakeover(Vertx vertx) {
+    start(vertx, Home.SILENT, true);
+    Future<JsonObject> answer = router.execute(Wire.kvRequest("cas", key, new byte[] {1}, 3L, null));
+    waitFor(() -> atHome.size() == 1);
+    detector.lost(2);
+    waitFor(() -> atSelf.size() == 1);
+    assertFalse(answer.isComplete(), "a refusal is not the answer while the home may still apply the change");
+    return answer;
+  }
+
+  @Test
+  void aTakeoversRefusalWaitsForTheHomeWhoseSuccessWins(Vertx vertx) {
+    Future<JsonObject> answer = refusedByTheTakeover(vertx);
+    unanswered.get(0).reply(new JsonObject().put("version", 4).put("by", 2));
+    assertEquals(2, await(answer).getInteger("by"));
+  }
+
+  @Test
+  void aTakeoversRefusalStandsOnceTheHomeEndedWithoutApplying(Vertx vertx) {
+    Future<JsonObject> answer = refusedByTheTakeover(vertx);
+    var notApplied = Wire.failure(KvError.NO_QUORUM, "no quorum before the deadline", null);
+    unanswered.get(0).fail(notApplied.failureCode(), notApplied.getMessage());
+    waitFor(answer::isComplete);
+    assertEquals(412, ((ReplyException) answer.cause()).failureCode());
+  }
+
+  @Test
+  void aTakeoversRefusalIsUnknownWhenTheHomeMayStillHaveAppliedIt(Vertx vertx) {
+    Future<JsonObject> answer = refusedByTheTakeover(vertx);
+    var unknown = Wire.failure(KvError.OUTCOME_UNKNOWN, "an accept was sent but not confirmed", null);
+    unanswered.get(0).fail(unknown.failureCode(), unknown.getMessage());
+    waitFor(answer::isComplete);
+    assertEquals(504, ((ReplyException) answer.cause()).failureCode());
+  }
+
+  @Test
+  void aFreshDispatchNamesItsRouter(Vertx vertx) {
+    start(vertx, Home.ANSWERS);
+    await(router.execute(Wire.kvRequest("put", key, new byte[] {1}, null, null)));
+    assertEquals(1, Wire.freshFrom(atHome.get(0)));
   }
 }
