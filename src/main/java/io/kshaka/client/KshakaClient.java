@@ -192,12 +192,14 @@ public final class KshakaClient {
 
   /**
    * The failure to report after the last attempt: that attempt's, except that a change one of whose earlier
-   * attempts may have applied cannot be reported "not applied".
+   * attempts may have applied cannot be reported "not applied", nor refused (a failed condition: the earlier
+   * attempt, still running somewhere, may have seen a state where it holds).
    */
   private static KshakaException finalFailure(KshakaException last, int attempts, long startNanos,
       boolean maybeApplied) {
     String tried = attempts == 1 ? "" : " (" + attempts + " attempts in " + elapsedMs(startNanos) + " ms)";
-    if (maybeApplied && last.outcome() == Outcome.NOT_APPLIED) {
+    boolean refused = last.status() == 409 || last.status() == 412 || last.status() == 422;
+    if (maybeApplied && (last.outcome() == Outcome.NOT_APPLIED || refused)) {
       return new KshakaException(504, "outcome_unknown", Outcome.UNKNOWN, null, "an earlier attempt's outcome is "
           + "unknown; the last one failed: " + last.getMessage() + tried);
     }

@@ -269,6 +269,22 @@ class KshakaClientTest {
   }
 
   @Test
+  void aChangeRefusedAfterAnAttemptThatMayHaveAppliedIsUnknownNotRefused(Vertx vertx) {
+    // the first attempt times out (its node may still apply it later); the second is refused (412): that refusal
+    // is not the change's answer
+    int[] calls = {0};
+    vertx.eventBus().<JsonObject>consumer("refusing-later").handler(m -> {
+      if (calls[0]++ > 0) m.fail(412, Wire.failure(KvError.VERSION_MISMATCH, "version is 9", 9L).getMessage());
+    }).completion().await();
+    KshakaClient c = KshakaClient.create(vertx,
+        new KshakaClientOptions().setAddress("refusing-later").setSendTimeoutMs(100).setDeadlineMs(5_000));
+    KshakaException e = failure(c.compareAndSet("k", 3, "x"));
+    assertEquals(504, e.status(), e.toString());
+    assertEquals(Outcome.UNKNOWN, e.outcome());
+    assertEquals(2, calls[0]);
+  }
+
+  @Test
   void retriesStopAtTheDeadline(Vertx vertx) {
     vertx.eventBus().<JsonObject>consumer("busy", m -> {
       var f = Wire.failure(KvError.OUTCOME_UNKNOWN, "conflict", null);
