@@ -19,15 +19,25 @@ import java.util.function.LongSupplier;
  * ({@link PeerMonitor}). Thread-safe; listeners are called outside the lock, on the thread that caused the change.
  */
 public final class FailureDetector {
-  /** The detector's settings (node JSON {@code "failureDetector"}). */
-  public record Options(long pingIntervalMs, long suspectAfterMs) {
-    public static final Options DEFAULTS = new Options(100, 400);
+  /**
+   * The detector's settings (node JSON {@code "failureDetector"}). {@code rejoinAfterMs}: how long a peer that was
+   * suspect must answer before keys are routed back to it (a node back from a crash is a cold JVM; one that flaps
+   * under load would move its keys back and forth).
+   */
+  public record Options(long pingIntervalMs, long suspectAfterMs, long rejoinAfterMs) {
+    public static final long REJOIN_AFTER_MS = 2_000;
+    public static final Options DEFAULTS = new Options(100, 400, REJOIN_AFTER_MS);
 
     public Options {
       if (pingIntervalMs < 1) throw new IllegalArgumentException("pingIntervalMs must be >= 1");
       if (suspectAfterMs <= pingIntervalMs) {
         throw new IllegalArgumentException("suspectAfterMs must be greater than pingIntervalMs");
       }
+      if (rejoinAfterMs < 0) throw new IllegalArgumentException("rejoinAfterMs must be >= 0");
+    }
+
+    public Options(long pingIntervalMs, long suspectAfterMs) {
+      this(pingIntervalMs, suspectAfterMs, REJOIN_AFTER_MS);
     }
   }
 
@@ -113,6 +123,15 @@ public final class FailureDetector {
   public synchronized boolean heardWithin(int node, long millis) {
     Peer p = peers.get(node);
     return p != null && !p.suspect && clock.getAsLong() - p.lastSign < millis;
+  }
+
+  /**
+   * True when keys may be routed to the node: it is not suspect, and if it was, it has answered for
+   * {@code rejoinAfterMs} since. This node and unknown nodes always are.
+   */
+  public synchronized boolean settled(int node) {
+    Peer p = peers.get(node);
+    return p == null || (!p.suspect && clock.getAsLong() - p.suspicionEnded >= options.rejoinAfterMs());
   }
 
   /**

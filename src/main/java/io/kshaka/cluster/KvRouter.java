@@ -98,11 +98,11 @@ public final class KvRouter implements KvService {
    * dueling over it.
    */
   int route(int home) {
-    if (home == config.nodeId() || !health.suspect(home)) return home;
+    if (home == config.nodeId() || health.routable(home)) return home;
     int at = homes.indexOf(home);
     for (int i = 1; i < homes.size(); i++) {
       int candidate = homes.get((at + i) % homes.size());
-      if (candidate == config.nodeId() || !health.suspect(candidate)) return candidate;
+      if (candidate == config.nodeId() || health.routable(candidate)) return candidate;
     }
     return config.nodeId();
   }

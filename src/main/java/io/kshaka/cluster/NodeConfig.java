@@ -24,7 +24,7 @@ import java.util.Set;
  *   "accept":  { "nodes": [1,2,3], "quorum": 2 },          (optional)
  *   "proposer": { "sendTimeoutMs": 500, "requestTimeoutMs": 5000, "backoffMinMs": 1, "backoffMaxMs": 50,
  *                 "batchMax": 256, "counterBlock": 10000 },
- *   "failureDetector": { "pingIntervalMs": 100, "suspectAfterMs": 400 },   (optional; routing only)
+ *   "failureDetector": { "pingIntervalMs": 100, "suspectAfterMs": 400, "rejoinAfterMs": 2000 },  (routing only)
  *   "storage": { "snapshotBytes": 67108864 },
  *   "eventLoops": 0 }                                        (optional; 0 = Vert.x default, 2 x cores)
  * </pre>
@@ -123,6 +123,7 @@ public record NodeConfig(
         suspectAfter,
         json.copy());
     config.proposerOptions(); // validates the remaining proposer fields
+    config.failureDetector(); // and failureDetector.rejoinAfterMs
     return config;
   }
 
@@ -145,7 +146,9 @@ public record NodeConfig(
 
   /** The failure detector's settings ({@code "failureDetector"}); used for routing only. */
   public FailureDetector.Options failureDetector() {
-    return new FailureDetector.Options(pingIntervalMs, suspectAfterMs);
+    return new FailureDetector.Options(pingIntervalMs, suspectAfterMs, longIn(optionalObject(json,
+        "failureDetector"), "failureDetector.rejoinAfterMs", FailureDetector.Options.DEFAULTS.rejoinAfterMs(), 0,
+        600_000));
   }
 
   private static IllegalArgumentException bad(String field, String why) {

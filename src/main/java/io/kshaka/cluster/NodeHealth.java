@@ -56,6 +56,11 @@ public final class NodeHealth {
     return detector.suspect(node);
   }
 
+  /** See {@link FailureDetector#settled}. */
+  public boolean routable(int node) {
+    return detector.settled(node);
+  }
+
   /** See {@link FailureDetector#steady}. */
   public boolean steady(int node, long windowMs) {
     return detector.steady(node, windowMs);

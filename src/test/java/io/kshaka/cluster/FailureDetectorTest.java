@@ -179,4 +179,22 @@ class FailureDetectorTest {
     }
     assertTrue(d.steady(2, 1_000));
   }
+
+  @Test
+  void keysGoBackToAPeerOnlyOnceItHasAnsweredForRejoinAfterMs() {
+    FailureDetector d = new FailureDetector(Set.of(2, 3), new FailureDetector.Options(100, 400, 2_000), () -> now);
+    assertTrue(d.settled(2));
+    d.lost(2);
+    assertFalse(d.settled(2));
+    now += 50;
+    d.alive(2);
+    assertFalse(d.suspect(2));
+    assertFalse(d.settled(2), "answering again, but only for 0 ms");
+    now += 1_999;
+    assertFalse(d.settled(2));
+    now += 1;
+    assertTrue(d.settled(2));
+    assertTrue(d.settled(3), "never suspect");
+    assertTrue(d.settled(1), "this node");
+  }
 }

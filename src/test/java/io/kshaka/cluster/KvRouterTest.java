@@ -45,7 +45,8 @@ class KvRouterTest {
         .put("cluster", new JsonObject().put("members", new JsonArray()))
         .put("acceptors", new JsonArray().add(1).add(2))
         .put("proposer", new JsonObject().put("requestTimeoutMs", 5_000)));
-    detector = new FailureDetector(Set.of(2), FailureDetector.Options.DEFAULTS, () -> 0);
+    // rejoinAfterMs 0: with the clock frozen, a home that answers again is routed to at once
+    detector = new FailureDetector(Set.of(2), new FailureDetector.Options(100, 400, 0), () -> 0);
     router = new KvRouter(vertx, config, new NodeHealth(detector));
     for (int i = 0; key == null; i++) if (router.home("k" + i) == 2) key = "k" + i;
     vertx.eventBus().<JsonObject>consumer(Addresses.kv(1), m -> {
@@ -174,7 +175,7 @@ class KvRouterTest {
     NodeConfig two = NodeConfig.fromJson(new JsonObject().put("nodeId", 2).put("http", new JsonObject())
         .put("cluster", new JsonObject().put("members", new JsonArray()))
         .put("acceptors", new JsonArray().add(1).add(2).add(3)));
-    FailureDetector d = new FailureDetector(Set.of(1, 3), FailureDetector.Options.DEFAULTS, () -> 0);
+    FailureDetector d = new FailureDetector(Set.of(1, 3), new FailureDetector.Options(100, 400, 0), () -> 0);
     KvRouter onTwo = new KvRouter(vertx, two, new NodeHealth(d));
     String ofThree = null;
     for (int i = 0; ofThree == null; i++) if (onTwo.home("s" + i) == 3) ofThree = "s" + i;

@@ -24,7 +24,7 @@ class NodeConfigFailureDetectorTest {
 
   @Test
   void failureDetectorDefaultsToPingEvery100MsAndSuspectAfter400Ms() {
-    assertEquals(new FailureDetector.Options(100, 400), NodeConfig.fromJson(node(null)).failureDetector());
+    assertEquals(new FailureDetector.Options(100, 400, 2_000), NodeConfig.fromJson(node(null)).failureDetector());
     assertEquals(new FailureDetector.Options(50, 300), NodeConfig.fromJson(node(new JsonObject()
         .put("pingIntervalMs", 50).put("suspectAfterMs", 300))).failureDetector());
   }

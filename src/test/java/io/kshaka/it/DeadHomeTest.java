@@ -55,7 +55,12 @@ class DeadHomeTest {
   @BeforeEach
   void node3Answers() {
     frozen.set(false);
-    waitFor("nodes 1 and 2 to see node 3 answer", 10_000, () -> !suspects(1, 3) && !suspects(2, 3));
+    // answering, and for long enough (failureDetector.rejoinAfterMs) that its keys are routed to it again
+    waitFor("nodes 1 and 2 to route node 3's keys to it", 10_000, () -> routes(1, 3) && routes(2, 3));
+  }
+
+  static boolean routes(int node, int peer) {
+    return cluster.verticle(node).failureDetector().settled(peer);
   }
 
   @AfterEach
@@ -132,8 +137,8 @@ class DeadHomeTest {
     // when it answers again its keys go back to it (a key it never served: the return of a home with a cache
     // from before its absence is ExactlyOnceTest#returningHomeServesAKeyChangedWhileItWasAwayWithoutDoubt)
     frozen.set(false);
-    long backMs = waitFor("node 1 to see node 3 answer again", 5_000, () -> !suspects(1, 3));
-    System.out.printf("node 3 seen alive %d ms after it answers again%n", backMs);
+    long backMs = waitFor("node 1 to route to node 3 again", 10_000, () -> routes(1, 3));
+    System.out.printf("node 3's keys routed to it again %d ms after it answers again%n", backMs);
     long takeovers = cluster.verticle(1).router().takeovers();
     String fresh = keysHomedOn(3, "after-", 1).get(0);
     Http.Response back = Http.put(kv(1, fresh), "v1");

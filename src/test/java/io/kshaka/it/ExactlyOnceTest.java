@@ -52,8 +52,8 @@ class ExactlyOnceTest {
   void node3Answers() {
     mute.set(false);
     frozen.set(false);
-    DeadHomeTest.waitFor("nodes 1 and 2 to see node 3 answer", 10_000,
-        () -> !suspects(1, 3) && !suspects(2, 3));
+    DeadHomeTest.waitFor("nodes 1 and 2 to route node 3's keys to it", 10_000,
+        () -> routes(1, 3) && routes(2, 3));
   }
 
   @AfterEach
@@ -64,6 +64,10 @@ class ExactlyOnceTest {
 
   static boolean suspects(int node, int peer) {
     return cluster.verticle(node).failureDetector().suspect(peer);
+  }
+
+  static boolean routes(int node, int peer) {
+    return cluster.verticle(node).failureDetector().settled(peer);
   }
 
   static String kv(int node, String key) {
@@ -131,7 +135,7 @@ class ExactlyOnceTest {
     Http.Response during = Http.put(kv(1, key), "v2");
     assertEquals(2, during.json().getLong("version"), during.body());
     frozen.set(false);
-    DeadHomeTest.waitFor("node 1 to see node 3 again", 5_000, () -> !suspects(1, 3));
+    DeadHomeTest.waitFor("node 1 to route to node 3 again", 10_000, () -> routes(1, 3));
     for (int i = 3; i <= 5; i++) {
       Http.Response back = Http.put(kv(1, key), "v" + i);
       assertEquals(200, back.status(), back.body());
