@@ -1,5 +1,6 @@
 package io.kshaka.faults;
 
+import io.kshaka.bench.Commands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -46,18 +47,18 @@ final class NamespaceNetwork implements NodeNetwork {
    */
   static String unsupportedReason() {
     if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return "not Linux";
-    Shell.Result ip = Shell.run(List.of("ip", "-V"), CMD_TIMEOUT);
+    Commands.Result ip = Commands.run(List.of("ip", "-V"), CMD_TIMEOUT);
     if (!ip.ok()) return "no iproute2 'ip' command (" + ip.output() + ")";
     String probe = String.format(Locale.ROOT, "kfprobe%05x", new Random().nextInt(1 << 20));
-    Shell.Result add = Shell.run(List.of("ip", "netns", "add", probe), CMD_TIMEOUT);
+    Commands.Result add = Commands.run(List.of("ip", "netns", "add", probe), CMD_TIMEOUT);
     if (!add.ok()) return "cannot create a network namespace (" + add.output() + ")";
     try {
-      Shell.Result ipt = Shell.run(List.of("ip", "netns", "exec", probe, "iptables-restore", "-w", "5"), rules(List.of()),
+      Commands.Result ipt = Commands.run(List.of("ip", "netns", "exec", probe, "iptables-restore", "-w", "5"), rules(List.of()),
           CMD_TIMEOUT);
       if (!ipt.ok()) return "iptables does not work in a network namespace (" + ipt.output() + ")";
       return null;
     } finally {
-      Shell.run(List.of("ip", "netns", "del", probe), CMD_TIMEOUT);
+      Commands.run(List.of("ip", "netns", "del", probe), CMD_TIMEOUT);
     }
   }
 
@@ -93,13 +94,13 @@ final class NamespaceNetwork implements NodeNetwork {
       created.add("netns:" + namespace(i));
       created.add("link:" + outside);
     }
-    Shell.check(List.of("ip", "-batch", "-"), root.toString());
+    Commands.check(List.of("ip", "-batch", "-"), root.toString());
     for (int i = 1; i <= nodes; i++) {
       String inside = "kf" + tag + "v" + i;
       String local = "addr add " + host(i) + "/24 dev " + inside + "\n"
           + "link set " + inside + " up\n"
           + "link set lo up\n";
-      Shell.check(List.of("ip", "-n", namespace(i), "-batch", "-"), local);
+      Commands.check(List.of("ip", "-n", namespace(i), "-batch", "-"), local);
     }
   }
 
@@ -162,7 +163,7 @@ final class NamespaceNetwork implements NodeNetwork {
     for (Map.Entry<Integer, List<Integer>> e : peers.entrySet()) {
       List<String> hosts = new ArrayList<>();
       for (int peer : e.getValue()) hosts.add(host(peer));
-      Shell.check(List.of("ip", "netns", "exec", namespace(e.getKey()), "iptables-restore", "-w", "5"), rules(hosts));
+      Commands.check(List.of("ip", "netns", "exec", namespace(e.getKey()), "iptables-restore", "-w", "5"), rules(hosts));
     }
   }
 
@@ -200,9 +201,9 @@ final class NamespaceNetwork implements NodeNetwork {
       String what = created.get(i);
       String name = what.substring(what.indexOf(':') + 1);
       if (what.startsWith("netns:")) {
-        Shell.run(List.of("ip", "netns", "del", name), CMD_TIMEOUT);
+        Commands.run(List.of("ip", "netns", "del", name), CMD_TIMEOUT);
       } else {
-        Shell.run(List.of("ip", "link", "del", name), CMD_TIMEOUT);
+        Commands.run(List.of("ip", "link", "del", name), CMD_TIMEOUT);
       }
     }
     created.clear();
@@ -210,8 +211,8 @@ final class NamespaceNetwork implements NodeNetwork {
 
   /** A 10.A.B.0/24 that no address or route on this machine uses yet. */
   private static String freeSubnet(Random random) {
-    String inUse = Shell.run(List.of("ip", "-4", "addr"), CMD_TIMEOUT).output() + "\n"
-        + Shell.run(List.of("ip", "-4", "route"), CMD_TIMEOUT).output();
+    String inUse = Commands.run(List.of("ip", "-4", "addr"), CMD_TIMEOUT).output() + "\n"
+        + Commands.run(List.of("ip", "-4", "route"), CMD_TIMEOUT).output();
     for (int attempt = 0; attempt < 100; attempt++) {
       String s = "10." + (100 + random.nextInt(150)) + "." + random.nextInt(256) + ".";
       if (!inUse.contains(s) && !inUse.contains(" 10.0.0.0/8")) return s;

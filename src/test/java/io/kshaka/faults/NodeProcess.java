@@ -1,5 +1,6 @@
 package io.kshaka.faults;
 
+import io.kshaka.bench.Commands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -144,7 +145,7 @@ final class NodeProcess {
   synchronized void pause() {
     if (!running() || paused) return;
     note("kill -STOP pid " + process.pid());
-    Shell.signal(process.pid(), "STOP");
+    Commands.signal(process.pid(), "STOP");
     paused = true;
   }
 
@@ -152,7 +153,7 @@ final class NodeProcess {
   synchronized void resume() {
     if (!running() || !paused) return;
     note("kill -CONT pid " + process.pid());
-    Shell.signal(process.pid(), "CONT");
+    Commands.signal(process.pid(), "CONT");
     paused = false;
   }
 
