@@ -155,7 +155,11 @@ public final class KshakaClient {
    */
   private Future<Versioned> send(JsonObject request, boolean change) {
     long startNanos = System.nanoTime();
-    if (change) request.put("requestId", newRequestId()).put("requestStamp", System.currentTimeMillis());
+    // "first": no attempt of this id was sent before, so the node may treat it as new (no search for an earlier
+    // application, 1-RTT allowed); every retry goes without it.
+    if (change) {
+      request.put("requestId", newRequestId()).put("requestStamp", System.currentTimeMillis()).put("first", true);
+    }
     return attempt(request, startNanos, 1, false);
   }
 
@@ -163,7 +167,12 @@ public final class KshakaClient {
     long remaining = options.getDeadlineMs() - elapsedMs(startNanos);
     long timeout = Math.max(1, Math.min(options.getSendTimeoutMs(), remaining));
     DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(timeout);
-    return vertx.eventBus().<Object>request(options.getAddress(), request, delivery)
+    JsonObject body = request;
+    if (attempt > 1 && request.containsKey("first")) {
+      body = request.copy();
+      body.remove("first");
+    }
+    return vertx.eventBus().<Object>request(options.getAddress(), body, delivery)
         .map(KshakaClient::versioned)
         .recover(t -> {
           KshakaException e = failure(t, timeout);

@@ -52,8 +52,12 @@ public final class FailureDetector {
     long lastSign;
     long lastPing = Long.MIN_VALUE / 2;
     boolean suspect;
-    /** When its last suspicion ended (far in the past if it never was suspect). */
+    /**
+     * When its last suspicion ended (far in the past if it never was suspect): only a suspicion that interrupted an
+     * exchange counts, not a peer that had not started yet.
+     */
     long suspicionEnded = Long.MIN_VALUE / 2;
+    boolean heard;
   }
 
   private final Options options;
@@ -95,7 +99,8 @@ public final class FailureDetector {
       if (p == null) return;
       p.lastSign = clock.getAsLong();
       cleared = p.suspect;
-      if (cleared) p.suspicionEnded = p.lastSign;
+      if (cleared && p.heard) p.suspicionEnded = p.lastSign;
+      p.heard = true;
       p.suspect = false;
     }
     if (cleared) for (Listener l : listeners) l.alive(node);
@@ -142,9 +147,17 @@ public final class FailureDetector {
    */
   public synchronized boolean steady(int node, long windowMs) {
     long now = clock.getAsLong();
-    if (now - lastTick > 3 * options.pingIntervalMs() || now - lastSelfStall < windowMs) return false;
+    if (now - lastTick > stallMs() || now - lastSelfStall < windowMs) return false;
     Peer p = peers.get(node);
-    return p == null || (!p.suspect && now - p.suspicionEnded >= windowMs);
+    return p == null || !p.heard || (!p.suspect && now - p.suspicionEnded >= windowMs);
+  }
+
+  /**
+   * A stall of this node long enough that its peers may have suspected it and given its work to another node:
+   * half the suspicion time (shorter ones cannot have been mistaken for a crash).
+   */
+  private long stallMs() {
+    return Math.max(options.pingIntervalMs(), options.suspectAfterMs() / 2);
   }
 
   /**
@@ -161,7 +174,7 @@ public final class FailureDetector {
       long now = clock.getAsLong();
       long stalled = now - lastTick - options.pingIntervalMs();
       lastTick = now;
-      if (stalled > 0) lastSelfStall = now;
+      if (stalled > stallMs()) lastSelfStall = now;
       for (Map.Entry<Integer, Peer> e : peers.entrySet()) {
         Peer p = e.getValue();
         if (stalled > 0) p.lastSign = Math.min(now, p.lastSign + stalled);

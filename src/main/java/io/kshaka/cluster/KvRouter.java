@@ -132,18 +132,24 @@ public final class KvRouter implements KvService {
     } catch (ReplyException e) {
       return Future.failedFuture(e);
     }
-    if (request.containsKey("fresh")) { // only this router may say nobody proposed an id before
-      request = request.copy();
+    // A client's first attempt of its own id ("first": KshakaClient) is as new as an id made here.
+    boolean first = Boolean.TRUE.equals(request.getValue("first")) && request.getValue("requestId") != null;
+    if (request.containsKey("fresh") || request.containsKey("first") || request.containsKey("from")) {
+      request = request.copy(); // only this router may say nobody proposed an id before
       request.remove("fresh");
+      request.remove("first");
+      request.remove("from");
     }
     int home = route(home(key));
-    if (home == config.nodeId()) return send(config.nodeId(), request);
-    if (!"get".equals(request.getValue("op")) && request.getValue("requestId") == null) {
-      request = request.copy()
-          .put("requestId", newRequestId())
-          .put("requestStamp", System.currentTimeMillis())
-          .put("fresh", true)
-          .put("from", config.nodeId());
+    boolean change = !"get".equals(request.getValue("op"));
+    if (home == config.nodeId()) {
+      return send(config.nodeId(), first && change ? request.put("fresh", true).put("from", config.nodeId()) : request);
+    }
+    if (change && (first || request.getValue("requestId") == null)) {
+      if (request.getValue("requestId") == null) {
+        request = request.copy().put("requestId", newRequestId()).put("requestStamp", System.currentTimeMillis());
+      }
+      request = request.copy().put("fresh", true).put("from", config.nodeId());
     }
     Forward f = new Forward(home, request);
     Set<Forward> pending = inFlight.computeIfAbsent(home, h -> ConcurrentHashMap.newKeySet());

@@ -55,6 +55,11 @@ public final class ProposerVerticle extends VerticleBase {
   private DistributionSummary batchSizes;
   private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
   private final SplittableRandom random = new SplittableRandom();
+  /**
+   * How recent a break between a router and this node makes its first dispatches count as retries: messages held
+   * in a buffer through a partition or a pause arrive in a burst right after it, within this time.
+   */
+  private long freshWindowMs;
 
   /** An acceptor request waiting for the end of the event-loop turn. */
   private record Outgoing(ProposerEffect.Send send, Buffer body) {}
@@ -76,6 +81,7 @@ public final class ProposerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     proposer = new Proposer(config.nodeId(), config.quorums(), config.proposerOptions(), random, counterFloor);
+    freshWindowMs = Math.max(1_000, 2 * config.failureDetector().suspectAfterMs());
     acceptorOptions = new DeliveryOptions().setSendTimeout(config.sendTimeoutMs());
     registerMetrics();
     vertx.eventBus().registerCodec(new LocalChangeCodec());
@@ -133,7 +139,7 @@ public final class ProposerVerticle extends VerticleBase {
     // and this node apart lately: a message that waited out a partition or a pause of this node in a buffer may
     // have been taken over meanwhile (then this run must look for it like any retry).
     Integer from = Wire.freshFrom(msg.body());
-    boolean fresh = id == null || (from != null && health.steady(from, config.requestTimeoutMs()));
+    boolean fresh = id == null || (from != null && health.steady(from, freshWindowMs));
     submit(key, change, id, fresh).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
   }
 

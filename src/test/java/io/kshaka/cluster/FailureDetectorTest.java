@@ -146,6 +146,7 @@ class FailureDetectorTest {
   @Test
   void aPeerIsSteadyOnlyIfNothingKeptItApartDuringTheWindow() {
     FailureDetector d = detector(100, 400);
+    d.alive(2);
     assertTrue(d.steady(2, 1_000));
     d.lost(2);
     assertFalse(d.steady(2, 1_000), "suspect now");
@@ -183,6 +184,7 @@ class FailureDetectorTest {
   @Test
   void keysGoBackToAPeerOnlyOnceItHasAnsweredForRejoinAfterMs() {
     FailureDetector d = new FailureDetector(Set.of(2, 3), new FailureDetector.Options(100, 400, 2_000), () -> now);
+    d.alive(2);
     assertTrue(d.settled(2));
     d.lost(2);
     assertFalse(d.settled(2));
@@ -196,5 +198,14 @@ class FailureDetectorTest {
     assertTrue(d.settled(2));
     assertTrue(d.settled(3), "never suspect");
     assertTrue(d.settled(1), "this node");
+  }
+
+  @Test
+  void aPeerSuspectedBeforeItWasEverHeardFromIsNotABreak() {
+    FailureDetector d = detector(100, 400);
+    d.lost(2); // not started yet: no exchange with it was interrupted, no message of it waited in a buffer
+    d.alive(2);
+    assertTrue(d.steady(2, 1_000));
+    assertTrue(d.settled(2));
   }
 }

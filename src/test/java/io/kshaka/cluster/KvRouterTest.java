@@ -232,4 +232,18 @@ class KvRouterTest {
     await(router.execute(Wire.kvRequest("put", key, new byte[] {1}, null, null)));
     assertEquals(1, Wire.freshFrom(atHome.get(0)));
   }
+
+  @Test
+  void aClientsFirstAttemptIsFreshAndItsRetriesAreNot(Vertx vertx) {
+    start(vertx, Home.ANSWERS);
+    JsonObject first = Wire.kvRequest("put", key, new byte[] {1}, null, null)
+        .put("requestId", "c-1").put("requestStamp", 5L).put("first", true);
+    await(router.execute(first));
+    assertEquals(1, Wire.freshFrom(atHome.get(0)));
+    assertFalse(atHome.get(0).containsKey("first"));
+    JsonObject retry = Wire.kvRequest("put", key, new byte[] {1}, null, null)
+        .put("requestId", "c-1").put("requestStamp", 5L).put("fresh", true).put("from", 2);
+    await(router.execute(retry));
+    assertEquals(null, Wire.freshFrom(atHome.get(1)), "only this router says fresh");
+  }
 }
