@@ -27,4 +27,12 @@ public interface KvService {
    * "reachable":[1,2],"ready":true}}; {@code ready} = enough acceptors answer for both quorums.
    */
   Future<JsonObject> status();
+
+  /**
+   * What {@code GET /v1/cluster} shows: {@link #status} and, where the node adds them, the keys and tombstones of
+   * each acceptor and the garbage collection's state.
+   */
+  default Future<JsonObject> clusterStatus() {
+    return status();
+  }
 }

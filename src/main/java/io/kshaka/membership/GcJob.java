@@ -18,6 +18,10 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -192,6 +196,23 @@ public final class GcJob {
           && (eligible > ar.result().keys() || !stragglers.isEmpty());
       schedule(more ? 1 : options.intervalMs());
     }));
+  }
+
+  /**
+   * {@code kshaka_gc_backlog} (tombstones of this node's acceptor waiting for collection), {@code kshaka_gc_collected}
+   * (keys this node's batches removed from every acceptor), {@code kshaka_gc_batches}, and
+   * {@code kshaka_store_tombstones} (tombstones in this node's acceptor store, aged or not).
+   */
+  public void registerMetrics(MeterRegistry registry, IntSupplier storeTombstones) {
+    Gauge.builder("kshaka_gc_backlog", this, GcJob::backlog)
+        .description("tombstones of this node's acceptor waiting for garbage collection").register(registry);
+    FunctionCounter.builder("kshaka_gc_collected", collected, AtomicLong::get)
+        .description("keys removed from every acceptor by garbage collection batches this node ran")
+        .register(registry);
+    FunctionCounter.builder("kshaka_gc_batches", batches, AtomicLong::get)
+        .description("garbage collection batches this node finished").register(registry);
+    Gauge.builder("kshaka_store_tombstones", storeTombstones, IntSupplier::getAsInt)
+        .description("keys of this node's acceptor whose accepted state is a tombstone").register(registry);
   }
 
   /** Keys removed from every acceptor by batches this node finished. */
