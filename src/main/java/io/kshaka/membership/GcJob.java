@@ -3,6 +3,9 @@ package io.kshaka.membership;
 import io.kshaka.cluster.NodeConfig;
 import io.kshaka.core.Ballot;
 import io.kshaka.core.ClusterConfig;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -19,9 +22,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,6 +155,8 @@ public final class GcJob {
 
   private final NodeConfig.Gc options;
   private final Ports ports;
+  /** Most bytes of keys (plus their ballots) one batch records in the register. */
+  private final long batchBytes;
   /** key → when this node first saw it as a tombstone in its own acceptor (monotonic ms). */
   private final Map<String, Long> firstSeen = new HashMap<>();
   /** keys some acceptors removed and others kept → the tombstone's version: touched again next batch. */
@@ -173,9 +175,19 @@ public final class GcJob {
   private volatile boolean stopped;
   private long timer = -1;
 
-  public GcJob(NodeConfig.Gc options, Ports ports) {
+  /**
+   * @param maxValueBytes the largest value the register may hold ({@code http.maxValueBytes}): a batch records at
+   *     most half of it in keys, so its compare-and-set is never refused as too large
+   */
+  public GcJob(NodeConfig.Gc options, int maxValueBytes, Ports ports) {
     this.options = options;
     this.ports = ports;
+    this.batchBytes = Math.max(1, maxValueBytes / 2);
+  }
+
+  /** Bytes a batch entry takes in the register (the key as JSON and its ballot and version, generously). */
+  static long entryBytes(String key) {
+    return 2L * key.length() + 96;
   }
 
   /** Runs every {@code gc.intervalMs} (at once again after a full batch) until {@link #stop}. */
@@ -353,14 +365,28 @@ public final class GcJob {
   /** Stragglers first, then the oldest aged tombstones; at most {@code batchMax}. */
   private List<String> candidates() {
     long now = ports.monoMillis();
-    List<String> out = new ArrayList<>(stragglers.keySet());
-    if (out.size() > options.batchMax()) return out.subList(0, options.batchMax());
-    firstSeen.entrySet().stream()
+    List<String> out = new ArrayList<>();
+    long[] bytes = {0};
+    for (String k : stragglers.keySet()) {
+      if (!fits(out, bytes, k)) return out;
+    }
+    List<String> aged = firstSeen.entrySet().stream()
         .filter(e -> now - e.getValue() >= options.tombstoneAgeMs() && !stragglers.containsKey(e.getKey()))
         .sorted(Map.Entry.<String, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
-        .limit(options.batchMax() - out.size())
-        .forEach(e -> out.add(e.getKey()));
+        .map(Map.Entry::getKey).toList();
+    for (String k : aged) {
+      if (!fits(out, bytes, k)) break;
+    }
     return out;
+  }
+
+  /** Adds {@code key} to {@code batch} if it stays within {@code batchMax} keys and the register's byte budget. */
+  private boolean fits(List<String> batch, long[] bytes, String key) {
+    long b = entryBytes(key);
+    if (batch.size() >= options.batchMax() || (!batch.isEmpty() && bytes[0] + b > batchBytes)) return false;
+    batch.add(key);
+    bytes[0] += b;
+    return true;
   }
 
   /** Touches each key; the keys still tombstones afterwards → their version (others are dropped). */

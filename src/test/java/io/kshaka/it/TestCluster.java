@@ -30,6 +30,8 @@ public final class TestCluster implements AutoCloseable {
   private final Vertx[] nodes;
   private final KshakaVerticle[] verticles;
   private final JsonObject proposerOptions;
+  /** More top-level fields of every node's config (for example {@code "gc"}). */
+  private JsonObject extra = new JsonObject();
 
   private TestCluster(Path baseDir, int n, JsonObject proposerOptions) {
     this.baseDir = baseDir;
@@ -53,6 +55,16 @@ public final class TestCluster implements AutoCloseable {
     return c;
   }
 
+  /** Starts n nodes together, each config with {@code extra}'s top-level fields added. */
+  public static TestCluster start(Path baseDir, int n, JsonObject proposerOptions, JsonObject extra) {
+    TestCluster c = new TestCluster(baseDir, n, proposerOptions);
+    c.extra = extra.copy();
+    List<Future<Vertx>> all = new ArrayList<>();
+    for (int i = 1; i <= n; i++) all.add(c.startAsync(i));
+    for (Future<Vertx> f : all) await(f);
+    return c;
+  }
+
   public int size() {
     return nodes.length;
   }
@@ -64,7 +76,7 @@ public final class TestCluster implements AutoCloseable {
       members.add("127.0.0.1:" + hzPorts[i]);
       acceptors.add(i + 1);
     }
-    return new JsonObject()
+    return extra.copy()
         .put("nodeId", node)
         .put("dataDir", baseDir.resolve("node-" + node).toString())
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPorts[node - 1]))

@@ -199,7 +199,7 @@ class GcJobTest {
     c.tombstone("a", 2);
     c.tombstone("b", 1);
     c.put("live", "v", 1, 1, 2, 3);
-    GcJob job = new GcJob(OPTIONS, c);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
     assertEquals(Outcome.IDLE, run(job).outcome(), "first seen now: not aged yet");
     c.mono += 4_999;
     assertEquals(Outcome.IDLE, run(job).outcome());
@@ -222,7 +222,7 @@ class GcJobTest {
   void anAcceptorThatDoesNotAnswerPostponesTheWholeBatch() {
     FakeCluster c = new FakeCluster(1);
     c.tombstone("a", 2);
-    GcJob job = new GcJob(OPTIONS, c);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
     run(job);
     c.mono += 10_000;
     c.down.add(3);
@@ -246,7 +246,7 @@ class GcJobTest {
     c.tombstone("a", 2);
     c.register = c.register.withChange(new JsonObject().put("state", "running"));
     c.registerVersion = 3;
-    GcJob job = new GcJob(OPTIONS, c);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
     run(job);
     c.mono += 10_000;
     assertEquals(Outcome.CHANGE_RUNNING, run(job).outcome());
@@ -261,7 +261,7 @@ class GcJobTest {
     FakeCluster c = new FakeCluster(1);
     c.tombstone("a", 2);
     c.tombstone("b", 4);
-    GcJob job = new GcJob(OPTIONS, c);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
     run(job);
     c.mono += 10_000;
     c.missPush.add(3);
@@ -272,7 +272,7 @@ class GcJobTest {
     // another node (a new leader after a restart) finds the pending batch and finishes it
     c.missPush.clear();
     int touches = c.touched.size();
-    GcJob other = new GcJob(OPTIONS, c);
+    GcJob other = new GcJob(OPTIONS, 1 << 20, c);
     assertEquals(new Run(Outcome.COLLECTED, 2), run(other));
     assertEquals(touches, c.touched.size());
     assertFalse(c.heldAnywhere("a") || c.heldAnywhere("b"));
@@ -284,7 +284,7 @@ class GcJobTest {
     FakeCluster c = new FakeCluster(1);
     c.tombstone("a", 2);
     c.tombstone("b", 2);
-    GcJob job = new GcJob(OPTIONS, c);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
     run(job);
     c.mono += 10_000;
     // between the peek and the removals, a client puts "a" on acceptors 1 and 2 (an accept quorum)
@@ -304,7 +304,7 @@ class GcJobTest {
   void aKeyARoundPromisedDuringTheBatchIsTouchedAgainUntilItLeavesEveryAcceptor() {
     FakeCluster c = new FakeCluster(1);
     c.tombstone("a", 2);
-    GcJob job = new GcJob(OPTIONS, c);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
     run(job);
     c.mono += 10_000;
     // a read prepares "a" on acceptor 3 after the peek: acceptor 3 must keep it, the others remove it
@@ -326,7 +326,7 @@ class GcJobTest {
     FakeCluster c = new FakeCluster(1);
     c.tombstone(ConfigRegister.KEY, 3);
     c.tombstone("\u0000kshaka/membership", 1);
-    GcJob job = new GcJob(OPTIONS, c);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
     run(job);
     c.mono += 60_000;
     assertEquals(Outcome.IDLE, run(job).outcome());
@@ -338,7 +338,7 @@ class GcJobTest {
   void onlyTheLowestAcceptorNotSuspectedLeads() {
     FakeCluster c = new FakeCluster(2);
     c.tombstone("a", 2);
-    GcJob job = new GcJob(OPTIONS, c);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
     run(job);
     c.mono += 10_000;
     assertEquals(Outcome.NOT_LEADER, run(job).outcome());
@@ -355,13 +355,28 @@ class GcJobTest {
     c.put("a", "old", 1, 1, 2, 3);
     c.tombstone("a", 2, 2, 3); // acceptor 1 (the leader's) missed the delete: it still holds the old value
     c.tombstone("b", 2);
-    GcJob job = new GcJob(OPTIONS, c);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
     run(job);
     c.mono += OPTIONS.tombstoneAgeMs() + 2 * OPTIONS.intervalMs();
     assertEquals(Outcome.NOT_LEADER, run(job).outcome());
     assertEquals(List.of("a"), c.touched, "only the key the leader's acceptor does not hold as a tombstone");
     AcceptorState leaders = c.acceptors.get(1).get("a");
     assertFalse(leaders.state().present(), "the touch brought the tombstone to the leader's acceptor");
+  }
+
+  @Test
+  void aBatchNeverRecordsMoreKeyBytesThanHalfTheRegisterMayHold() {
+    FakeCluster c = new FakeCluster(1);
+    String pad = "k".repeat(200);
+    for (int i = 0; i < 20; i++) c.tombstone(pad + i, 1);
+    GcJob job = new GcJob(OPTIONS, 4_000, c); // 2,000 bytes: 3 keys of about 500 bytes per batch
+    run(job);
+    c.mono += 10_000;
+    Run first = run(job);
+    assertEquals(Outcome.COLLECTED, first.outcome());
+    assertTrue(first.keys() >= 1 && first.keys() * GcJob.entryBytes(pad + 10) <= 2_000, first.toString());
+    for (int i = 0; i < 20 && job.collected() < 20; i++) run(job);
+    assertEquals(20, job.collected());
   }
 
   @Test
