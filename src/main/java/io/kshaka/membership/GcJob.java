@@ -309,11 +309,16 @@ public final class GcJob {
     firstSeen.keySet().retainAll(current);
     nudged.keySet().retainAll(current);
     tracked = firstSeen.size();
+    eligible = countAged();
+  }
+
+  private int countAged() {
+    long now = ports.monoMillis();
     int n = 0;
     for (long seen : firstSeen.values()) {
       if (now - seen >= options.tombstoneAgeMs()) n++;
     }
-    eligible = n;
+    return n;
   }
 
   /** Reserved keys (the configuration register, the membership record) are never collected. */
@@ -513,6 +518,7 @@ public final class GcJob {
               lastBatchAt = ports.wallMillis();
               pendingBatch = 0;
               tracked = firstSeen.size();
+              eligible = countAged();
               log.info("node {}: garbage collection batch of epoch {}: {} of {} keys left every acceptor",
                   ports.nodeId(), epoch, done, items.size());
               return Future.succeededFuture(new Run(Outcome.COLLECTED, done));
