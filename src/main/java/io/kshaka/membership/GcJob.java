@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  *
  * A batch that filled {@code batchMax} is followed at once by the next. A key some acceptors removed and others
  * kept (a read or write raced the removal) is touched again in the next batch without waiting its age, so that it
- * leaves every acceptor. A non-leader acceptor nudges (touches) its own aged tombstones that the leader's acceptor
- * does not hold as tombstones (it missed the delete), so the leader finds them.
+ * leaves every acceptor. A non-leader acceptor nudges (touches) its own aged tombstones of which the leader's
+ * acceptor holds an older state (it missed the delete), so the leader finds them. A key the leader's acceptor
+ * never heard of (it was down for all its writes) is not nudged: an empty state there may as well be a key the
+ * leader just collected. Such a key waits until a client or a membership rescan touches it.
  */
 public final class GcJob {
   private static final Logger log = LoggerFactory.getLogger(GcJob.class);
@@ -171,6 +173,11 @@ public final class GcJob {
   private volatile int tracked;
   private volatile int eligible;
   private volatile Outcome lastOutcome;
+  /** Monotonic ms when the current batch's phases started: touch, peek, decided, fenced (0: not in this run). */
+  private long touchAt;
+  private long peekAt;
+  private long decidedAt;
+  private long fencedAt;
   private Vertx vertx;
   private volatile boolean stopped;
   private long timer = -1;
@@ -274,6 +281,7 @@ public final class GcJob {
   }
 
   private Future<Run> cycle() {
+    touchAt = 0;
     ClusterConfig installed = ports.installed();
     int self = ports.nodeId();
     if (!installed.members().contains(self)) {
@@ -345,7 +353,11 @@ public final class GcJob {
         return Future.succeededFuture(Run.of(Outcome.POSTPONED));
       }
     }
-    return touchAll(candidates).compose(touched -> peekAll(members, touched)).compose(agreed -> {
+    touchAt = ports.monoMillis();
+    return touchAll(candidates).compose(touched -> {
+      peekAt = ports.monoMillis();
+      return peekAll(members, touched);
+    }).compose(agreed -> {
       if (agreed == null) return Future.succeededFuture(Run.of(Outcome.POSTPONED));
       if (agreed.isEmpty()) return Future.succeededFuture(Run.of(Outcome.NOTHING_AGREED));
       long floor = 0;
@@ -475,6 +487,7 @@ public final class GcJob {
       return ports.compareAndSet(snap.version(), v.withGc(null)).map(s -> Run.of(Outcome.ABANDONED));
     }
     pendingBatch = items.size();
+    decidedAt = ports.monoMillis();
     Set<Integer> members = v.config().members();
     long pushTimeout = Math.max(1_000, Math.min(options.intervalMs(), PUSH_DEADLINE_MAX_MS));
     return ports.pushAll(v.config(), pushTimeout).compose(persisted -> {
@@ -485,12 +498,12 @@ public final class GcJob {
             ports.nodeId(), items.size(), epoch, missing);
         return Future.succeededFuture(Run.of(Outcome.PUSH_INCOMPLETE));
       }
+      fencedAt = ports.monoMillis();
       List<Object[]> removals = new ArrayList<>(items.size() * members.size());
       for (Item item : items) {
         for (int node : members) removals.add(new Object[] {item, node});
       }
-      return Bounded.map(removals, options.concurrency(),
-          r -> ports.remove((Integer) r[1], ((Item) r[0]).key(), ((Item) r[0]).bt(), epoch)).compose(answers -> {
+      return removeEverywhere(new ArrayList<>(members), items, epoch).compose(answers -> {
             Map<String, int[]> perKey = new HashMap<>(); // key → {removed, kept}
             for (int i = 0; i < removals.size(); i++) {
               Boolean removed = answers.get(i);
@@ -519,11 +532,33 @@ public final class GcJob {
               pendingBatch = 0;
               tracked = firstSeen.size();
               eligible = countAged();
-              log.info("node {}: garbage collection batch of epoch {}: {} of {} keys left every acceptor",
-                  ports.nodeId(), epoch, done, items.size());
+              long end = ports.monoMillis();
+              log.info("node {}: garbage collection batch of epoch {}: {} of {} keys left every acceptor ({})",
+                  ports.nodeId(), epoch, done, items.size(), touchAt == 0 ? "resumed: fence + removal "
+                      + (end - decidedAt) + " ms" : "touch " + (peekAt - touchAt) + " ms, peek + decide "
+                      + (decidedAt - peekAt) + " ms, fence " + (fencedAt - decidedAt) + " ms, removal "
+                      + (end - fencedAt) + " ms");
               return Future.succeededFuture(new Run(Outcome.COLLECTED, done));
             }, e -> Future.succeededFuture(Run.of(Outcome.LOST_RACE)));
           });
+    });
+  }
+
+  /**
+   * Asks every acceptor to remove every item, {@code gc.concurrency} requests in flight per acceptor; the answers
+   * item-major ({@code answers[i * nodes + j]} is node j's answer for item i), null where an acceptor failed.
+   */
+  private Future<List<Boolean>> removeEverywhere(List<Integer> nodes, List<Item> items, long epoch) {
+    List<Future<List<Boolean>>> perNode = new ArrayList<>();
+    for (int node : nodes) {
+      perNode.add(Bounded.map(items, options.concurrency(), item -> ports.remove(node, item.key(), item.bt(), epoch)));
+    }
+    return Future.all(perNode).map(all -> {
+      List<Boolean> answers = new ArrayList<>(items.size() * nodes.size());
+      for (int i = 0; i < items.size(); i++) {
+        for (int j = 0; j < nodes.size(); j++) answers.add(perNode.get(j).result().get(i));
+      }
+      return answers;
     });
   }
 
@@ -538,28 +573,37 @@ public final class GcJob {
             && now - nudged.getOrDefault(e.getKey(), Long.MIN_VALUE / 2) >= threshold)
         .sorted(Map.Entry.comparingByValue()).limit(options.batchMax()).map(Map.Entry::getKey).toList();
     if (old.isEmpty() || ports.suspect(leader)) return Future.succeededFuture();
-    List<Integer> starts = new ArrayList<>();
-    for (int from = 0; from < old.size(); from += PEEK_CHUNK) starts.add(from);
-    return Bounded.map(starts, options.concurrency(),
-        from -> ports.peek(leader, old.subList(from, Math.min(old.size(), from + PEEK_CHUNK)))).compose(answers -> {
-          List<String> missed = new ArrayList<>();
-          Set<String> fine = new HashSet<>();
-          for (List<Peeked> a : answers) {
-            if (a == null) return Future.succeededFuture();
-            for (Peeked p : a) {
-              if (p.tombstone()) fine.add(p.key());
-            }
+    List<int[]> requests = new ArrayList<>(); // {acceptor, chunk start}
+    for (int from = 0; from < old.size(); from += PEEK_CHUNK) {
+      requests.add(new int[] {ports.nodeId(), from});
+      requests.add(new int[] {leader, from});
+    }
+    return Bounded.map(requests, options.concurrency(),
+        r -> ports.peek(r[0], old.subList(r[1], Math.min(old.size(), r[1] + PEEK_CHUNK)))).compose(answers -> {
+          Map<String, Peeked> mine = new HashMap<>();
+          Map<String, Peeked> leaders = new HashMap<>();
+          for (int i = 0; i < requests.size(); i++) {
+            if (answers.get(i) == null) return Future.succeededFuture();
+            for (Peeked p : answers.get(i)) (requests.get(i)[0] == leader ? leaders : mine).put(p.key(), p);
           }
+          // Only a leader's state that is older than this tombstone (a value, or a lower version) proves it missed
+          // the delete: an empty state may as well be one the leader just collected (touching it would store an
+          // empty register on every acceptor, which no batch collects).
+          List<String> missed = new ArrayList<>();
           for (String k : old) {
-            if (!fine.contains(k)) missed.add(k);
             nudged.put(k, now); // looked at: not again before another age
+            Peeked m = mine.get(k);
+            Peeked l = leaders.get(k);
+            if (m == null || l == null || !m.tombstone() || l.accepted().equals(Ballot.ZERO)) continue;
+            if (l.present() || l.version() < m.version()) missed.add(k);
           }
           if (missed.isEmpty()) return Future.succeededFuture();
-          log.info("node {}: touching {} tombstones the leader's acceptor {} does not hold", ports.nodeId(),
+          log.info("node {}: touching {} tombstones the leader's acceptor {} holds an older state of", ports.nodeId(),
               missed.size(), leader);
           return Bounded.map(missed, options.concurrency(), ports::touch).mapEmpty();
         });
   }
+
 
   /** Runs a function over items with at most {@code concurrency} in flight; a failed call gives null. */
   static final class Bounded<T, R> {
