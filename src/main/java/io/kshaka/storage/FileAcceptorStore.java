@@ -1,6 +1,8 @@
 package io.kshaka.storage;
 
+import io.kshaka.core.Acceptor;
 import io.kshaka.core.AcceptorState;
+import io.kshaka.core.Ballot;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,8 +57,18 @@ import org.slf4j.LoggerFactory;
  * a state newer than the rotation, which is harmless because segment N+1 holds that state too and replays it.
  * A crash at any step leaves either the old snapshot with every segment it needs or the new one.
  *
+ * <h2>Removal (garbage collection)</h2>
+ * {@link #remove} appends a REMOVE record and forgets the key in memory; replay forgets it again, so a removed key
+ * is absent after a restart. A snapshot holds only the live map: one started after the removal lacks the key, and
+ * one written while the removal is in flight may still hold it, but then the newer segment's REMOVE record, which
+ * recovery replays on top of that snapshot, forgets it again.
+ *
+ * <h2>Key index</h2>
+ * Beside the hash map (the hot path) a skip list holds the keys in {@link AcceptorStore#KEY_ORDER} for
+ * {@link #keys}; it changes only when a key is added or removed, never when a known key is updated.
+ *
  * <h2>Threading</h2>
- * {@link #get} and {@link #size} may be called from any thread. Every other method must be called on the Vert.x
+ * {@link #get}, {@link #size}, {@link #keys} and {@link #tombstones} may be called from any thread. Every other method must be called on the Vert.x
  * context that called {@link #open()} (normally the acceptor verticle's event loop); a call from elsewhere throws
  * {@link IllegalStateException}. Nothing here blocks that event loop: file I/O runs on Vert.x worker threads.
  */
@@ -79,7 +92,11 @@ public final class FileAcceptorStore implements AcceptorStore {
   private final StoreMetrics metrics;
   private final Path dir;
   private final ConcurrentHashMap<String, AcceptorState> map = new ConcurrentHashMap<>(1024, 0.75f, 1);
+  /** The keys of {@link #map} in {@link AcceptorStore#KEY_ORDER}; updated only when a key comes or goes. */
+  private final ConcurrentSkipListSet<String> index = new ConcurrentSkipListSet<>(KEY_ORDER);
   private final CRC32C crc = new CRC32C();
+  /** Keys of {@link #map} holding a tombstone; written on the store's context only. */
+  private volatile int tombstones;
 
   private volatile Status status = Status.NEW;
   private volatile Throwable failure;
@@ -197,12 +214,87 @@ public final class FileAcceptorStore implements AcceptorStore {
           "record of " + size + " bytes for key '" + key + "' could not be added to the batch: " + e, e));
     }
     AcceptorState old = map.put(key, state);
+    if (old == null) index.add(key);
+    countTombstones(old, state);
     liveBytes += recordBytes - (old == null ? 0 : RecordCodec.putSize(keyUtf8.length, old));
     pendingRecords++;
     Promise<Void> durable = Promise.promise();
     pendingWaiters.add(durable);
     scheduleFlush();
     return durable.future();
+  }
+
+  @Override
+  public Future<Boolean> remove(String key, Ballot bt) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(bt, "bt");
+    checkContext("remove");
+    if (failure != null) return Future.failedFuture(failedException());
+    if (status != Status.OPEN) return Future.failedFuture(new IllegalStateException("acceptor store is " + status));
+    AcceptorState current = map.get(key);
+    // absent: true once whatever was logged before (perhaps this key's own REMOVE) is durable
+    if (current == null) return barrier().map(true);
+    if (!Acceptor.collectable(current, bt)) return Future.succeededFuture(false);
+    byte[] keyUtf8 = key.getBytes(StandardCharsets.UTF_8);
+    int size = RecordCodec.removeSize(keyUtf8.length, bt);
+    int start = pending.size();
+    if (pendingRecords > 0 && start + size > options.maxPendingBytes()) {
+      return Future.failedFuture(new StoreRefusedException(StoreRefusedException.Reason.BUSY, "acceptor store busy: "
+          + start + " bytes of records already wait for the write in flight (maxPendingBytes "
+          + options.maxPendingBytes() + ")", null));
+    }
+    try {
+      RecordCodec.appendRemove(pending, keyUtf8, bt, crc);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      pending.truncate(start);
+      return Future.failedFuture(new StoreRefusedException(StoreRefusedException.Reason.NOT_ENCODED,
+          "remove record for key '" + key + "' could not be added to the batch: " + e, e));
+    }
+    forget(key, keyUtf8.length, current);
+    pendingRecords++;
+    Promise<Void> durable = Promise.promise();
+    pendingWaiters.add(durable);
+    scheduleFlush();
+    return durable.future().map(true);
+  }
+
+  @Override
+  public List<String> keys(String after, int limit) {
+    if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
+    return page(index, after, limit);
+  }
+
+  @Override
+  public int tombstones() {
+    return tombstones;
+  }
+
+  /** A page of {@code index} after {@code after} (exclusive; null = from the start). */
+  static List<String> page(ConcurrentSkipListSet<String> index, String after, int limit) {
+    List<String> page = new ArrayList<>(Math.min(limit, 1024));
+    if (limit == 0) return page;
+    for (String k : after == null ? index : index.tailSet(after, false)) {
+      page.add(k);
+      if (page.size() == limit) break;
+    }
+    return page;
+  }
+
+  static boolean tombstone(AcceptorState s) {
+    return !s.state().present() && s.state().version() > 0;
+  }
+
+  private void countTombstones(AcceptorState old, AcceptorState now) {
+    int delta = (tombstone(now) ? 1 : 0) - (old != null && tombstone(old) ? 1 : 0);
+    if (delta != 0) tombstones += delta;
+  }
+
+  /** Drops a key from memory, the index and the counters (the caller logs why). */
+  private void forget(String key, int keyBytes, AcceptorState old) {
+    map.remove(key);
+    index.remove(key);
+    if (tombstone(old)) tombstones--;
+    liveBytes -= RecordCodec.putSize(keyBytes, old);
   }
 
   @Override
@@ -665,7 +757,18 @@ public final class FileAcceptorStore implements AcceptorStore {
   }
 
   private Future<Void> replaySegment(String path, long segment, boolean last, long[] cut) {
-    RecordCodec.Visitor visitor = (key, keyBytes, state) -> putRecovered(key, keyBytes, state);
+    RecordCodec.Visitor visitor = new RecordCodec.Visitor() {
+      @Override
+      public void put(String key, int keyBytes, AcceptorState state) {
+        putRecovered(key, keyBytes, state);
+      }
+
+      @Override
+      public void remove(String key, int keyBytes, Ballot bt) {
+        AcceptorState old = map.get(key);
+        if (old != null) forget(key, keyBytes, old);
+      }
+    };
     return scanner(path, last, visitor).scan().compose(r -> {
       logBytes += r.validEnd();
       if (!last) return Future.succeededFuture();
@@ -701,6 +804,8 @@ public final class FileAcceptorStore implements AcceptorStore {
 
   private void putRecovered(String key, int keyBytes, AcceptorState state) {
     AcceptorState old = map.put(key, state);
+    if (old == null) index.add(key);
+    countTombstones(old, state);
     liveBytes += RecordCodec.putSize(keyBytes, state) - (old == null ? 0 : RecordCodec.putSize(keyBytes, old));
   }
 
