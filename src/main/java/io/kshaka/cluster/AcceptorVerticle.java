@@ -32,11 +32,15 @@ public final class AcceptorVerticle extends VerticleBase {
   private final int nodeId;
   private final AcceptorStore store;
   private MessageConsumer<Buffer> consumer;
+  // admin requests (keys, peek, remove): the lead passes the node's epoch as AcceptorAdmin's third argument
+  private final AcceptorAdmin admin;
+  private MessageConsumer<Object> adminConsumer;
   private volatile boolean stopped;
 
   public AcceptorVerticle(int nodeId, AcceptorStore store) {
     this.nodeId = nodeId;
     this.store = store;
+    this.admin = new AcceptorAdmin(nodeId, store);
   }
 
   /** Opens the store on this verticle's event loop (the store's home), then starts voting. */
@@ -44,7 +48,8 @@ public final class AcceptorVerticle extends VerticleBase {
   public Future<?> start() {
     return store.open().compose(v -> {
       consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
-      return consumer.completion();
+      adminConsumer = vertx.eventBus().consumer(Addresses.acceptorAdmin(nodeId), admin::handle);
+      return Future.all(consumer.completion(), adminConsumer.completion());
     });
   }
 
@@ -63,13 +68,17 @@ public final class AcceptorVerticle extends VerticleBase {
       MessageConsumer<Buffer> old = consumer;
       consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
       old.unregister();
+      MessageConsumer<Object> oldAdmin = adminConsumer;
+      adminConsumer = vertx.eventBus().consumer(Addresses.acceptorAdmin(nodeId), admin::handle);
+      oldAdmin.unregister();
     });
   }
 
   @Override
   public Future<?> stop() {
     Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
-    return unregistered.eventually(store::close);
+    Future<Void> adminGone = adminConsumer == null ? Future.succeededFuture() : adminConsumer.unregister();
+    return Future.join(unregistered, adminGone).eventually(store::close);
   }
 
   private void handle(Message<Buffer> message) {

@@ -22,4 +22,9 @@ public final class Addresses {
   public static String acceptor(int nodeId) {
     return "kshaka.acceptor." + nodeId;
   }
+
+  /** One acceptor's admin requests (JSON: keys, peek, remove; {@link AcceptorAdmin}). */
+  public static String acceptorAdmin(int nodeId) {
+    return acceptor(nodeId) + ".admin";
+  }
 }
