@@ -52,9 +52,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Snapshots</h2>
  * When the log exceeds the thresholds of {@link StoreOptions}, the store starts segment N+1 (new puts go there),
- * writes the map to {@code snapshot-N+1.bin.tmp} while puts continue, syncs it, renames it, syncs the directory and
- * deletes the older segments and snapshots. The map is read through a weakly consistent iterator: an entry may show
- * a state newer than the rotation, which is harmless because segment N+1 holds that state too and replays it.
+ * writes the map in key order to {@code snapshot-N+1.bin.tmp} while puts continue, syncs it, renames it, syncs the
+ * directory and deletes the older segments and snapshots. The keys are read through the index's weakly consistent
+ * iterator: an entry may show a state newer than the rotation, which is harmless because segment N+1 holds that
+ * state too and replays it (a key removed since the rotation is skipped: segment N+1 holds its REMOVE record).
  * A crash at any step leaves either the old snapshot with every segment it needs or the new one.
  *
  * <h2>Removal (garbage collection)</h2>
@@ -585,7 +586,8 @@ public final class FileAcceptorStore implements AcceptorStore {
       ByteSink sink = new ByteSink(options.snapshotChunkBytes() + 4096);
       CRC32C snapshotCrc = new CRC32C();
       RecordCodec.appendSnapshotHeader(sink, firstLogSegment, snapshotCrc);
-      writeChunks(f, map.entrySet().iterator(), sink, snapshotCrc, 0, written, done);
+      // in key order: the next recovery then fills the index in ascending order, about twice as fast as in hash order
+      writeChunks(f, index.iterator(), sink, snapshotCrc, 0, written, done);
       return done.future()
           .compose(v -> f.flush())
           .transform(ar -> f.close().transform(c -> ar.failed() ? Future.<Void>failedFuture(ar.cause())
@@ -593,15 +595,17 @@ public final class FileAcceptorStore implements AcceptorStore {
     });
   }
 
-  private void writeChunks(AsyncFile f, Iterator<Map.Entry<String, AcceptorState>> it, ByteSink sink,
+  private void writeChunks(AsyncFile f, Iterator<String> it, ByteSink sink,
                            CRC32C snapshotCrc, long position, long[] written, Promise<Void> done) {
     if (failure != null) {
       done.tryFail(failedException());
       return;
     }
     while (it.hasNext() && sink.size() < options.snapshotChunkBytes()) {
-      Map.Entry<String, AcceptorState> e = it.next();
-      RecordCodec.appendPut(sink, e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue(), snapshotCrc);
+      String key = it.next();
+      AcceptorState state = map.get(key);
+      if (state == null) continue; // removed after the rotation: the new segment's REMOVE record says so
+      RecordCodec.appendPut(sink, key.getBytes(StandardCharsets.UTF_8), state, snapshotCrc);
       written[0]++;
     }
     boolean last = !it.hasNext();
