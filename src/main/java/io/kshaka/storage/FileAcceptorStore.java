@@ -17,13 +17,19 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -66,7 +72,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Key index</h2>
  * Beside the hash map (the hot path) a skip list holds the keys in {@link AcceptorStore#KEY_ORDER} for
- * {@link #keys}; it changes only when a key is added or removed, never when a known key is updated.
+ * {@link #keys}; it changes only when a key is added or removed, never when a known key is updated. Snapshots are
+ * written in key order, so recovery builds the index from a snapshot in linear time.
  *
  * <h2>Threading</h2>
  * {@link #get}, {@link #size}, {@link #keys} and {@link #tombstones} may be called from any thread. Every other method must be called on the Vert.x
@@ -94,7 +101,9 @@ public final class FileAcceptorStore implements AcceptorStore {
   private final Path dir;
   private final ConcurrentHashMap<String, AcceptorState> map = new ConcurrentHashMap<>(1024, 0.75f, 1);
   /** The keys of {@link #map} in {@link AcceptorStore#KEY_ORDER}; updated only when a key comes or goes. */
-  private final ConcurrentSkipListSet<String> index = new ConcurrentSkipListSet<>(KEY_ORDER);
+  private volatile ConcurrentSkipListMap<String, Boolean> index = new ConcurrentSkipListMap<>(KEY_ORDER);
+  /** While a snapshot loads: its keys, in file order (the index is built from them at the end). */
+  private List<String> snapshotKeys;
   private final CRC32C crc = new CRC32C();
   /** Keys of {@link #map} holding a tombstone; written on the store's context only. */
   private volatile int tombstones;
@@ -215,7 +224,7 @@ public final class FileAcceptorStore implements AcceptorStore {
           "record of " + size + " bytes for key '" + key + "' could not be added to the batch: " + e, e));
     }
     AcceptorState old = map.put(key, state);
-    if (old == null) index.add(key);
+    if (old == null) index.put(key, Boolean.TRUE);
     countTombstones(old, state);
     liveBytes += recordBytes - (old == null ? 0 : RecordCodec.putSize(keyUtf8.length, old));
     pendingRecords++;
@@ -262,7 +271,7 @@ public final class FileAcceptorStore implements AcceptorStore {
   @Override
   public List<String> keys(String after, int limit) {
     if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
-    return page(index, after, limit);
+    return page(index.keySet(), after, limit);
   }
 
   @Override
@@ -271,7 +280,7 @@ public final class FileAcceptorStore implements AcceptorStore {
   }
 
   /** A page of {@code index} after {@code after} (exclusive; null = from the start). */
-  static List<String> page(ConcurrentSkipListSet<String> index, String after, int limit) {
+  static List<String> page(NavigableSet<String> index, String after, int limit) {
     List<String> page = new ArrayList<>(Math.min(limit, 1024));
     if (limit == 0) return page;
     for (String k : after == null ? index : index.tailSet(after, false)) {
@@ -586,8 +595,8 @@ public final class FileAcceptorStore implements AcceptorStore {
       ByteSink sink = new ByteSink(options.snapshotChunkBytes() + 4096);
       CRC32C snapshotCrc = new CRC32C();
       RecordCodec.appendSnapshotHeader(sink, firstLogSegment, snapshotCrc);
-      // in key order: the next recovery then fills the index in ascending order, about twice as fast as in hash order
-      writeChunks(f, index.iterator(), sink, snapshotCrc, 0, written, done);
+      // in key order: the next recovery builds the index from the snapshot's keys in linear time
+      writeChunks(f, index.keySet().iterator(), sink, snapshotCrc, 0, written, done);
       return done.future()
           .compose(v -> f.flush())
           .transform(ar -> f.close().transform(c -> ar.failed() ? Future.<Void>failedFuture(ar.cause())
@@ -748,7 +757,12 @@ public final class FileAcceptorStore implements AcceptorStore {
         expectedKeys[0] = keyCount;
       }
     };
-    return scanner(path, false, visitor).scan().compose(r -> {
+    snapshotKeys = new ArrayList<>();
+    return scanner(path, false, visitor).scan().eventually(() -> {
+      buildIndex(snapshotKeys);
+      snapshotKeys = null;
+      return Future.succeededFuture();
+    }).compose(r -> {
       if (expectedKeys[0] < 0) {
         return Future.failedFuture(new StoreCorruptedException(path, r.validEnd(), "snapshot has no end record"));
       }
@@ -808,9 +822,94 @@ public final class FileAcceptorStore implements AcceptorStore {
 
   private void putRecovered(String key, int keyBytes, AcceptorState state) {
     AcceptorState old = map.put(key, state);
-    if (old == null) index.add(key);
+    if (snapshotKeys != null) snapshotKeys.add(key);
+    else if (old == null) index.put(key, Boolean.TRUE);
     countTombstones(old, state);
     liveBytes += RecordCodec.putSize(keyBytes, state) - (old == null ? 0 : RecordCodec.putSize(keyBytes, old));
+  }
+
+  /**
+   * The index of a snapshot's keys: built in linear time when they are in key order (snapshots written since the
+   * index exists), else key by key.
+   */
+  private void buildIndex(List<String> keys) {
+    for (int i = 1; i < keys.size(); i++) {
+      if (KEY_ORDER.compare(keys.get(i - 1), keys.get(i)) >= 0) {
+        ConcurrentSkipListMap<String, Boolean> built = new ConcurrentSkipListMap<>(KEY_ORDER);
+        for (String k : keys) built.put(k, Boolean.TRUE);
+        index = built;
+        return;
+      }
+    }
+    index = new ConcurrentSkipListMap<>(new SortedKeys(keys));
+  }
+
+  /**
+   * Keys already in {@link AcceptorStore#KEY_ORDER} seen as a sorted map, for the linear-time constructor of
+   * {@link ConcurrentSkipListMap} (which reads only {@code comparator()} and {@code entrySet()}).
+   */
+  private static final class SortedKeys extends AbstractMap<String, Boolean> implements SortedMap<String, Boolean> {
+    private final List<String> keys;
+
+    SortedKeys(List<String> keys) {
+      this.keys = keys;
+    }
+
+    @Override
+    public Comparator<? super String> comparator() {
+      return KEY_ORDER;
+    }
+
+    @Override
+    public Set<Map.Entry<String, Boolean>> entrySet() {
+      return new AbstractSet<>() {
+        @Override
+        public int size() {
+          return keys.size();
+        }
+
+        @Override
+        public Iterator<Map.Entry<String, Boolean>> iterator() {
+          Iterator<String> it = keys.iterator();
+          return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return it.hasNext();
+            }
+
+            @Override
+            public Map.Entry<String, Boolean> next() {
+              return new AbstractMap.SimpleImmutableEntry<>(it.next(), Boolean.TRUE);
+            }
+          };
+        }
+      };
+    }
+
+    @Override
+    public SortedMap<String, Boolean> subMap(String fromKey, String toKey) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public SortedMap<String, Boolean> headMap(String toKey) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public SortedMap<String, Boolean> tailMap(String fromKey) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String firstKey() {
+      return keys.get(0);
+    }
+
+    @Override
+    public String lastKey() {
+      return keys.get(keys.size() - 1);
+    }
   }
 
   private SegmentScanner scanner(String path, boolean tolerateTornTail, RecordCodec.Visitor visitor) {

@@ -795,7 +795,55 @@ class FileAcceptorStoreTest {
     FileAcceptorStore reopened = reopen(store);
     assertHolds(reopened, expected);
     assertEquals(0, reopened.tombstones());
+    assertEquals(utf8Sorted(expected.keySet()), reopened.keys(null, 100), "the index built from the snapshot");
     on.await(reopened::close);
+  }
+
+  @Test
+  void snapshotsAreWrittenInKeyOrderAndRecoveryIndexesThemAndTheLogOnTop() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    for (int i = 0; i < 300; i++) expected.put("k" + Integer.toString(i * 7919 % 1000, 36) + "\u00E9".repeat(i % 3), state(5, 5, "v" + i, 1));
+    expected.put("\uD83D\uDE00", state(5, 5, "emoji", 1));
+    expected.put("\uFFFD", state(5, 5, "replacement", 1));
+    putAll(store, expected);
+    on.await(store::compact);
+    List<String> order = new ArrayList<>();
+    new SegmentScanner(on.vertx, dir.resolve(FileAcceptorStore.snapshotName(2)).toString(), false, 4096, 1 << 20,
+        new RecordCodec.Visitor() {
+          @Override
+          public void put(String key, int keyBytes, AcceptorState state) {
+            order.add(key);
+          }
+
+          @Override
+          public void snapshotHeader(long firstLogSegment) {}
+
+          @Override
+          public void snapshotEnd(long keyCount) {}
+        }).scan().await(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(utf8Sorted(expected.keySet()), order);
+    on.await(() -> store.put("after-snapshot", state(6, 6, "x", 1)));
+    expected.put("after-snapshot", state(6, 6, "x", 1));
+    FileAcceptorStore reopened = reopen(store);
+    assertHolds(reopened, expected);
+    assertEquals(utf8Sorted(expected.keySet()), allKeysInPages(reopened, 7));
+    on.await(reopened::close);
+  }
+
+  @Test
+  void aSnapshotInHashOrderFromBeforeTheIndexStillOpensWithEveryKeyIndexed() throws Exception {
+    List<String> keys = List.of("m", "b", "\uD83D\uDE00", "z", "a", "\uFFFD", "c");
+    ByteSink sink = new ByteSink(1024);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    RecordCodec.appendSnapshotHeader(sink, 2, crc);
+    for (String k : keys) RecordCodec.appendPut(sink, k.getBytes(StandardCharsets.UTF_8), state(3, 3, k, 1), crc);
+    RecordCodec.appendSnapshotEnd(sink, keys.size(), crc);
+    Files.write(dir.resolve(FileAcceptorStore.snapshotName(2)), java.util.Arrays.copyOf(sink.array(), sink.size()));
+    FileAcceptorStore store = open();
+    assertEquals(keys.size(), store.size());
+    assertEquals(utf8Sorted(keys), store.keys(null, 100));
+    on.await(store::close);
   }
 
   @Test
