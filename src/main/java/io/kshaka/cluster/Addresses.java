@@ -22,4 +22,9 @@ public final class Addresses {
   public static String acceptor(int nodeId) {
     return "kshaka.acceptor." + nodeId;
   }
+
+  /** One node's membership operations (status, install, adopt, seal: {@link Wire#memberStatus} and others). */
+  public static String member(int nodeId) {
+    return "kshaka.member." + nodeId;
+  }
 }

@@ -127,12 +127,14 @@ public final class HttpVerticle extends VerticleBase {
     answer(ctx, status()
         .map(s -> Boolean.TRUE.equals(s.getValue("ready"))
             ? Reply.json(200, new JsonObject().put("status", "ready"))
-            : notReady(s.getString("problem", "not enough acceptors answer for a prepare and an accept quorum")))
-        .recover(t -> Future.succeededFuture(notReady("node status unavailable: " + t.getMessage()))));
+            : notReady(s.getString("error", "no_quorum"),
+                s.getString("problem", "not enough acceptors answer for a prepare and an accept quorum")))
+        .recover(t -> Future.succeededFuture(notReady("no_quorum", "node status unavailable: " + t.getMessage()))));
   }
 
-  private static Reply notReady(String why) {
-    return Reply.json(503, new JsonObject().put("status", "not_ready").put("message", why));
+  /** 503 naming why: {@code not_voting} (this node's acceptor may not vote) or {@code no_quorum}. */
+  private static Reply notReady(String error, String why) {
+    return Reply.json(503, new JsonObject().put("status", "not_ready").put("error", error).put("message", why));
   }
 
   private void metrics(RoutingContext ctx) {
