@@ -364,8 +364,10 @@ public final class Membership extends VerticleBase {
       if (next.voting()) {
         log.info("node {} votes (cluster {}, epoch {}, incarnation {})", nodeId, next.config().clusterId(),
             next.config().epoch(), identity.incarnation());
-      } else if (old.reason() != null && !old.reason().equals("starting")) {
-        log.warn("node {} does not vote: {}", nodeId, next.reason());
+      } else if (old.voting()) {
+        log.warn("node {} stops voting: {}", nodeId, next.reason());
+      } else if (!old.reason().equals("starting")) {
+        log.info("node {} does not vote: {}", nodeId, next.reason());
       }
     }
     if (!old.config().equals(next.config()) || before != durable) {

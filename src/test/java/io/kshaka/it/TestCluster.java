@@ -99,15 +99,24 @@ public final class TestCluster implements AutoCloseable {
     await(startAsync(node));
   }
 
+  /** Starts the node with this config (for example {@link #config} with a field changed). */
+  public void startNode(int node, JsonObject config) {
+    await(startAsync(node, config));
+  }
+
   private Future<Vertx> startAsync(int node) {
-    NodeConfig cfg = NodeConfig.fromJson(config(node));
+    return startAsync(node, config(node));
+  }
+
+  private Future<Vertx> startAsync(int node, JsonObject config) {
+    NodeConfig cfg = NodeConfig.fromJson(config);
     return Vertx.builder()
         .with(HazelcastSetup.vertxOptions(cfg))
         .withClusterManager(new HazelcastClusterManager(HazelcastSetup.hazelcast(cfg)))
         .buildClustered()
         .compose(vertx -> {
           KshakaVerticle verticle = new KshakaVerticle();
-          return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config(node)))
+          return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config))
             .map(id -> {
               nodes[node - 1] = vertx;
               verticles[node - 1] = verticle;
