@@ -115,6 +115,7 @@ public final class KshakaVerticle extends VerticleBase {
             () -> ownAddresses(cfg.nodeId(), acceptor), () -> clusterAddresses(cfg, membership), () -> {
               acceptor.reRegister();
               proposer.reRegister();
+              membership.reRegister();
             }, health))
         .onFailure(e -> monitor.stop())
         .onSuccess(id -> {
@@ -138,7 +139,7 @@ public final class KshakaVerticle extends VerticleBase {
 
   /** The addresses other nodes reach this node on. */
   private static Set<String> ownAddresses(int nodeId, AcceptorVerticle acceptor) {
-    Set<String> own = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(nodeId)));
+    Set<String> own = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(nodeId), Addresses.member(nodeId)));
     if (acceptor.address() != null) own.add(acceptor.address());
     return own;
   }
@@ -154,6 +155,7 @@ public final class KshakaVerticle extends VerticleBase {
   private static Set<String> clusterAddresses(NodeConfig cfg, Membership membership) {
     Set<String> all = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(cfg.nodeId()), Addresses.acceptor(cfg.nodeId())));
     for (int node : membership.current().members()) {
+      all.add(Addresses.member(node));
       all.add(Addresses.kv(node));
       all.add(Addresses.acceptor(node));
     }

@@ -138,6 +138,19 @@ public final class Membership extends VerticleBase {
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
+  /**
+   * Registers the bus handler again, for when the cluster lost its entry (RegistrationJanitor): the new one
+   * first, then the old one goes.
+   */
+  public void reRegister() {
+    runOnContext(() -> {
+      if (stopped || consumer == null) return;
+      MessageConsumer<JsonObject> old = consumer;
+      consumer = vertx.eventBus().consumer(Addresses.member(nodeId), this::handle);
+      old.unregister();
+    });
+  }
+
   // ---------------------------------------------------------------- reads (any thread)
 
   public View view() {
@@ -231,6 +244,7 @@ public final class Membership extends VerticleBase {
       this.need = need;
       this.deadline = deadline;
       targets.addAll(config.members());
+      targets.add(nodeId); // the pushing node keeps the configuration too, member or not
       if (previous != null) {
         targets.addAll(previous.members());
         for (int node : config.members()) {
