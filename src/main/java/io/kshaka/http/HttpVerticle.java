@@ -120,8 +120,10 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /**
-   * Ready = enough acceptors answer for a prepare and an accept quorum, and the cluster lists this node's handlers;
-   * a node that cannot tell is not ready.
+   * Ready = this node's acceptor votes, enough acceptors answer for a prepare and an accept quorum, and the cluster
+   * lists this node's handlers; a node that cannot tell is not ready. 503 names why: {@code "error"} is
+   * {@code not_voting} (an empty store of a node that served, a store of another cluster, not a member yet) or
+   * {@code no_quorum}.
    */
   private void ready(RoutingContext ctx) {
     answer(ctx, status()

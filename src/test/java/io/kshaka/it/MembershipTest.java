@@ -121,6 +121,28 @@ class MembershipTest {
   }
 
   @Test
+  void pushCompletesOnceNoOldQuorumCanFormAndFailsClearlyAtItsDeadline() {
+    try (TestCluster cluster = TestCluster.start(dir, 3, new JsonObject())) {
+      awaitVoting(cluster, 1, 2, 3);
+      cluster.stopNode(3);
+      Membership m1 = cluster.verticle(1).membership();
+      ClusterConfig two = m1.current().fenced(1, 0);
+      // BLOCKING on 3 nodes with majorities: 2 of 3 (3 - 2 + 1) in each phase
+      Set<Integer> blocking = TestCluster.await(m1.push(two, Membership.Need.BLOCKING,
+          Instant.now().plusSeconds(30)));
+      assertEquals(Set.of(1, 2), blocking);
+      assertEquals(two, cluster.verticle(2).membership().current());
+      Throwable all = assertThrows(IllegalStateException.class, () -> TestCluster.await(m1.push(two.fenced(2, 0),
+          Membership.Need.ALL, Instant.now().plusMillis(1_500))));
+      assertTrue(all.getMessage().contains("missing [3]"), all.getMessage());
+      // node 3 catches up by gossip once it is back
+      cluster.startNode(3);
+      waitFor("node 3 at epoch 3", 30_000, () -> cluster.verticle(3).membership().current().epoch() == 3);
+      awaitVoting(cluster, 3);
+    }
+  }
+
+  @Test
   void aProposerBehindRefreshesItsConfigurationFromTheAcceptorThatAnswered() {
     try (TestCluster cluster = TestCluster.start(dir, 3, new JsonObject())) {
       awaitVoting(cluster, 1, 2, 3);
