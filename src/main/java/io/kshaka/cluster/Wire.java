@@ -378,57 +378,14 @@ public final class Wire {
   // ops:     {"op":"status"} | {"op":"install","config":c} | {"op":"adopt","config":c} | {"op":"seal","clusterId":s}
   // =====================================================================================================
 
-  /** The JSON form of a configuration (cluster.json, the member operations, /v1/cluster). */
+  /** The JSON form of a configuration: {@link io.kshaka.membership.ConfigJson} (the one form, also on disk). */
   public static JsonObject configToJson(io.kshaka.core.ClusterConfig c) {
-    JsonObject inc = new JsonObject();
-    c.incarnations().forEach((node, n) -> inc.put(String.valueOf(node), n));
-    return new JsonObject()
-        .put("clusterId", c.clusterId())
-        .put("epoch", c.epoch())
-        .put("prepare", new JsonObject().put("nodes", new io.vertx.core.json.JsonArray(
-            new ArrayList<>(c.quorums().prepareNodes()))).put("quorum", c.quorums().prepareQuorum()))
-        .put("accept", new JsonObject().put("nodes", new io.vertx.core.json.JsonArray(
-            new ArrayList<>(c.quorums().acceptNodes()))).put("quorum", c.quorums().acceptQuorum()))
-        .put("incarnations", inc)
-        .put("ballotFloor", c.ballotFloor())
-        .put("forgottenBefore", c.forgottenBefore());
+    return io.kshaka.membership.ConfigJson.toJson(c);
   }
 
   /** Reads {@link #configToJson}; anything malformed throws {@link IllegalArgumentException} naming the field. */
   public static io.kshaka.core.ClusterConfig configFromJson(JsonObject j) {
-    if (j == null) throw new IllegalArgumentException("configuration missing");
-    try {
-      String clusterId = j.getString("clusterId");
-      if (clusterId == null) throw new IllegalArgumentException("field 'clusterId' missing");
-      JsonObject prepare = j.getJsonObject("prepare");
-      JsonObject accept = j.getJsonObject("accept");
-      JsonObject inc = j.getJsonObject("incarnations");
-      if (prepare == null || accept == null || inc == null) {
-        throw new IllegalArgumentException("fields 'prepare', 'accept' and 'incarnations' are required");
-      }
-      java.util.Map<Integer, Long> incarnations = new java.util.TreeMap<>();
-      for (String node : inc.fieldNames()) incarnations.put(Integer.parseInt(node), longField(inc, node));
-      io.kshaka.core.QuorumSpec quorums = new io.kshaka.core.QuorumSpec(nodes(prepare), (int) longField(prepare,
-          "quorum"), nodes(accept), (int) longField(accept, "quorum"));
-      return new io.kshaka.core.ClusterConfig(clusterId, longField(j, "epoch"), quorums, incarnations,
-          longField(j, "ballotFloor"), longField(j, "forgottenBefore"));
-    } catch (ClassCastException | NumberFormatException e) {
-      throw new IllegalArgumentException("malformed configuration: " + e.getMessage(), e);
-    }
-  }
-
-  private static java.util.Set<Integer> nodes(JsonObject phase) {
-    io.vertx.core.json.JsonArray a = phase.getJsonArray("nodes");
-    if (a == null) throw new IllegalArgumentException("field 'nodes' missing");
-    java.util.Set<Integer> out = new java.util.TreeSet<>();
-    for (int i = 0; i < a.size(); i++) out.add(((Number) a.getValue(i)).intValue());
-    return out;
-  }
-
-  private static long longField(JsonObject j, String field) {
-    Object v = j.getValue(field);
-    if (!(v instanceof Number n)) throw new IllegalArgumentException("field '" + field + "' must be a number");
-    return n.longValue();
+    return io.kshaka.membership.ConfigJson.fromJson(j);
   }
 
   public static JsonObject memberStatus() {

@@ -330,8 +330,10 @@ public final class Membership extends VerticleBase {
       return Future.failedFuture(new IllegalStateException("a different configuration at epoch " + c.epoch()
           + " refused: node " + nodeId + " holds " + describe(durable) + ", offered " + describe(c)));
     }
+    // an unsealed bootstrap configuration may still be replaced (its maker lost its disk before anyone adopted it):
+    // an empty node takes it only through adopt
+    if (identity == null && c.epoch() == 1 && !served) return Future.succeededFuture();
     if (identity == null && c.members().contains(nodeId)) {
-      if (c.epoch() == 1 && !served) return Future.succeededFuture(); // bootstrap runs through adopt
       if (!same && durable != null && durable.incarnation(nodeId) < c.incarnation(nodeId)) {
         // a new incarnation of this node, added after the configuration this store last knew: it starts empty
         Identity fresh = new Identity(c.clusterId(), nodeId, c.incarnation(nodeId), true);

@@ -166,9 +166,22 @@ class MembershipTest {
       awaitVoting(cluster, 1, 2, 3);
       ClusterConfig durable = cluster.verticle(1).membership().current();
       cluster.stopNode(3);
-      // node 3's conf now claims acceptors [3] alone, a quorum of one
-      cluster.startNode(3, cluster.config(3).put("acceptors", new JsonArray(List.of(3))));
-      awaitVoting(cluster, 3);
+      ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+          Membership.class);
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+          new ch.qos.logback.core.read.ListAppender<>();
+      logged.start();
+      logger.addAppender(logged);
+      try {
+        // node 3's conf now claims acceptors [3] alone, a quorum of one
+        cluster.startNode(3, cluster.config(3).put("acceptors", new JsonArray(List.of(3))));
+        awaitVoting(cluster, 3);
+      } finally {
+        logger.detachAppender(logged);
+      }
+      assertTrue(logged.list.stream().anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN
+          && e.getFormattedMessage().contains("node 3: the node config's acceptors [3]")
+          && e.getFormattedMessage().contains("using the durable one")), "the difference is logged");
       assertEquals(durable, cluster.verticle(3).membership().current());
       assertEquals(Set.of(1, 2, 3), cluster.verticle(3).membership().current().members());
       JsonObject status = Http.get(cluster.url(3) + "/v1/cluster").json();
