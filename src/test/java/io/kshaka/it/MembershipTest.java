@@ -143,6 +143,64 @@ class MembershipTest {
   }
 
   @Test
+  void aNodeOutsideTheConfigurationWaitsAndALostDiskComesBackAsANewIncarnation() throws Exception {
+    try (TestCluster cluster = TestCluster.start(dir, 4, 3, new JsonObject())) {
+      awaitVoting(cluster, 1, 2, 3);
+      Membership m1 = cluster.verticle(1).membership();
+      waitFor("node 4 waits to be added", 30_000, () -> {
+        String why = cluster.verticle(4).membership().notVotingReason();
+        return why != null && why.contains("waiting to be added");
+      });
+      Http.Response ready4 = Http.get(cluster.url(4) + "/ready");
+      assertEquals(503, ready4.status());
+      assertEquals("not_voting", ready4.json().getString("error"));
+      assertEquals(200, Http.put(cluster.url(4) + "/v1/kv/via-4", "routed").status()); // it routes to members
+      assertEquals("routed", Http.get(cluster.url(1) + "/v1/kv/via-4").body());
+
+      // add 4: widen accept, then both (contract "Membership steps"); node 4 learns it is new, not a lost disk
+      ClusterConfig one = m1.current();
+      QuorumSpec three = one.quorums();
+      QuorumSpec four = QuorumSpec.majority(List.of(1, 2, 3, 4));
+      ClusterConfig e2 = one.next(new QuorumSpec(three.prepareNodes(), 2, four.acceptNodes(), 3), Map.of(4, 1L));
+      assertTrue(TestCluster.await(m1.push(e2, Membership.Need.BLOCKING, Instant.now().plusSeconds(30)))
+          .contains(4), "the joining node persisted it");
+      ClusterConfig e3 = e2.next(four, Map.of());
+      TestCluster.await(m1.push(e3, Membership.Need.ALL, Instant.now().plusSeconds(30)));
+      awaitVoting(cluster, 4);
+      assertEquals(new Identity(one.clusterId(), 4, 1, true), cluster.verticle(4).membership().identity());
+      assertEquals(200, Http.put(cluster.url(4) + "/v1/kv/k", "v").status());
+
+      // node 2 loses its disk: it never votes, until it is removed and added back as incarnation 2
+      cluster.stopNode(2);
+      Path data = dir.resolve("node-2");
+      try (var files = Files.walk(data)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      cluster.startNode(2);
+      waitFor("node 2 knows its disk was lost", 30_000, () -> {
+        String why = cluster.verticle(2).membership().notVotingReason();
+        return why != null && why.contains("admin replace 2");
+      });
+      QuorumSpec without2 = QuorumSpec.majority(List.of(1, 3, 4));
+      ClusterConfig e4 = e3.next(new QuorumSpec(without2.prepareNodes(), 2, four.acceptNodes(), 3), Map.of());
+      TestCluster.await(m1.push(e4, Membership.Need.BLOCKING, Instant.now().plusSeconds(30)));
+      ClusterConfig e5 = e4.next(without2, Map.of());
+      TestCluster.await(m1.push(e5, Membership.Need.BLOCKING, Instant.now().plusSeconds(30)));
+      ClusterConfig e6 = e5.next(new QuorumSpec(without2.prepareNodes(), 2, four.acceptNodes(), 3), Map.of(2, 2L));
+      assertTrue(TestCluster.await(m1.push(e6, Membership.Need.BLOCKING, Instant.now().plusSeconds(30)))
+          .contains(2));
+      TestCluster.await(m1.push(e6.next(four, Map.of()), Membership.Need.ALL, Instant.now().plusSeconds(30)));
+      awaitVoting(cluster, 2);
+      assertEquals(new Identity(one.clusterId(), 2, 2, true), cluster.verticle(2).membership().identity());
+      assertEquals(2L, Http.get(cluster.url(3) + "/v1/cluster").json().getJsonObject("incarnations").getLong("2"));
+      assertEquals("v", Http.get(cluster.url(2) + "/v1/kv/k").body());
+      cluster.stopNode(2);
+      cluster.startNode(2);
+      awaitVoting(cluster, 2);
+    }
+  }
+
+  @Test
   void aProposerBehindRefreshesItsConfigurationFromTheAcceptorThatAnswered() {
     try (TestCluster cluster = TestCluster.start(dir, 3, new JsonObject())) {
       awaitVoting(cluster, 1, 2, 3);
