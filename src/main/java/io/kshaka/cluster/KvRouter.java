@@ -377,7 +377,7 @@ public final class KvRouter implements KvService {
       }
       String problem = health.registrationProblem();
       String error = problem == null ? null : "no_quorum";
-      if (view != null && !view.voting()) {
+      if (view != null && !view.voting() && !view.outside()) { // outside the configuration: it routes, ready
         problem = view.reason();
         error = "not_voting";
       }

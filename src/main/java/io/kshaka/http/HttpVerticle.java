@@ -122,8 +122,9 @@ public final class HttpVerticle extends VerticleBase {
   /**
    * Ready = this node's acceptor votes, enough acceptors answer for a prepare and an accept quorum, and the cluster
    * lists this node's handlers; a node that cannot tell is not ready. 503 names why: {@code "error"} is
-   * {@code not_voting} (an empty store of a node that served, a store of another cluster, not a member yet) or
-   * {@code no_quorum}.
+   * {@code not_voting} (an empty store of a node that served, a store of another cluster, still bootstrapping) or
+   * {@code no_quorum}. A node outside the configuration in force (waiting to be added, or removed) routes, and is
+   * ready.
    */
   private void ready(RoutingContext ctx) {
     answer(ctx, status()

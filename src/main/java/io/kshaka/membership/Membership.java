@@ -65,9 +65,11 @@ public final class Membership extends VerticleBase {
   /**
    * A consistent snapshot: the configuration in force ({@code durable} false: the bootstrap configuration of the
    * node JSON, before any is durable), the identity (null: empty store), whether the acceptor votes, and if not why
-   * ({@code error} "not_voting").
+   * ({@code error} "not_voting"). {@code outside}: it does not vote only because it is not an acceptor of the
+   * configuration in force (waiting to be added, or removed): it serves by routing, and counts as ready.
    */
-  public record View(ClusterConfig config, boolean durable, Identity identity, boolean voting, String reason) {}
+  public record View(ClusterConfig config, boolean durable, Identity identity, boolean voting, String reason,
+      boolean outside) {}
 
   private final NodeConfig nodeConfig;
   private final int nodeId;
@@ -98,7 +100,7 @@ public final class Membership extends VerticleBase {
     this.nodeId = nodeConfig.nodeId();
     this.bootstrapAcceptors = List.copyOf(new TreeSet<>(nodeConfig.quorums().allNodes()));
     this.provisional = ClusterConfig.bootstrap("", nodeConfig.quorums());
-    this.view = new View(provisional, false, null, false, "starting");
+    this.view = new View(provisional, false, null, false, "starting", false);
   }
 
   @Override
@@ -424,7 +426,9 @@ public final class Membership extends VerticleBase {
       reason = "store of node " + nodeId + " is incarnation " + identity.incarnation() + " but the configuration "
           + "(epoch " + durable.epoch() + ") has incarnation " + durable.incarnation(nodeId) + " of it";
     }
-    return new View(config, durable != null, identity, reason == null, reason);
+    boolean outside = reason != null && durable != null && !durable.members().contains(nodeId) && !amnesiac
+        && foreign == null && (identity == null || identity.sealed());
+    return new View(config, durable != null, identity, reason == null, reason, outside);
   }
 
   // ---------------------------------------------------------------- bus operations
