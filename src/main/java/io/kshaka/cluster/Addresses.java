@@ -27,4 +27,9 @@ public final class Addresses {
   public static String acceptorAdmin(int nodeId) {
     return acceptor(nodeId) + ".admin";
   }
+
+  /** One node's membership operations (status, install, adopt, seal: {@link Wire#memberStatus} and others). */
+  public static String member(int nodeId) {
+    return "kshaka.member." + nodeId;
+  }
 }

@@ -523,4 +523,37 @@ public final class Wire {
     JsonObject body = new JsonObject().put("error", busy ? "busy" : "store_failed").put("message", message);
     return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, busy ? 503 : 500, body.encode());
   }
+
+  // =====================================================================================================
+  // ---- membership (issue 9): cluster configurations and the kshaka.member.<id> operations (JSON) ----
+  // config:  {"clusterId":s,"epoch":n,"prepare":{"nodes":[..],"quorum":n},"accept":{"nodes":[..],"quorum":n},
+  //           "incarnations":{"1":n,..},"ballotFloor":n,"forgottenBefore":n}
+  // ops:     {"op":"status"} | {"op":"install","config":c} | {"op":"adopt","config":c} | {"op":"seal","clusterId":s}
+  // =====================================================================================================
+
+  /** The JSON form of a configuration: {@link io.kshaka.membership.ConfigJson} (the one form, also on disk). */
+  public static JsonObject configToJson(io.kshaka.core.ClusterConfig c) {
+    return io.kshaka.membership.ConfigJson.toJson(c);
+  }
+
+  /** Reads {@link #configToJson}; anything malformed throws {@link IllegalArgumentException} naming the field. */
+  public static io.kshaka.core.ClusterConfig configFromJson(JsonObject j) {
+    return io.kshaka.membership.ConfigJson.fromJson(j);
+  }
+
+  public static JsonObject memberStatus() {
+    return new JsonObject().put("op", "status");
+  }
+
+  public static JsonObject memberInstall(io.kshaka.core.ClusterConfig c) {
+    return new JsonObject().put("op", "install").put("config", configToJson(c));
+  }
+
+  public static JsonObject memberAdopt(io.kshaka.core.ClusterConfig c) {
+    return new JsonObject().put("op", "adopt").put("config", configToJson(c));
+  }
+
+  public static JsonObject memberSeal(String clusterId) {
+    return new JsonObject().put("op", "seal").put("clusterId", clusterId);
+  }
 }
