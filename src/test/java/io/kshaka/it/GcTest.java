@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GcTest {
   private static final int KEYS = Integer.getInteger("kshaka.gc.keys", 2_000);
   private static final int IN_FLIGHT = 64;
-  private static final long INTERVAL_MS = 500;
-  private static final long AGE_MS = 1_000;
+  private static final long INTERVAL_MS = Long.getLong("kshaka.gc.intervalMs", 500);
+  private static final long AGE_MS = Long.getLong("kshaka.gc.ageMs", 1_000);
 
   @TempDir
   static Path dir;
@@ -104,6 +104,36 @@ class GcTest {
 
   static String key(int i) {
     return "gc/" + i;
+  }
+
+  /** Each acceptor's tombstones, or -1 where it did not answer. */
+  static Map<Integer, Integer> tombstones() {
+    Map<Integer, Integer> out = new TreeMap<>();
+    stores().forEach((node, s) -> out.put(node, s.getInteger("tombstones", -1)));
+    return out;
+  }
+
+  @Test
+  void aDownAcceptorPostponesCollectionUntilItIsBack() throws Exception {
+    waitUntil("no tombstone left from earlier tests", 60_000,
+        () -> tombstones().values().stream().allMatch(t -> t == 0));
+    cluster.stopNode(3);
+    try {
+      each(20, i -> client.put("down/" + i, "v"));
+      each(20, i -> client.delete("down/" + i));
+      // several intervals past the age: nothing may be removed while acceptor 3 is down
+      Thread.sleep(AGE_MS + 4 * INTERVAL_MS);
+      Map<Integer, Integer> held = tombstones();
+      assertEquals(20, held.get(1), "acceptor 1 keeps its tombstones while 3 is down: " + held);
+      assertEquals(20, held.get(2), "acceptor 2 keeps its tombstones while 3 is down: " + held);
+    } finally {
+      cluster.startNode(3);
+    }
+    waitUntil("the tombstones leave every acceptor once 3 is back", 120_000,
+        () -> tombstones().values().stream().allMatch(t -> t == 0));
+    Http.Response r = Http.get(cluster.url(3) + "/v1/kv/down/7");
+    assertEquals(404, r.status(), r.body());
+    assertEquals(0, r.json().getLong("version"), r.body());
   }
 
   @Test
