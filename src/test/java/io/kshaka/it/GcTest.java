@@ -115,7 +115,7 @@ class GcTest {
 
   @Test
   void aDownAcceptorPostponesCollectionUntilItIsBack() throws Exception {
-    waitUntil("no tombstone left from earlier tests", 60_000,
+    waitUntil("no tombstone left from earlier tests", 60_000 + 2 * AGE_MS,
         () -> tombstones().values().stream().allMatch(t -> t == 0));
     cluster.stopNode(3);
     try {
@@ -141,7 +141,7 @@ class GcTest {
     // The first batch creates the configuration register (a reserved key, never collected): do one first.
     assertEquals(1, TestCluster.await(client.put("warm-up", "x")).version());
     TestCluster.await(client.delete("warm-up"));
-    waitUntil("the warm-up tombstone is collected", 60_000,
+    waitUntil("the warm-up tombstone is collected", 60_000 + 2 * AGE_MS,
         () -> stores().values().stream().allMatch(s -> s.getInteger("tombstones", -1) == 0));
     Map<Integer, Integer> before = keyCounts();
 
