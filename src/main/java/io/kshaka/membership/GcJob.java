@@ -59,8 +59,10 @@ public final class GcJob {
   private static final Logger log = LoggerFactory.getLogger(GcJob.class);
   /** Keys per peek request. */
   static final int PEEK_CHUNK = 1_000;
-  /** Longest wait for every node to persist a fenced configuration. */
+  /** Longest wait for every node to persist a fenced configuration (else: the next run pushes again). */
   static final long PUSH_DEADLINE_MAX_MS = 30_000;
+  /** Shortest such wait: a loaded node takes more than a second to persist a configuration. */
+  static final long PUSH_DEADLINE_MIN_MS = 5_000;
 
   /** What one acceptor holds for one key (admin op {@code peek}). */
   public record Peeked(String key, Ballot promised, Ballot accepted, long version, boolean present) {
@@ -489,7 +491,7 @@ public final class GcJob {
     pendingBatch = items.size();
     decidedAt = ports.monoMillis();
     Set<Integer> members = v.config().members();
-    long pushTimeout = Math.max(1_000, Math.min(options.intervalMs(), PUSH_DEADLINE_MAX_MS));
+    long pushTimeout = Math.max(PUSH_DEADLINE_MIN_MS, Math.min(options.intervalMs(), PUSH_DEADLINE_MAX_MS));
     return ports.pushAll(v.config(), pushTimeout).compose(persisted -> {
       if (!persisted.containsAll(members)) {
         Set<Integer> missing = new HashSet<>(members);
