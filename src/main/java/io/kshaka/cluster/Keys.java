@@ -1,8 +1,8 @@
 package io.kshaka.cluster;
 
 /**
- * The one rule for a key, on every way in (HTTP path, event bus): 1..{@value #MAX_BYTES} bytes of UTF-8, and a
- * well-formed string. A Java string with an unpaired UTF-16 surrogate has no UTF-8 form: {@code getBytes(UTF_8)}
+ * The one rule for a key, on every way in (HTTP path, event bus): 1..{@value #MAX_BYTES} bytes of UTF-8, a
+ * well-formed string, and not starting with U+0000 (reserved). A Java string with an unpaired UTF-16 surrogate has no UTF-8 form: {@code getBytes(UTF_8)}
  * turns each into {@code '?'}, so {@code "a\uD800"} and {@code "a?"} would reach the same register through two
  * proposer states. Such a key is refused, never repaired.
  */
@@ -12,8 +12,14 @@ public final class Keys {
 
   private Keys() {}
 
+  /** Keys starting with this character are Kshaka's own (the configuration register): clients cannot name them. */
+  public static final char RESERVED = '\u0000';
+
   /** Null for a valid key, else what is wrong with it (for a 400 reply). */
   public static String problem(String key) {
+    if (!key.isEmpty() && key.charAt(0) == RESERVED) {
+      return "keys starting with U+0000 are reserved for Kshaka's own registers";
+    }
     long bytes = 0;
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);

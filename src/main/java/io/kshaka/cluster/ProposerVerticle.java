@@ -167,6 +167,16 @@ public final class ProposerVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Submits a change from this JVM (the membership rescan, garbage collection) as a fresh request; callable from
+   * any thread. The future holds the success reply or fails as {@link KvService}.
+   */
+  public Future<JsonObject> submitInternal(String key, Change change) {
+    Promise<JsonObject> done = Promise.promise();
+    context.runOnContext(v -> submit(key, change, null, true).onComplete(done));
+    return done.future();
+  }
+
   /** Submits a change to this node's proposer; the future holds the success reply or fails as {@link KvService}. */
   private Future<JsonObject> submit(String key, Change change, RequestId id, boolean fresh) {
     Promise<ProposerResult> promise = Promise.promise();

@@ -180,15 +180,15 @@ public final class Wire {
   }
 
   // ---- acceptor messages (binary, big-endian) ----
-  // request: type(1) | key length(4) | key UTF-8 | ballot | [accept: state | has-next(1) | next ballot]
-  // reply:   type(1) | [promise: ballot | state] | [conflict: ballot] | [refused: reason UTF-8]
+  // request: type(1) | epoch(8) | key length(4) | key UTF-8 | ballot | [accept: state | has-next(1) | next ballot]
+  // reply:   type(1) | [promise: ballot | state] | [conflict: ballot] | [refused: reason UTF-8] | [stale: epoch(8)]
   // ballot = counter(8) | nodeId(4); state = version(8) | value length(4, -1 = absent) | value | request log
   // request log = count(2) | forgotten stamp(8, -1 = none) | count x (hash(8) | stamp(8) | version(8) | sum(8))
 
   // batch:   type(1) = BATCH | count(4) | count x (length(4) | one request or reply as above)
 
   private static final byte PING = 0, PREPARE = 1, ACCEPT = 2;
-  private static final byte PONG = 0, PROMISE = 1, ACCEPTED = 2, CONFLICT = 3, REFUSED = 4;
+  private static final byte PONG = 0, PROMISE = 1, ACCEPTED = 2, CONFLICT = 3, REFUSED = 4, STALE_EPOCH = 5;
   private static final byte BATCH = 9;
   /** The most messages one batch may carry (a bound for the decoder, far above what a proposer sends). */
   static final int MAX_BATCH = 100_000;
@@ -243,7 +243,7 @@ public final class Wire {
   public static Buffer encode(AcceptorRequest request) {
     byte[] key = request.key().getBytes(StandardCharsets.UTF_8);
     Buffer b = Buffer.buffer(64 + key.length);
-    b.appendByte(request instanceof AcceptorRequest.Accept ? ACCEPT : PREPARE);
+    b.appendByte(request instanceof AcceptorRequest.Accept ? ACCEPT : PREPARE).appendLong(request.epoch());
     b.appendInt(key.length).appendBytes(key);
     appendBallot(b, request.ballot());
     if (request instanceof AcceptorRequest.Accept a) {
@@ -257,18 +257,19 @@ public final class Wire {
   /** Decodes a request; a malformed buffer throws {@link IllegalArgumentException}. */
   public static AcceptorRequest decodeRequest(Buffer b) {
     try {
-      int[] pos = {1};
+      int[] pos = {9};
       byte type = b.getByte(0);
+      long epoch = b.getLong(1);
       int keyLength = b.getInt(pos[0]);
       if (keyLength < 1 || keyLength > 512) throw new IllegalArgumentException("bad key length " + keyLength);
       String key = b.getString(pos[0] + 4, pos[0] + 4 + keyLength, "UTF-8");
       pos[0] += 4 + keyLength;
       Ballot ballot = readBallot(b, pos);
-      if (type == PREPARE) return new AcceptorRequest.Prepare(key, ballot);
+      if (type == PREPARE) return new AcceptorRequest.Prepare(key, ballot, epoch);
       if (type != ACCEPT) throw new IllegalArgumentException("unknown request type " + type);
       RegisterState state = readState(b, pos);
       Ballot next = b.getByte(pos[0]++) == 1 ? readBallot(b, pos) : null;
-      return new AcceptorRequest.Accept(key, ballot, state, next);
+      return new AcceptorRequest.Accept(key, ballot, state, next, epoch);
     } catch (IndexOutOfBoundsException e) {
       throw new IllegalArgumentException("truncated acceptor request", e);
     }
@@ -281,6 +282,7 @@ public final class Wire {
       return appendState(b, p.state());
     }
     if (reply instanceof AcceptorReply.Conflict c) return appendBallot(Buffer.buffer(13).appendByte(CONFLICT), c.higher());
+    if (reply instanceof AcceptorReply.StaleEpoch e) return Buffer.buffer(9).appendByte(STALE_EPOCH).appendLong(e.current());
     return Buffer.buffer(1).appendByte(ACCEPTED);
   }
 
@@ -312,6 +314,8 @@ public final class Wire {
           return AcceptorReply.Accepted.INSTANCE;
         case CONFLICT:
           return new AcceptorReply.Conflict(readBallot(b, pos));
+        case STALE_EPOCH:
+          return new AcceptorReply.StaleEpoch(b.getLong(1));
         default:
           throw new IllegalArgumentException("unknown reply type " + b.getByte(0));
       }

@@ -11,9 +11,34 @@ public final class Acceptor {
   /** The state to persist (null if unchanged) and the reply to send once it is durable. */
   public record Transition(AcceptorState next, AcceptorReply reply) {}
 
+  /**
+   * What the node's configuration demands of every request, before the per-key rules: its epoch is not below
+   * {@code epoch}, and its ballot counter is above {@code ballotFloor} (raised by garbage collection past the
+   * ballots of the tombstones it removed).
+   */
+  public record Fence(long epoch, long ballotFloor) {
+    /** No configuration: every request passes (tests of the per-key rules). */
+    public static final Fence NONE = new Fence(0, 0);
+  }
+
   public static Transition handle(AcceptorState current, AcceptorRequest request) {
     if (request instanceof AcceptorRequest.Accept a) return accept(current, a.ballot(), a.state(), a.next());
     return prepare(current, request.ballot());
+  }
+
+  /**
+   * The fence first: a request from an older epoch is answered {@link AcceptorReply.StaleEpoch} and one whose
+   * ballot is at or below the floor a {@link AcceptorReply.Conflict} naming a ballot above it; neither changes
+   * anything. Then the per-key rules.
+   */
+  public static Transition handle(AcceptorState current, AcceptorRequest request, Fence fence) {
+    if (request.epoch() < fence.epoch()) {
+      return new Transition(null, new AcceptorReply.StaleEpoch(fence.epoch()));
+    }
+    if (request.ballot().counter() <= fence.ballotFloor()) {
+      return new Transition(null, new AcceptorReply.Conflict(new Ballot(fence.ballotFloor(), Integer.MAX_VALUE)));
+    }
+    return handle(current, request);
   }
 
   /** Conflict if {@code promised > b} or {@code accepted > b}; else promise {@code b}. */

@@ -23,4 +23,10 @@ public sealed interface AcceptorReply {
       Objects.requireNonNull(higher, "higher");
     }
   }
+
+  /**
+   * The acceptor's node is at configuration epoch {@code current}, later than the request's: nothing changed. The
+   * proposer counts it as no vote and refreshes its configuration before it retries.
+   */
+  record StaleEpoch(long current) implements AcceptorReply {}
 }

@@ -8,11 +8,22 @@ public sealed interface AcceptorRequest {
 
   Ballot ballot();
 
+  /**
+   * The configuration epoch of the round that sent this request (fixed when the round starts). An acceptor whose
+   * node is at a later epoch refuses it ({@link AcceptorReply.StaleEpoch}). 0 = sent outside any configuration
+   * (tests of the pure rules).
+   */
+  long epoch();
+
   /** Phase 1: ask the acceptor to promise {@code ballot} and report what it accepted. */
-  record Prepare(String key, Ballot ballot) implements AcceptorRequest {
+  record Prepare(String key, Ballot ballot, long epoch) implements AcceptorRequest {
     public Prepare {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(ballot, "ballot");
+    }
+
+    public Prepare(String key, Ballot ballot) {
+      this(key, ballot, 0);
     }
   }
 
@@ -20,7 +31,7 @@ public sealed interface AcceptorRequest {
    * Phase 2: ask the acceptor to accept {@code state} at {@code ballot}. If {@code next} is not null the acceptor
    * also promises {@code next} (the 1-RTT optimisation), which must be above {@code ballot}.
    */
-  record Accept(String key, Ballot ballot, RegisterState state, Ballot next) implements AcceptorRequest {
+  record Accept(String key, Ballot ballot, RegisterState state, Ballot next, long epoch) implements AcceptorRequest {
     public Accept {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(ballot, "ballot");
@@ -28,6 +39,10 @@ public sealed interface AcceptorRequest {
       if (next != null && !next.isAbove(ballot)) {
         throw new IllegalArgumentException("next " + next + " must be above ballot " + ballot);
       }
+    }
+
+    public Accept(String key, Ballot ballot, RegisterState state, Ballot next) {
+      this(key, ballot, state, next, 0);
     }
   }
 }

@@ -16,6 +16,37 @@ public sealed interface Change {
     return false;
   }
 
+  /**
+   * True for changes whose round must end with an accept even when its prepare shows the state chosen already
+   * ({@link Touch}).
+   */
+  default boolean forcesAccept() {
+    return false;
+  }
+
+  /**
+   * The identity change of the membership rescan and of garbage collection: leaves the state as it is, but always
+   * accepts it again at a new ballot, on the accept set of the configuration it runs under.
+   */
+  record Touch() implements Change {
+    public static final Touch INSTANCE = new Touch();
+
+    @Override
+    public ChangeResult apply(RegisterState current) {
+      return ChangeResult.ok(current);
+    }
+
+    @Override
+    public boolean readOnly() {
+      return true;
+    }
+
+    @Override
+    public boolean forcesAccept() {
+      return true;
+    }
+  }
+
   /** Returns the current state. */
   record Read() implements Change {
     public static final Read INSTANCE = new Read();

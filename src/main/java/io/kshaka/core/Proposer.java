@@ -59,7 +59,11 @@ public final class Proposer {
   }
 
   private final int nodeId;
-  private final QuorumSpec quorums;
+  private QuorumSpec quorums;
+  /** The configuration epoch new rounds run under (their messages carry it); 0 before {@link #configure}. */
+  private long epoch;
+  /** Request ids stamped before this may have been forgotten with a garbage-collected key. */
+  private long forgottenBefore;
   private final Options options;
   private final RandomGenerator random;
   private long counter;
@@ -145,6 +149,11 @@ public final class Proposer {
       for (Pending p : items) if (p.seenElsewhere()) return true;
       return false;
     }
+
+    boolean forcesAccept() {
+      for (Pending p : items) if (p.change.forcesAccept()) return true;
+      return false;
+    }
   }
 
   private static final class KeyState {
@@ -188,6 +197,26 @@ public final class Proposer {
     return quorums;
   }
 
+  /** The configuration epoch new rounds run under. */
+  public long epoch() {
+    return epoch;
+  }
+
+  /**
+   * Takes a newer configuration: rounds started from now on use {@code quorums} and carry {@code epoch}; rounds in
+   * flight keep theirs (acceptors at the newer epoch refuse them, and they run again). The 1-RTT cache is dropped:
+   * a promise gathered under other quorums proves nothing under these. The ballot counter moves above
+   * {@code ballotFloor}. An older or equal epoch is ignored.
+   */
+  public void configure(long epoch, QuorumSpec quorums, long ballotFloor, long forgottenBefore) {
+    if (epoch <= this.epoch) return;
+    this.epoch = epoch;
+    this.quorums = quorums;
+    this.forgottenBefore = Math.max(this.forgottenBefore, forgottenBefore);
+    cache.clear();
+    counter = Math.max(counter, ballotFloor);
+  }
+
   /** The highest ballot counter seen or used. */
   public long counter() {
     return counter;
@@ -227,8 +256,11 @@ public final class Proposer {
   public List<ProposerEffect> onReply(long now, long roundId, int from, AcceptorReply reply) {
     if (reply instanceof AcceptorReply.Promise p) observe(p.accepted());
     if (reply instanceof AcceptorReply.Conflict c) observe(c.higher());
-    KeyState ks = rounds.get(roundId);
     List<ProposerEffect> out = new ArrayList<>();
+    if (reply instanceof AcceptorReply.StaleEpoch s && s.current() > epoch) {
+      out.add(new ProposerEffect.StaleConfig(s.current(), from));
+    }
+    KeyState ks = rounds.get(roundId);
     if (ks == null) return out;
     handle(now, ks, ks.round.onReply(from, reply), out);
     return out;
@@ -329,12 +361,12 @@ public final class Proposer {
     if (cached != null) {
       stats.fastRounds++;
       compute(ks.batch, cached.state());
-      ks.round = ProposerRound.fast(ballot, next, quorums, ks.batch.after);
+      ks.round = ProposerRound.fast(ballot, next, quorums, epoch, ks.batch.after);
       ks.phaseStart = now;
       sendAccepts(ks, out);
     } else {
       stats.fullRounds++;
-      ks.round = ProposerRound.full(ballot, next, quorums);
+      ks.round = ProposerRound.full(ballot, next, quorums, epoch);
       ks.phaseStart = now;
       for (int to : ks.round.targets()) {
         out.add(new ProposerEffect.Send(ks.roundId, to, ks.round.prepareRequest(ks.key)));
@@ -388,7 +420,8 @@ public final class Proposer {
       startRound(now, ks, out);
       return;
     }
-    acceptOrFinish(now, ks, p.chosen() && ks.batch.after.equals(ks.batch.before) && !ks.batch.unfenced, out);
+    acceptOrFinish(now, ks, p.chosen() && ks.batch.after.equals(ks.batch.before) && !ks.batch.unfenced
+        && !ks.batch.forcesAccept(), out);
   }
 
   /** Answers UNKNOWN the changes whose id the register may have forgotten, and takes them out of the batch. */
@@ -478,7 +511,8 @@ public final class Proposer {
         batch.results.add(ChangeResult.ok(new RegisterState(answeredValue(p, done, state), done.version())));
         continue;
       }
-      if (p.seenElsewhere() && state.requests().mayHaveForgotten(p.id) && !neverApplied(p, state)) {
+      if (p.seenElsewhere() && (state.requests().mayHaveForgotten(p.id) || p.id.stamp() < forgottenBefore)
+          && !neverApplied(p, state)) {
         batch.results.add(null);
         continue;
       }

@@ -20,4 +20,11 @@ public sealed interface ProposerEffect {
    * {@link Proposer#onCounterReserved}. After a restart the proposer starts at the stored floor.
    */
   record Reserve(long floor) implements ProposerEffect {}
+
+  /**
+   * An acceptor answered that its node is at configuration epoch {@code epoch}, later than this proposer's: refresh
+   * the configuration (from node {@code from}) and call {@link Proposer#configure}. Emitted for every such
+   * answer until then: the shell runs one refresh at a time.
+   */
+  record StaleConfig(long epoch, int from) implements ProposerEffect {}
 }

@@ -46,6 +46,7 @@ public final class ProposerRound {
   private final Ballot ballot;
   private final Ballot next;
   private final QuorumSpec quorums;
+  private final long epoch;
   private Phase phase;
   private final Set<Integer> answered = new HashSet<>();
   private int votes;
@@ -59,23 +60,39 @@ public final class ProposerRound {
   private RegisterState proposed;
   private int acceptedFromPrepareSet;
 
-  private ProposerRound(Ballot ballot, Ballot next, QuorumSpec quorums, Phase phase, RegisterState proposed) {
+  private ProposerRound(Ballot ballot, Ballot next, QuorumSpec quorums, long epoch, Phase phase,
+      RegisterState proposed) {
     if (next != null && !next.isAbove(ballot)) throw new IllegalArgumentException("next must be above ballot");
     this.ballot = ballot;
     this.next = next;
     this.quorums = quorums;
+    this.epoch = epoch;
     this.phase = phase;
     this.proposed = proposed;
   }
 
   /** A round that starts with prepare. */
   public static ProposerRound full(Ballot ballot, Ballot next, QuorumSpec quorums) {
-    return new ProposerRound(ballot, next, quorums, Phase.PREPARE, null);
+    return full(ballot, next, quorums, 0);
+  }
+
+  /** A round that starts with prepare, under the configuration of {@code epoch} (its messages carry it). */
+  public static ProposerRound full(Ballot ballot, Ballot next, QuorumSpec quorums, long epoch) {
+    return new ProposerRound(ballot, next, quorums, epoch, Phase.PREPARE, null);
   }
 
   /** A 1-RTT round: the prepare for {@code ballot} happened with the previous accept; propose {@code state}. */
   public static ProposerRound fast(Ballot ballot, Ballot next, QuorumSpec quorums, RegisterState state) {
-    return new ProposerRound(ballot, next, quorums, Phase.ACCEPT, state);
+    return fast(ballot, next, quorums, 0, state);
+  }
+
+  public static ProposerRound fast(Ballot ballot, Ballot next, QuorumSpec quorums, long epoch, RegisterState state) {
+    return new ProposerRound(ballot, next, quorums, epoch, Phase.ACCEPT, state);
+  }
+
+  /** The configuration epoch this round runs under. */
+  public long epoch() {
+    return epoch;
   }
 
   public Ballot ballot() {
@@ -101,11 +118,11 @@ public final class ProposerRound {
   }
 
   public AcceptorRequest prepareRequest(String key) {
-    return new AcceptorRequest.Prepare(key, ballot);
+    return new AcceptorRequest.Prepare(key, ballot, epoch);
   }
 
   public AcceptorRequest acceptRequest(String key) {
-    return new AcceptorRequest.Accept(key, ballot, proposed, next);
+    return new AcceptorRequest.Accept(key, ballot, proposed, next, epoch);
   }
 
   /** Moves to the accept phase with the state to propose (after {@link Promised}). */
@@ -127,6 +144,7 @@ public final class ProposerRound {
   /** Feeds one acceptor's reply to this round's current phase. Replies of other phases or repeats are ignored. */
   public Step onReply(int from, AcceptorReply reply) {
     if (reply instanceof AcceptorReply.Conflict c) return onConflict(from, c.higher());
+    if (reply instanceof AcceptorReply.StaleEpoch) return onNoVote(from);
     if (phase == Phase.PREPARE && reply instanceof AcceptorReply.Promise p) return onPromise(from, p);
     if (phase == Phase.ACCEPT && reply instanceof AcceptorReply.Accepted) return onAccepted(from);
     return Waiting.INSTANCE;

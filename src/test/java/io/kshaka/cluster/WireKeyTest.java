@@ -36,4 +36,13 @@ class WireKeyTest {
     assertEquals(400, refused(emoji.repeat(128) + "x").failureCode());
     assertEquals(400, refused("").failureCode());
   }
+
+  @Test
+  void keysStartingWithNulAreReservedForTheConfigurationRegister() {
+    ReplyException e = refused(io.kshaka.membership.ConfigRegister.KEY);
+    assertEquals(400, e.failureCode());
+    assertTrue(e.getMessage().contains("reserved"), e.getMessage());
+    assertEquals(400, refused("\u0000x").failureCode());
+    assertEquals("x\u0000", Wire.key(new JsonObject().put("key", "x\u0000")));
+  }
 }

@@ -38,16 +38,20 @@ class WireTest {
   private static AcceptorRequest request(Random r) {
     String key = "k\u00e9y-" + r.nextInt(1000);
     Ballot b = new Ballot(r.nextInt(1 << 20), 1 + r.nextInt(5));
-    if (r.nextBoolean()) return new AcceptorRequest.Prepare(key, b);
-    return new AcceptorRequest.Accept(key, b, state(r), r.nextBoolean() ? null : new Ballot(b.counter() + 1, b.nodeId()));
+    long epoch = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(1 << 20);
+    if (r.nextBoolean()) return new AcceptorRequest.Prepare(key, b, epoch);
+    return new AcceptorRequest.Accept(key, b, state(r), r.nextBoolean() ? null : new Ballot(b.counter() + 1, b.nodeId()),
+        epoch);
   }
 
   private static AcceptorReply reply(Random r) {
-    switch (r.nextInt(3)) {
+    switch (r.nextInt(4)) {
       case 0:
         return new AcceptorReply.Promise(new Ballot(r.nextInt(100), 1 + r.nextInt(5)), state(r));
       case 1:
         return new AcceptorReply.Conflict(new Ballot(r.nextInt(100), 1 + r.nextInt(5)));
+      case 2:
+        return new AcceptorReply.StaleEpoch(1 + r.nextInt(1 << 20));
       default:
         return AcceptorReply.Accepted.INSTANCE;
     }

@@ -57,8 +57,12 @@ final class ProposerHarness {
       }
     }
 
+    /** Per node, what its configuration demands of requests (none unless a test sets one). */
+    final Map<Integer, Acceptor.Fence> fences = new HashMap<>();
+
     AcceptorReply handle(int to, AcceptorRequest request) {
-      Acceptor.Transition t = Acceptor.handle(state(to, request.key()), request);
+      Acceptor.Transition t = Acceptor.handle(state(to, request.key()), request,
+          fences.getOrDefault(to, Acceptor.Fence.NONE));
       if (t.next() != null) set(to, request.key(), t.next()); // "persist", then reply
       return t.reply();
     }
@@ -83,6 +87,7 @@ final class ProposerHarness {
     final List<ProposerEffect.Send> sent = new ArrayList<>();
     final Map<Object, ProposerResult> results = new LinkedHashMap<>();
     final List<ProposerEffect.Wake> wakes = new ArrayList<>();
+    final List<ProposerEffect.StaleConfig> staleConfigs = new ArrayList<>();
     /** Acceptors this node cannot reach: its messages to them time out. */
     final Set<Integer> unreachable = new HashSet<>();
     /** A crashed proposer's sends may still reach acceptors, but nothing comes back to it. */
@@ -126,6 +131,8 @@ final class ProposerHarness {
           results.put(c.token(), c.result());
         } else if (e instanceof ProposerEffect.Wake w) {
           wakes.add(w);
+        } else if (e instanceof ProposerEffect.StaleConfig c) {
+          staleConfigs.add(c);
         } else if (e instanceof ProposerEffect.Reserve r) {
           reserveRequests.add(r.floor());
           if (autoReserve) reserved(r.floor());
