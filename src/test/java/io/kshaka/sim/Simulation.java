@@ -1820,7 +1820,7 @@ public final class Simulation {
 
   /** The durable state of key on every acceptor of the decided configuration (null if some never answer). */
   private void peekAll(String key, int gen, Consumer<Map<Integer, AcceptorState>> then) {
-    peekRound(key, Set.copyOf(decided.members()), new TreeMap<>(), 0, gen, then);
+    peekRound(key, new TreeSet<>(decided.members()), new TreeMap<>(), 0, gen, then);
   }
 
   private void peekRound(String key, Set<Integer> members, Map<Integer, AcceptorState> got, int round, int gen,
@@ -1861,7 +1861,7 @@ public final class Simulation {
     forgets.add(new HistoryCheck.Forget(key, now()));
     stats.gcKeys++;
     if (trace.keepsLines()) trace.line(now(), "GC " + key + ": remove at " + bt + " under epoch " + epoch);
-    removeRound(key, bt, epoch, Set.copyOf(decided.members()), new TreeSet<>(), gen, next);
+    removeRound(key, bt, epoch, new TreeSet<>(decided.members()), new TreeSet<>(), gen, next);
   }
 
   private void removeRound(String key, Ballot bt, long epoch, Set<Integer> members, Set<Integer> done, int gen,
