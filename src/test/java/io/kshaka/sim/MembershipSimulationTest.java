@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@code -Dkshaka.sim.seeds=N} runs a longer campaign, {@code -Dkshaka.sim.seed=S} one seed.
  */
 class MembershipSimulationTest {
-  static final int CI_SEEDS = Integer.getInteger("kshaka.sim.membershipSeeds", 300);
+  static final int CI_SEEDS = Integer.getInteger("kshaka.sim.membershipSeeds", 600);
   static final int MAX_SEEDS = 1_000;
 
   @Test
