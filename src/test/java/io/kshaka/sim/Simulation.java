@@ -1760,14 +1760,6 @@ public final class Simulation {
     return !s.present() && s.version() > 0;
   }
 
-  /**
-   * The contract's removal rule (issue 9): the acceptor still holds exactly the tombstone at bt, and has promised
-   * nothing above bt's successor (the 1-RTT promise of the Touch).
-   */
-  static boolean collectable(AcceptorState s, Ballot bt) {
-    return s.accepted().equals(bt) && tombstone(s.state()) && !s.promised().isAbove(bt.successor());
-  }
-
   private void gcJob() {
     long start = now();
     List<String> candidates = new ArrayList<>();
@@ -1889,7 +1881,7 @@ public final class Simulation {
     if (a.config != null && epoch < a.config.epoch()) return; // an older batch: refused
     AcceptorState st = a.state(key);
     boolean remove = cfg.variant() == Variant.GC_REMOVE_UNCONDITIONAL ? a.live.containsKey(key)
-        : collectable(st, bt);
+        : Acceptor.collectable(st, bt);
     if (!remove) return;
     a.remove(key);
     stats.gcRemoved++;
