@@ -50,10 +50,8 @@ import org.slf4j.LoggerFactory;
  *
  * A batch that filled {@code batchMax} is followed at once by the next. A key some acceptors removed and others
  * kept (a read or write raced the removal) is touched again in the next batch without waiting its age, so that it
- * leaves every acceptor. A non-leader acceptor nudges (touches) its own aged tombstones of which the leader's
- * acceptor holds an older state (it missed the delete), so the leader finds them. A key the leader's acceptor
- * never heard of (it was down for all its writes) is not nudged: an empty state there may as well be a key the
- * leader just collected. Such a key waits until a client or a membership rescan touches it.
+ * leaves every acceptor. A non-leader acceptor nudges (touches) its own aged tombstones that the leader's acceptor
+ * missed (it holds an older state, or nothing while no batch ran), so the leader finds them.
  */
 public final class GcJob {
   private static final Logger log = LoggerFactory.getLogger(GcJob.class);
@@ -575,36 +573,52 @@ public final class GcJob {
             && now - nudged.getOrDefault(e.getKey(), Long.MIN_VALUE / 2) >= threshold)
         .sorted(Map.Entry.comparingByValue()).limit(options.batchMax()).map(Map.Entry::getKey).toList();
     if (old.isEmpty() || ports.suspect(leader)) return Future.succeededFuture();
-    List<int[]> requests = new ArrayList<>(); // {acceptor, chunk start}
-    for (int from = 0; from < old.size(); from += PEEK_CHUNK) {
-      requests.add(new int[] {ports.nodeId(), from});
-      requests.add(new int[] {leader, from});
-    }
-    return Bounded.map(requests, options.concurrency(),
-        r -> ports.peek(r[0], old.subList(r[1], Math.min(old.size(), r[1] + PEEK_CHUNK)))).compose(answers -> {
-          Map<String, Peeked> mine = new HashMap<>();
-          Map<String, Peeked> leaders = new HashMap<>();
-          for (int i = 0; i < requests.size(); i++) {
-            if (answers.get(i) == null) return Future.succeededFuture();
-            for (Peeked p : answers.get(i)) (requests.get(i)[0] == leader ? leaders : mine).put(p.key(), p);
-          }
-          // Only a leader's state that is older than this tombstone (a value, or a lower version) proves it missed
-          // the delete: an empty state may as well be one the leader just collected (touching it would store an
-          // empty register on every acceptor, which no batch collects).
-          List<String> missed = new ArrayList<>();
-          for (String k : old) {
-            nudged.put(k, now); // looked at: not again before another age
-            Peeked m = mine.get(k);
-            Peeked l = leaders.get(k);
-            if (m == null || l == null || !m.tombstone() || l.accepted().equals(Ballot.ZERO)) continue;
-            if (l.present() || l.version() < m.version()) missed.add(k);
-          }
-          if (missed.isEmpty()) return Future.succeededFuture();
-          log.info("node {}: touching {} tombstones the leader's acceptor {} holds an older state of", ports.nodeId(),
-              missed.size(), leader);
-          return Bounded.map(missed, options.concurrency(), ports::touch).mapEmpty();
-        });
+    // The register before and after the peeks: a batch running meanwhile may be what emptied the leader's state.
+    return ports.read().compose(before -> {
+      if (before.value().gc() != null || changeRunning(before.value().change())) return Future.succeededFuture();
+      List<int[]> requests = new ArrayList<>(); // {acceptor, chunk start}
+      for (int from = 0; from < old.size(); from += PEEK_CHUNK) {
+        requests.add(new int[] {ports.nodeId(), from});
+        requests.add(new int[] {leader, from});
+      }
+      return Bounded.map(requests, options.concurrency(),
+          r -> ports.peek(r[0], old.subList(r[1], Math.min(old.size(), r[1] + PEEK_CHUNK)))).compose(answers -> {
+            Map<String, Peeked> mine = new HashMap<>();
+            Map<String, Peeked> leaders = new HashMap<>();
+            for (int i = 0; i < requests.size(); i++) {
+              if (answers.get(i) == null) return Future.succeededFuture();
+              for (Peeked p : answers.get(i)) (requests.get(i)[0] == leader ? leaders : mine).put(p.key(), p);
+            }
+            List<String> older = new ArrayList<>(); // the leader holds an older state: it missed the delete
+            List<String> empty = new ArrayList<>(); // the leader holds nothing: it missed every write, or collected
+            for (String k : old) {
+              nudged.put(k, now); // looked at: not again before another age
+              Peeked m = mine.get(k);
+              Peeked l = leaders.get(k);
+              if (m == null || l == null || !m.tombstone()) continue;
+              if (l.accepted().equals(Ballot.ZERO)) {
+                if (!l.present() && l.version() == 0) empty.add(k);
+              } else if (l.present() || l.version() < m.version()) {
+                older.add(k);
+              }
+            }
+            if (older.isEmpty() && empty.isEmpty()) return Future.succeededFuture();
+            // An empty leader's state counts only if no batch ran meanwhile (else it may be one just collected,
+            // and touching it would store an empty register on every acceptor, which no batch collects).
+            Future<Boolean> quiet = empty.isEmpty() ? Future.succeededFuture(false)
+                : ports.read().map(after -> after.version() == before.version());
+            return quiet.compose(q -> {
+              List<String> missed = new ArrayList<>(older);
+              if (q) missed.addAll(empty);
+              if (missed.isEmpty()) return Future.succeededFuture();
+              log.info("node {}: touching {} tombstones the leader's acceptor {} missed", ports.nodeId(),
+                  missed.size(), leader);
+              return Bounded.map(missed, options.concurrency(), ports::touch).mapEmpty();
+            });
+          });
+    });
   }
+
 
 
   /** Runs a function over items with at most {@code concurrency} in flight; a failed call gives null. */

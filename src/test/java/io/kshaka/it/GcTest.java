@@ -137,6 +137,28 @@ class GcTest {
   }
 
   @Test
+  void aLeaderThatWasDownForTheWritesGetsTheirTombstonesFromAPeer() throws Exception {
+    waitUntil("no tombstone left from earlier tests", 60_000 + 2 * AGE_MS,
+        () -> tombstones().values().stream().allMatch(t -> t == 0));
+    cluster.stopNode(1); // the leader: its acceptor never hears of these keys
+    try {
+      for (int i = 0; i < 10; i++) {
+        assertEquals(200, Http.put(cluster.url(2) + "/v1/kv/missed/" + i, "v").status());
+        assertEquals(200, Http.send("DELETE", cluster.url(3) + "/v1/kv/missed/" + i, null).status());
+      }
+    } finally {
+      cluster.startNode(1);
+      client = KshakaClient.create(cluster.vertx(1));
+    }
+    // node 2 touches the tombstones acceptor 1 missed; then node 1 sees them, ages them and collects them
+    waitUntil("the tombstones leave every acceptor", 120_000 + 4 * AGE_MS,
+        () -> tombstones().values().stream().allMatch(t -> t == 0));
+    Http.Response r = Http.get(cluster.url(1) + "/v1/kv/missed/3");
+    assertEquals(404, r.status(), r.body());
+    assertEquals(0, r.json().getLong("version"), r.body());
+  }
+
+  @Test
   void deletedKeysLeaveEveryAcceptorThenReadAbsentAtVersionZeroAndCanBeWrittenAgain() throws Exception {
     // The first batch creates the configuration register (a reserved key, never collected): do one first.
     assertEquals(1, TestCluster.await(client.put("warm-up", "x")).version());
