@@ -73,12 +73,14 @@ public final class Acceptor {
   }
 
   /**
-   * GC rule (paper §3.1): an acceptor may forget a key only when it holds exactly the tombstone chosen at
-   * {@code bt} (accepted == bt, absent value, version > 0) and has promised nothing above {@code bt.successor()}
-   * (the 1-RTT promise of the round that chose the tombstone); a higher promise means a newer round is under way.
+   * GC rule (paper §3.1, in two rounds): an acceptor may forget a key only when it holds exactly
+   * {@link RegisterState#EMPTY} (absent, version 0, empty request log: what {@link Change.Forget} leaves of a
+   * tombstone) accepted at {@code bc}, and has promised nothing above {@code bc.successor()} (the 1-RTT promise of
+   * the round that chose it); a higher promise means a newer round is under way. Removing such an entry changes no
+   * answer: an acceptor without the key tells the same state (absent, version 0) as one that still holds it.
    */
-  public static boolean collectable(AcceptorState current, Ballot bt) {
-    return current.accepted().equals(bt) && !current.state().present() && current.state().version() > 0
-        && !current.promised().isAbove(bt.successor());
+  public static boolean collectable(AcceptorState current, Ballot bc) {
+    return current.accepted().equals(bc) && current.state().equals(RegisterState.EMPTY)
+        && !current.promised().isAbove(bc.successor());
   }
 }

@@ -18,7 +18,7 @@ public sealed interface Change {
 
   /**
    * True for changes whose round must end with an accept even when its prepare shows the state chosen already
-   * ({@link Touch}).
+   * ({@link Touch}, {@link Forget}).
    */
   default boolean forcesAccept() {
     return false;
@@ -39,6 +39,29 @@ public sealed interface Change {
     @Override
     public boolean readOnly() {
       return true;
+    }
+
+    @Override
+    public boolean forcesAccept() {
+      return true;
+    }
+  }
+
+  /**
+   * The first step of garbage collection: turns a tombstone {@code (absent, v > 0)} into exactly
+   * {@link RegisterState#EMPTY} (absent, version 0, empty request log; the proposer records no request id for it),
+   * and leaves any other state as it is. Like {@link Touch} it always ends with an accept, so once chosen every
+   * acceptor of the accept set holds EMPTY at the round's ballot Bc: an acceptor that later removes the key (EMPTY
+   * at Bc, see {@code Acceptor.collectable}) then tells the same state as one that has not removed it yet, and
+   * versions never go back to 0 after a later write built on the tombstone.
+   */
+  record Forget() implements Change {
+    public static final Forget INSTANCE = new Forget();
+
+    @Override
+    public ChangeResult apply(RegisterState current) {
+      if (current.present() || current.version() == 0) return ChangeResult.ok(current);
+      return ChangeResult.ok(RegisterState.EMPTY);
     }
 
     @Override

@@ -505,6 +505,16 @@ public final class Proposer {
         batch.results.add(p.change.apply(state));
         continue;
       }
+      if (p.change instanceof Change.Forget) {
+        // Idempotent and no client's: no id check and no id recorded, so a forgotten tombstone is exactly EMPTY.
+        ChangeResult r = p.change.apply(state);
+        if (!r.state().equals(state)) {
+          state = r.state();
+          batch.wrote[i] = true;
+        }
+        batch.results.add(r);
+        continue;
+      }
       RequestLog.Entry done = state.requests().find(p.id);
       if (done != null) {
         stats.duplicates++;

@@ -34,19 +34,26 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>reads the register: a running membership change → skip; a pending batch → resume it at step 5;</li>
- *   <li>takes as candidates the tombstones of its own acceptor that this node has seen as tombstones for at least
- *       {@code gc.tombstoneAgeMs} (first-seen times kept in memory, so clocks do not matter; a restart postpones),
- *       at most {@code gc.batchMax}; reserved keys (starting U+0000) never;</li>
- *   <li>runs {@code Change.Touch} on each (identity change, forced accept) through its own proposer;</li>
- *   <li>peeks every acceptor of the configuration and keeps the keys that ALL acceptors hold as the same
- *       tombstone, accepted at the same ballot Bt; an acceptor that does not answer postpones the whole batch;</li>
- *   <li>decides by compare-and-set the next epoch with the same acceptors, {@code ballotFloor} ≥ every Bt.counter
+ *   <li>takes as candidates the keys its own acceptor holds as absent (a tombstone, or an empty entry
+ *       {@code (absent, 0)} left by a collection that raced a read, or by a read of an absent key) and that this
+ *       node has seen so for at least {@code gc.tombstoneAgeMs} (first-seen times kept in memory, so clocks do not
+ *       matter; a restart postpones), at most {@code gc.batchMax}; reserved keys (starting U+0000) never;</li>
+ *   <li>runs {@code Change.Forget} on each through its own proposer: a tombstone becomes exactly
+ *       {@code RegisterState.EMPTY}, with a forced accept on the whole accept set;</li>
+ *   <li>peeks every acceptor of the configuration and keeps the keys that ALL acceptors hold as {@code (absent,
+ *       0)} accepted at the same ballot Bc; an acceptor that does not answer postpones the whole batch;</li>
+ *   <li>decides by compare-and-set the next epoch with the same acceptors, {@code ballotFloor} ≥ every Bc.counter
  *       and {@code forgottenBefore = now − tombstoneAgeMs}, with the batch recorded as pending, and pushes that
  *       configuration to every node of it (all must persist it: the age fence for every proposer at once);
  *       a node that does not confirm leaves the batch pending for the next run;</li>
- *   <li>asks every acceptor to remove each key at Bt under that epoch (an acceptor removes only if its state is
- *       still exactly that tombstone: {@code Acceptor.collectable}); all answered → the batch is cleared.</li>
+ *   <li>asks every acceptor to remove each key at Bc under that epoch (an acceptor removes only if its state is
+ *       still exactly EMPTY at Bc: {@code Acceptor.collectable}); all answered → the batch is cleared.</li>
  * </ol>
+ *
+ * Removal is not atomic across acceptors, which is why the tombstone is forgotten first: while some acceptors have
+ * removed the key and others not, every one of them tells the same state {@code (absent, 0)}, so a read and a
+ * later write agree on the version (with the tombstone still held somewhere, a read could see version 0 and the
+ * next write v+1: the simulator's seed 1171, 5 acceptors).
  *
  * A batch that filled {@code batchMax} is followed at once by the next. A key some acceptors removed and others
  * kept (a read or write raced the removal) is touched again in the next batch without waiting its age, so that it
@@ -66,6 +73,11 @@ public final class GcJob {
   public record Peeked(String key, Ballot promised, Ballot accepted, long version, boolean present) {
     public boolean tombstone() {
       return !present && version > 0;
+    }
+
+    /** {@code (absent, 0)}: what {@code Change.Forget} leaves of a tombstone (or a key never written). */
+    public boolean forgotten() {
+      return !present && version == 0;
     }
   }
 
@@ -89,16 +101,22 @@ public final class GcJob {
 
     Future<ConfigRegister.Snapshot> compareAndSet(long expectedVersion, ConfigRegister.Value next);
 
-    /** Every key whose accepted state in this node's own acceptor is a tombstone (absent, version > 0). */
+    /**
+     * Every key this node's own acceptor holds whose state is absent: a tombstone (absent, version > 0) or an
+     * empty entry (absent, 0).
+     */
     Future<List<String>> localTombstones();
 
     /** {@code Change.Touch} through this node's proposer: the kv reply ({@code version}, {@code value} if any). */
     Future<JsonObject> touch(String key);
 
+    /** {@code Change.Forget} through this node's proposer: the kv reply ({@code version}, {@code value} if any). */
+    Future<JsonObject> forget(String key);
+
     /** What {@code acceptor} holds for each of {@code keys} (absent keys: not present, version 0). */
     Future<List<Peeked>> peek(int acceptor, List<String> keys);
 
-    /** Asks {@code acceptor} to remove {@code key} if it still holds exactly the tombstone at {@code bt}. */
+    /** Asks {@code acceptor} to remove {@code key} if it still holds exactly EMPTY accepted at {@code bt}. */
     Future<Boolean> remove(int acceptor, String key, Ballot bt, long epoch);
 
     /** Pushes {@code config} to all its nodes; completes with the nodes that persisted it before the deadline. */
@@ -142,7 +160,7 @@ public final class GcJob {
     }
   }
 
-  /** One key of a batch: the tombstone's ballot and version. */
+  /** One key of a batch: the ballot Bc at which every acceptor holds it as EMPTY, and that version (0). */
   record Item(String key, Ballot bt, long version) {
     JsonObject toJson() {
       return new JsonObject().put("key", key).put("counter", bt.counter()).put("node", bt.nodeId())
@@ -354,7 +372,7 @@ public final class GcJob {
       }
     }
     touchAt = ports.monoMillis();
-    return touchAll(candidates).compose(touched -> {
+    return forgetAll(candidates).compose(touched -> {
       peekAt = ports.monoMillis();
       return peekAll(members, touched);
     }).compose(agreed -> {
@@ -406,9 +424,9 @@ public final class GcJob {
     return true;
   }
 
-  /** Touches each key; the keys still tombstones afterwards → their version (others are dropped). */
-  private Future<Map<String, Long>> touchAll(List<String> keys) {
-    return Bounded.map(keys, options.concurrency(), ports::touch).map(replies -> {
+  /** Forgets each key; the keys found absent (now EMPTY) → version 0 (keys written again are dropped). */
+  private Future<Map<String, Long>> forgetAll(List<String> keys) {
+    return Bounded.map(keys, options.concurrency(), ports::forget).map(replies -> {
       Map<String, Long> touched = new LinkedHashMap<>();
       for (int i = 0; i < keys.size(); i++) {
         String key = keys.get(i);
@@ -416,8 +434,8 @@ public final class GcJob {
         Long straggler = stragglers.remove(key);
         if (reply == null) continue; // failed: tried again next batch (aged keys stay aged)
         long version = reply.getLong("version", 0L);
-        if (reply.getValue("value") != null || version == 0) {
-          firstSeen.remove(key); // written again (or already gone): not a tombstone any more
+        if (reply.getValue("value") != null || version != 0) {
+          firstSeen.remove(key); // written again: not absent any more
           continue;
         }
         // A straggler is taken without its age only while it is the very tombstone of the earlier batch.
@@ -434,8 +452,8 @@ public final class GcJob {
   }
 
   /**
-   * Peeks every acceptor; null if one did not answer (postpone), else the keys every acceptor holds as the same
-   * tombstone (the version the touch saw) accepted at the same ballot.
+   * Peeks every acceptor; null if one did not answer (postpone), else the keys every acceptor holds as
+   * {@code (absent, 0)} (what the forget left) accepted at the same ballot Bc.
    */
   private Future<List<Item>> peekAll(Set<Integer> members, Map<String, Long> touched) {
     if (touched.isEmpty()) return Future.succeededFuture(List.of());
@@ -462,11 +480,8 @@ public final class GcJob {
         List<Peeked> states = byKey.getOrDefault(key, List.of());
         if (states.size() != members.size()) continue;
         Peeked first = states.get(0);
-        boolean same = first.tombstone() && !first.accepted().equals(Ballot.ZERO)
-            && first.version() == touched.get(key);
-        for (Peeked p : states) {
-          same &= p.tombstone() && p.accepted().equals(first.accepted()) && p.version() == first.version();
-        }
+        boolean same = first.forgotten() && !first.accepted().equals(Ballot.ZERO);
+        for (Peeked p : states) same &= p.forgotten() && p.accepted().equals(first.accepted());
         if (same) agreed.add(new Item(key, first.accepted(), first.version()));
       }
       return agreed;
@@ -595,16 +610,16 @@ public final class GcJob {
               nudged.put(k, now); // looked at: not again before another age
               Peeked m = mine.get(k);
               Peeked l = leaders.get(k);
-              if (m == null || l == null || !m.tombstone()) continue;
+              if (m == null || l == null || (!m.tombstone() && !m.forgotten())) continue;
               if (l.accepted().equals(Ballot.ZERO)) {
-                if (!l.present() && l.version() == 0) empty.add(k);
-              } else if (l.present() || l.version() < m.version()) {
+                if (l.forgotten()) empty.add(k);
+              } else if (m.tombstone() && (l.present() || l.version() < m.version())) {
                 older.add(k);
               }
             }
             if (older.isEmpty() && empty.isEmpty()) return Future.succeededFuture();
             // An empty leader's state counts only if no batch ran meanwhile (else it may be one just collected,
-            // and touching it would store an empty register on every acceptor, which no batch collects).
+            // and touching it would store the key again on every acceptor, for another batch to collect).
             Future<Boolean> quiet = empty.isEmpty() ? Future.succeededFuture(false)
                 : ports.read().map(after -> after.version() == before.version());
             return quiet.compose(q -> {

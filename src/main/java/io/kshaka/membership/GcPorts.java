@@ -20,7 +20,7 @@ import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
- * {@link GcJob}'s ports on a real node: the register and touches through this node's proposer, peeks and removals
+ * {@link GcJob}'s ports on a real node: the register, forgets and touches through this node's proposer, peeks and removals
  * on the acceptors' admin addresses ({@code kshaka.acceptor.<id>.admin}), the fence pushed by the node's
  * membership, and the tombstones read from this node's own acceptor store.
  */
@@ -96,7 +96,8 @@ public final class GcPorts implements GcJob.Ports {
   /** Pages through the store's sorted key index on a worker thread (its reads are thread-safe). */
   @Override
   public Future<List<String>> localTombstones() {
-    if (store.tombstones() == 0) return Future.succeededFuture(List.of());
+    // Empty entries (absent, 0) are not counted by the store: scan unless it holds nothing at all.
+    if (store.size() == 0) return Future.succeededFuture(List.of());
     return vertx.executeBlocking(() -> {
       List<String> out = new ArrayList<>();
       String after = null;
@@ -104,7 +105,7 @@ public final class GcPorts implements GcJob.Ports {
         List<String> page = store.keys(after, SCAN_PAGE);
         for (String key : page) {
           AcceptorState s = store.get(key);
-          if (!s.state().present() && s.state().version() > 0) out.add(key);
+          if (!s.state().present()) out.add(key);
         }
         if (page.size() < SCAN_PAGE) return out;
         after = page.get(page.size() - 1);
@@ -115,6 +116,11 @@ public final class GcPorts implements GcJob.Ports {
   @Override
   public Future<JsonObject> touch(String key) {
     return submit.apply(key, Change.Touch.INSTANCE);
+  }
+
+  @Override
+  public Future<JsonObject> forget(String key) {
+    return submit.apply(key, Change.Forget.INSTANCE);
   }
 
   @Override

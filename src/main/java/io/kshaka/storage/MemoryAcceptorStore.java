@@ -91,7 +91,7 @@ public final class MemoryAcceptorStore implements AcceptorStore {
     if (!Acceptor.collectable(current, bt)) return Future.succeededFuture(false);
     memory.remove(key);
     index.remove(key);
-    tombstones--;
+    if (FileAcceptorStore.tombstone(current)) tombstones--; // never, under the collectable rule (EMPTY only)
     if (!manual) return Future.succeededFuture(true);
     unsynced.put(key, null);
     Promise<Void> p = Promise.promise();

@@ -156,22 +156,25 @@ class AcceptorAdminTest {
   }
 
   @Test
-  void removeForgetsOnlyTheCollectableTombstoneAndSurvivesARestart() throws Exception {
+  void removeForgetsOnlyTheCollectableEmptyStateAndSurvivesARestart() throws Exception {
     accept("live", BT, "v", 1);
-    accept("tomb", BT, null, 2);
-    accept("other-ballot", new Ballot(29, 2), null, 2);
+    accept("tomb", BT, null, 0); // what Change.Forget leaves of a tombstone: (absent, v0) at BT
+    accept("tombstone", BT, null, 2);
+    accept("other-ballot", new Ballot(29, 2), null, 0);
     assertFalse(admin(Wire.adminRemove("live", BT, 0)).getBoolean("removed"));
+    assertFalse(admin(Wire.adminRemove("tombstone", BT, 0)).getBoolean("removed"), "not forgotten yet");
     assertFalse(admin(Wire.adminRemove("other-ballot", BT, 0)).getBoolean("removed"));
     assertTrue(admin(Wire.adminRemove("tomb", BT, 0)).getBoolean("removed"));
     assertTrue(admin(Wire.adminRemove("tomb", BT, 0)).getBoolean("removed"), "absent counts as removed");
     JsonObject page = admin(Wire.adminKeys(null, 100));
-    assertEquals(List.of("live", "other-ballot"), strings(page.getJsonArray("keys")));
-    assertEquals(2, page.getInteger("total"));
+    assertEquals(List.of("live", "other-ballot", "tombstone"), strings(page.getJsonArray("keys")));
+    assertEquals(3, page.getInteger("total"));
     assertEquals(1, page.getInteger("tombstones"));
 
     vertx.undeploy(deployment).await(30, TimeUnit.SECONDS);
     deployAcceptor();
-    assertEquals(List.of("live", "other-ballot"), strings(admin(Wire.adminKeys(null, 100)).getJsonArray("keys")),
+    assertEquals(List.of("live", "other-ballot", "tombstone"),
+        strings(admin(Wire.adminKeys(null, 100)).getJsonArray("keys")),
         "the removal is durable");
     // a new round on the removed key starts from nothing
     AcceptorReply.Promise p = assertInstanceOf(AcceptorReply.Promise.class,
@@ -183,7 +186,7 @@ class AcceptorAdminTest {
   @Test
   void aRemoveFromAnOlderEpochIsRefusedWith409() throws Exception {
     MemoryAcceptorStore store = new MemoryAcceptorStore();
-    store.put("tomb", new io.kshaka.core.AcceptorState(BT.successor(), BT, new RegisterState(null, 2)));
+    store.put("tomb", new io.kshaka.core.AcceptorState(BT.successor(), BT, RegisterState.EMPTY));
     AcceptorAdmin admin = new AcceptorAdmin(7, store, () -> 5L);
     String address = Addresses.acceptorAdmin(7);
     vertx.eventBus().consumer(address, admin::handle).completion().await(30, TimeUnit.SECONDS);

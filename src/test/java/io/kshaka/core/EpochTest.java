@@ -150,6 +150,65 @@ class EpochTest {
   }
 
   @Test
+  void forgetOfATombstoneLeavesExactlyEmptyAtANewBallotOnEveryAcceptor() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node writer = new Node(acc, 1, DEFAULTS, 0);
+    writer.submit(K, put("x"), "w");
+    writer.run();
+    writer.submit(K, Change.Delete.UNCONDITIONAL, "d");
+    writer.run();
+    assertEquals(RegisterState.of(null, 2), ProposerTest.withoutIds(acc.state(1, K).state()));
+    Ballot before = acc.state(1, K).accepted();
+    Node gc = new Node(acc, 2, DEFAULTS, 0);
+    gc.submit(K, Change.Forget.INSTANCE, "forget");
+    gc.run();
+    assertEquals(Outcome.APPLIED, gc.result("forget").outcome());
+    assertEquals(3, gc.sentCount(accepts()), "the tombstone was chosen, yet the forget accepts on every acceptor");
+    Ballot bc = acc.state(1, K).accepted();
+    assertTrue(bc.isAbove(before));
+    for (int n : acc.ids()) {
+      assertEquals(bc, acc.state(n, K).accepted(), "acceptor " + n + " holds EMPTY at the forget's ballot");
+      assertEquals(RegisterState.EMPTY, acc.state(n, K).state(), "exactly EMPTY, no request id: acceptor " + n);
+    }
+  }
+
+  @Test
+  void forgetOfALiveValueChangesNothing() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node writer = new Node(acc, 1, DEFAULTS, 0);
+    writer.submit(K, put("x"), "w");
+    writer.run();
+    RegisterState held = acc.state(1, K).state();
+    Node gc = new Node(acc, 2, DEFAULTS, 0);
+    gc.submit(K, Change.Forget.INSTANCE, "forget");
+    gc.run();
+    assertEquals(Outcome.APPLIED, gc.result("forget").outcome());
+    for (int n : acc.ids()) assertEquals(held, acc.state(n, K).state(), "acceptor " + n + " still holds the value");
+    assertEquals(Change.Forget.INSTANCE.apply(RegisterState.EMPTY).state(), RegisterState.EMPTY);
+  }
+
+  @Test
+  void aPutBatchedAfterAForgetBuildsOnEmpty() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node a = new Node(acc, 1, DEFAULTS, 0);
+    a.submit(K, put("x"), "w");
+    a.run();
+    a.submit(K, Change.Delete.UNCONDITIONAL, "d");
+    a.run();
+    a.submit(K, Change.Read.INSTANCE, "read"); // a round in flight: the next two queue into one batch
+    a.submit(K, Change.Forget.INSTANCE, "forget");
+    a.submit(K, put("y"), "put");
+    a.run();
+    assertEquals(Outcome.APPLIED, a.result("forget").outcome());
+    assertEquals(Outcome.APPLIED, a.result("put").outcome());
+    assertEquals(RegisterState.of("y", 1), ProposerTest.withoutIds(a.result("put").result().state()));
+    for (int n : acc.ids()) {
+      assertEquals(RegisterState.of("y", 1), ProposerTest.withoutIds(acc.state(n, K).state()));
+      assertEquals(1, acc.state(n, K).state().requests().size(), "only the put's id: the forget records none");
+    }
+  }
+
+  @Test
   void repeatOfARequestStampedBeforeTheForgottenFenceIsUnknownNotAppliedAgain() {
     Acceptors acc = new Acceptors(1, 2, 3);
     Node a = new Node(acc, 1, DEFAULTS, 0);

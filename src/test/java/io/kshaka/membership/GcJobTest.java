@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kshaka.cluster.NodeConfig;
+import io.kshaka.core.Acceptor;
 import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
+import io.kshaka.core.Change;
 import io.kshaka.core.ClusterConfig;
 import io.kshaka.core.QuorumSpec;
 import io.kshaka.core.RegisterState;
@@ -44,7 +46,10 @@ class GcJobTest {
     long wall = 1_000_000;
     long mono = 0;
     long counter = 100;
+    /** Keys touched or forgotten, in order. */
     final List<String> touched = new ArrayList<>();
+    /** Keys forgotten ({@code Change.Forget}), in order. */
+    final List<String> forgets = new ArrayList<>();
     int removes;
     Runnable afterPeek = () -> {};
 
@@ -118,13 +123,24 @@ class GcJobTest {
     public Future<List<String>> localTombstones() {
       List<String> out = new ArrayList<>();
       acceptors.get(self).forEach((k, s) -> {
-        if (!s.state().present() && s.state().version() > 0) out.add(k);
+        if (!s.state().present()) out.add(k);
       });
       return Future.succeededFuture(out);
     }
 
     @Override
     public Future<JsonObject> touch(String key) {
+      return propose(key, Change.Touch.INSTANCE);
+    }
+
+    @Override
+    public Future<JsonObject> forget(String key) {
+      forgets.add(key);
+      return propose(key, Change.Forget.INSTANCE);
+    }
+
+    /** A forced-accept round on every acceptor up: the highest accepted state, changed, at a new ballot. */
+    private Future<JsonObject> propose(String key, Change change) {
       touched.add(key);
       AcceptorState best = AcceptorState.INITIAL;
       for (int n : acceptors.keySet()) {
@@ -132,12 +148,13 @@ class GcJobTest {
         AcceptorState s = acceptors.get(n).getOrDefault(key, AcceptorState.INITIAL);
         if (s.accepted().isAbove(best.accepted())) best = s;
       }
+      RegisterState next = change.apply(best.state()).state();
       Ballot b = new Ballot(++counter, self);
       for (int n : acceptors.keySet()) {
-        if (!down.contains(n)) acceptors.get(n).put(key, new AcceptorState(b.successor(), b, best.state()));
+        if (!down.contains(n)) acceptors.get(n).put(key, new AcceptorState(b.successor(), b, next));
       }
-      JsonObject reply = new JsonObject().put("version", best.state().version());
-      if (best.state().present()) reply.put("value", "x");
+      JsonObject reply = new JsonObject().put("version", next.version());
+      if (next.present()) reply.put("value", "x");
       return Future.succeededFuture(reply);
     }
 
@@ -163,9 +180,7 @@ class GcJobTest {
       removes++;
       AcceptorState s = acceptors.get(acceptor).get(key);
       if (s == null) return Future.succeededFuture(true);
-      // Acceptor.collectable: exactly the tombstone at bt, and no promise above bt's successor
-      boolean collectable = s.accepted().equals(bt) && !s.state().present() && s.state().version() > 0
-          && !s.promised().isAbove(bt.successor());
+      boolean collectable = Acceptor.collectable(s, bt); // exactly EMPTY at bt, no promise above its successor
       if (collectable) acceptors.get(acceptor).remove(key);
       return Future.succeededFuture(collectable);
     }
@@ -205,12 +220,13 @@ class GcJobTest {
     assertEquals(Outcome.IDLE, run(job).outcome());
     c.mono += 1;
     assertEquals(new Run(Outcome.COLLECTED, 2), run(job));
+    assertEquals(List.of("a", "b"), c.forgets, "each tombstone is forgotten (Change.Forget) before removal");
     assertFalse(c.heldAnywhere("a") || c.heldAnywhere("b"));
     assertTrue(c.heldAnywhere("live"));
     assertNull(c.register.gc());
     ClusterConfig fenced = c.register.config();
     assertEquals(2, fenced.epoch());
-    assertEquals(c.counter, fenced.ballotFloor(), "the floor is the highest touched ballot");
+    assertEquals(c.counter, fenced.ballotFloor(), "the floor is the highest forget's ballot");
     assertEquals(c.wall - OPTIONS.tombstoneAgeMs(), fenced.forgottenBefore());
     assertEquals(Map.of(1, 2L, 2, 2L, 3, 2L), c.epochs, "every node persisted the fence before any removal");
     assertEquals(2, job.collected());
@@ -319,6 +335,37 @@ class GcJobTest {
     c.counter += 20;
     assertEquals(new Run(Outcome.COLLECTED, 1), run(job), "touched again at once, without another age");
     assertFalse(c.heldAnywhere("a"));
+  }
+
+  @Test
+  void aRemovalThatDidNotReachEveryAcceptorLeavesEmptyWhereItDidNot() {
+    FakeCluster c = new FakeCluster(1);
+    c.tombstone("a", 5);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
+    run(job);
+    c.mono += 10_000;
+    c.afterPeek = () -> { // a read's prepare on acceptor 2 after the peek: acceptor 2 keeps the key
+      AcceptorState s = c.acceptors.get(2).get("a");
+      c.acceptors.get(2).put("a", new AcceptorState(new Ballot(c.counter + 10, 3), s.accepted(), s.state()));
+    };
+    assertEquals(new Run(Outcome.COLLECTED, 0), run(job));
+    assertEquals(RegisterState.EMPTY, c.acceptors.get(2).get("a").state(),
+        "what is left tells (absent, 0), the same as the acceptors that removed it: never the tombstone's v5");
+    assertFalse(c.acceptors.get(1).containsKey("a") || c.acceptors.get(3).containsKey("a"));
+  }
+
+  @Test
+  void emptyEntriesLeftByReadsOfAbsentKeysAreCollectedToo() {
+    FakeCluster c = new FakeCluster(1);
+    Ballot b = new Ballot(++c.counter, 2);
+    for (int n : List.of(1, 2)) c.acceptors.get(n).put("e", new AcceptorState(b.successor(), b, RegisterState.EMPTY));
+    c.acceptors.get(3).put("p", new AcceptorState(b, Ballot.ZERO, RegisterState.EMPTY)); // promised only
+    c.acceptors.get(1).put("p", new AcceptorState(b, Ballot.ZERO, RegisterState.EMPTY));
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
+    assertEquals(Outcome.IDLE, run(job).outcome(), "not aged yet");
+    c.mono += 10_000;
+    assertEquals(new Run(Outcome.COLLECTED, 2), run(job));
+    assertFalse(c.heldAnywhere("e") || c.heldAnywhere("p"));
   }
 
   @Test

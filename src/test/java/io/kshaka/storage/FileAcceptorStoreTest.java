@@ -655,6 +655,11 @@ class FileAcceptorStoreTest {
     return new AcceptorState(BT.successor(), BT, new RegisterState(null, version));
   }
 
+  /** What GC's Change.Forget leaves: exactly EMPTY accepted at BT, the one state a removal takes away. */
+  private static AcceptorState forgottenAtBt() {
+    return new AcceptorState(BT.successor(), BT, RegisterState.EMPTY);
+  }
+
   private static List<String> utf8Sorted(java.util.Collection<String> keys) {
     List<String> sorted = new ArrayList<>(keys);
     sorted.sort((a, b) -> java.util.Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8),
@@ -699,17 +704,17 @@ class FileAcceptorStoreTest {
   }
 
   @Test
-  void removeForgetsOnlyTheTombstoneAcceptedAtBt() throws Exception {
+  void removeForgetsOnlyTheEmptyStateAcceptedAtBt() throws Exception {
     FileAcceptorStore store = open();
     Map<String, AcceptorState> states = new HashMap<>();
     states.put("live", new AcceptorState(BT, BT, RegisterState.of("v", 3)));
-    states.put("older", new AcceptorState(BT, new Ballot(39, 3), new RegisterState(null, 3)));
-    states.put("promised-above", new AcceptorState(new Ballot(42, 1), BT, new RegisterState(null, 3)));
-    states.put("never-written", new AcceptorState(BT, BT, RegisterState.EMPTY));
-    states.put("tomb", tombstoneAtBt(3));
+    states.put("older", new AcceptorState(BT, new Ballot(39, 3), RegisterState.EMPTY));
+    states.put("promised-above", new AcceptorState(new Ballot(42, 1), BT, RegisterState.EMPTY));
+    states.put("tombstone", tombstoneAtBt(3));
+    states.put("tomb", forgottenAtBt());
     putAll(store, states);
-    assertEquals(3, store.tombstones());
-    for (String k : List.of("live", "older", "promised-above", "never-written")) {
+    assertEquals(1, store.tombstones());
+    for (String k : List.of("live", "older", "promised-above", "tombstone")) {
       assertFalse(on.await(() -> store.remove(k, BT)), k + " does not qualify");
       assertEquals(states.get(k), store.get(k), k + " is unchanged");
     }
@@ -718,7 +723,7 @@ class FileAcceptorStoreTest {
     assertTrue(Files.size(logFile(1)) > before, "the removal is logged");
     assertSame(AcceptorState.INITIAL, store.get("tomb"));
     assertEquals(4, store.size());
-    assertEquals(2, store.tombstones());
+    assertEquals(1, store.tombstones());
     assertFalse(store.keys(null, 10).contains("tomb"));
     assertTrue(on.await(() -> store.remove("tomb", BT)), "an absent key counts as removed");
     assertTrue(on.await(() -> store.remove("never-seen", BT)));
@@ -728,7 +733,7 @@ class FileAcceptorStoreTest {
   @Test
   void removeCompletesOnlyOnceItsRecordIsDurable() throws Exception {
     FileAcceptorStore store = open();
-    on.await(() -> store.put("tomb", tombstoneAtBt(2)));
+    on.await(() -> store.put("tomb", forgottenAtBt()));
     Promise<Void> gate = Promise.promise();
     CompletableFuture<Void> handedOver = new CompletableFuture<>();
     store.writeHook((batch, position, realWrite) -> {
@@ -755,9 +760,11 @@ class FileAcceptorStoreTest {
     Map<String, AcceptorState> expected = new HashMap<>();
     Map<String, AcceptorState> states = new HashMap<>();
     for (int i = 0; i < 200; i++) {
-      AcceptorState s = i % 2 == 0 ? tombstoneAtBt(i + 1) : state(50, 50, value(i, 0), i + 1);
+      // even keys are forgotten (removed) but every tenth, a tombstone not yet forgotten, stays
+      AcceptorState s = i % 10 == 0 ? tombstoneAtBt(i + 1)
+          : i % 2 == 0 ? forgottenAtBt() : state(50, 50, value(i, 0), i + 1);
       states.put("key-" + i, s);
-      if (i % 2 != 0 || i % 10 == 0) expected.put("key-" + i, s); // every tenth tombstone stays
+      if (i % 2 != 0 || i % 10 == 0) expected.put("key-" + i, s);
     }
     putAll(store, states);
     on.await(() -> Future.all(states.keySet().stream().filter(k -> !expected.containsKey(k))
@@ -784,7 +791,7 @@ class FileAcceptorStoreTest {
     Map<String, AcceptorState> expected = new HashMap<>();
     putOneByOne(store, expected, 10);
     String gone = "gone-\u00E9-key";
-    on.await(() -> store.put(gone, tombstoneAtBt(4)));
+    on.await(() -> store.put(gone, forgottenAtBt()));
     assertTrue(on.await(() -> store.remove(gone, BT)));
     on.await(store::compact);
     assertEquals(10, metrics.lastSnapshotKeys.get());
@@ -851,7 +858,7 @@ class FileAcceptorStoreTest {
     FileAcceptorStore store = open();
     Map<String, AcceptorState> expected = new HashMap<>();
     putOneByOne(store, expected, 10);
-    on.await(() -> store.put("tomb", tombstoneAtBt(4)));
+    on.await(() -> store.put("tomb", forgottenAtBt()));
     Promise<Void> gate = Promise.promise();
     CompletableFuture<Void> written = new CompletableFuture<>();
     store.beforeSnapshotRename(() -> {
@@ -877,7 +884,7 @@ class FileAcceptorStoreTest {
     FileAcceptorStore store = open();
     Map<String, AcceptorState> expected = new HashMap<>();
     putOneByOne(store, expected, 3);
-    AcceptorState tomb = tombstoneAtBt(7);
+    AcceptorState tomb = forgottenAtBt();
     on.await(() -> store.put("tomb", tomb));
     expected.put("tomb", tomb);
     long removeStart = Files.size(logFile(1));
@@ -890,7 +897,7 @@ class FileAcceptorStoreTest {
     }
     FileAcceptorStore cut = open();
     assertHolds(cut, expected);
-    assertEquals(1, cut.tombstones());
+    assertEquals(tomb, cut.get("tomb"), "the forgotten entry is back");
     assertEquals(removeStart, Files.size(logFile(1)), "the log is cut at the end of the last whole record");
     assertEquals(removeEnd - 3 - removeStart, metrics.cutBytes.get());
     // the removal can simply be done again
@@ -915,6 +922,9 @@ class FileAcceptorStoreTest {
     assertEquals(1, store.tombstones(), "a tombstone written over stops counting");
     FileAcceptorStore reopened = reopen(store);
     assertEquals(1, reopened.tombstones());
+    assertFalse(on.await(() -> reopened.remove("a", BT)), "a tombstone is forgotten before it is removed");
+    on.await(() -> reopened.put("a", forgottenAtBt()));
+    assertEquals(0, reopened.tombstones(), "a forgotten tombstone is no longer one");
     assertTrue(on.await(() -> reopened.remove("a", BT)));
     assertEquals(0, reopened.tombstones());
     assertEquals(2, reopened.size());
@@ -931,6 +941,10 @@ class FileAcceptorStoreTest {
     putAll(store, tombs);
     assertEquals(before + 5000, store.size());
     assertEquals(5000, store.tombstones());
+    Map<String, AcceptorState> forgotten = new HashMap<>();
+    for (String k : tombs.keySet()) forgotten.put(k, forgottenAtBt());
+    putAll(store, forgotten);
+    assertEquals(0, store.tombstones());
     on.await(() -> Future.all(tombs.keySet().stream().map(k -> store.remove(k, BT)).collect(Collectors.toList()))
         .map(all -> {
           for (int i = 0; i < all.size(); i++) assertTrue((Boolean) all.resultAt(i));

@@ -59,30 +59,35 @@ class MemoryAcceptorStoreTest {
   }
 
   private static final Ballot BT = new Ballot(7, 2);
-  private static final AcceptorState TOMB = new AcceptorState(BT.successor(), BT, new RegisterState(null, 3));
+  private static final AcceptorState TOMBSTONE = new AcceptorState(BT.successor(), BT, new RegisterState(null, 3));
+  /** What GC's Change.Forget leaves of TOMBSTONE: exactly EMPTY at BT, the one state a removal takes away. */
+  private static final AcceptorState TOMB = new AcceptorState(BT.successor(), BT, RegisterState.EMPTY);
 
   @Test
   void keysAreListedInCodePointOrderFromAfter() {
     MemoryAcceptorStore store = new MemoryAcceptorStore();
     for (String k : java.util.List.of("b", "\uD83D\uDE00", "\uFFFD", "a", "\u00E9")) store.put(k, A);
-    store.put("t", TOMB);
+    store.put("t", TOMBSTONE);
     assertEquals(java.util.List.of("a", "b", "t", "\u00E9", "\uFFFD", "\uD83D\uDE00"), store.keys(null, 10));
     assertEquals(java.util.List.of("t", "\u00E9"), store.keys("b", 2));
     assertEquals(1, store.tombstones());
   }
 
   @Test
-  void removeForgetsOnlyACollectableTombstone() {
+  void removeForgetsOnlyACollectableEmptyState() {
     MemoryAcceptorStore store = new MemoryAcceptorStore();
     store.put("live", new AcceptorState(BT, BT, RegisterState.of("v", 3)));
+    store.put("tombstone", TOMBSTONE);
     store.put("tomb", TOMB);
     assertFalse(store.remove("live", BT).result());
+    assertFalse(store.remove("tombstone", BT).result(), "a tombstone is forgotten (Change.Forget) first");
+    assertEquals(TOMBSTONE, store.get("tombstone"));
     assertFalse(store.remove("tomb", new Ballot(6, 2)).result());
     assertTrue(store.remove("tomb", BT).result());
     assertSame(AcceptorState.INITIAL, store.get("tomb"));
-    assertEquals(1, store.size());
-    assertEquals(0, store.tombstones());
-    assertEquals(java.util.List.of("live"), store.keys(null, 10));
+    assertEquals(2, store.size());
+    assertEquals(1, store.tombstones());
+    assertEquals(java.util.List.of("live", "tombstone"), store.keys(null, 10));
     assertTrue(store.remove("tomb", BT).result(), "already absent");
   }
 
@@ -95,8 +100,8 @@ class MemoryAcceptorStoreTest {
     assertFalse(removed.isComplete());
     assertEquals(0, store.size());
     MemoryAcceptorStore crashed = store.crashCopy();
-    assertEquals(TOMB, crashed.get("tomb"), "a crash before the sync keeps the tombstone");
-    assertEquals(1, crashed.tombstones());
+    assertEquals(TOMB, crashed.get("tomb"), "a crash before the sync keeps the forgotten entry");
+    assertEquals(0, crashed.tombstones());
     assertEquals(java.util.List.of("tomb"), crashed.keys(null, 10));
     store.sync();
     assertTrue(removed.result());
