@@ -73,14 +73,17 @@ public final class Acceptor {
   }
 
   /**
-   * GC rule (paper §3.1, in two rounds): an acceptor may forget a key only when it holds exactly
-   * {@link RegisterState#EMPTY} (absent, version 0, empty request log: what {@link Change.Forget} leaves of a
-   * tombstone) accepted at {@code bc}, and has promised nothing above {@code bc.successor()} (the 1-RTT promise of
-   * the round that chose it); a higher promise means a newer round is under way. Removing such an entry changes no
-   * answer: an acceptor without the key tells the same state (absent, version 0) as one that still holds it.
+   * GC rule (paper §3.1, in two rounds): an acceptor may forget a key only when it holds {@code (absent, 0)} with
+   * no request id (what {@link Change.Forget} leaves of a tombstone: {@link RegisterState#EMPTY}, possibly with the
+   * forgotten stamp of the ids it dropped) accepted at {@code bc}, and has promised nothing above
+   * {@code bc.successor()} (the 1-RTT promise of the round that chose it); a higher promise means a newer round is
+   * under way. Removing such an entry changes no value or version: an acceptor without the key tells the same
+   * (absent, 0) as one that still holds it. The forgotten stamp it drops is covered by the GC fence's
+   * {@code forgottenBefore}, which must be above it.
    */
   public static boolean collectable(AcceptorState current, Ballot bc) {
-    return current.accepted().equals(bc) && current.state().equals(RegisterState.EMPTY)
+    RegisterState s = current.state();
+    return current.accepted().equals(bc) && !s.present() && s.version() == 0 && s.requests().size() == 0
         && !current.promised().isAbove(bc.successor());
   }
 }

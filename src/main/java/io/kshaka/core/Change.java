@@ -48,12 +48,15 @@ public sealed interface Change {
   }
 
   /**
-   * The first step of garbage collection: turns a tombstone {@code (absent, v > 0)} into exactly
-   * {@link RegisterState#EMPTY} (absent, version 0, empty request log; the proposer records no request id for it),
-   * and leaves any other state as it is. Like {@link Touch} it always ends with an accept, so once chosen every
-   * acceptor of the accept set holds EMPTY at the round's ballot Bc: an acceptor that later removes the key (EMPTY
-   * at Bc, see {@code Acceptor.collectable}) then tells the same state as one that has not removed it yet, and
-   * versions never go back to 0 after a later write built on the tombstone.
+   * The first step of garbage collection: turns a tombstone {@code (absent, v > 0)} into {@code (absent, 0)} with
+   * an empty request log (the proposer records no request id for it), and leaves any other state as it is. The log
+   * keeps only the highest stamp of the ids it drops ({@link RequestLog#forgetAll}), so that a repeat of the
+   * tombstone's delete is answered UNKNOWN rather than applied again at version 0 (the simulator, seed 48 with 3
+   * acceptors); a key that had no ids becomes exactly {@link RegisterState#EMPTY}. Like {@link Touch} it always
+   * ends with an accept, so once chosen every acceptor of the accept set holds {@code (absent, 0)} at the round's
+   * ballot Bc: an acceptor that later removes the key ({@code Acceptor.collectable}) then tells the same value and
+   * version as one that has not removed it yet, and versions never go back to 0 after a later write built on the
+   * tombstone.
    */
   record Forget() implements Change {
     public static final Forget INSTANCE = new Forget();
@@ -61,7 +64,7 @@ public sealed interface Change {
     @Override
     public ChangeResult apply(RegisterState current) {
       if (current.present() || current.version() == 0) return ChangeResult.ok(current);
-      return ChangeResult.ok(RegisterState.EMPTY);
+      return ChangeResult.ok(new RegisterState(null, 0, current.requests().forgetAll()));
     }
 
     @Override

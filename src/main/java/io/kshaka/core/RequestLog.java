@@ -49,6 +49,16 @@ public final class RequestLog {
     return new RequestLog(a, forgottenStamp);
   }
 
+  /**
+   * This log without any entry, keeping as forgotten the highest stamp of every id it held or dropped (what
+   * {@link Change.Forget} leaves): a repeat of one of those ids is then answered "may have been forgotten".
+   */
+  public RequestLog forgetAll() {
+    long forgotten = forgottenStamp;
+    for (int i = 0; i < size(); i++) forgotten = Math.max(forgotten, entries[i * WIDTH + 1]);
+    return forgotten == NONE ? EMPTY : new RequestLog(new long[0], forgotten);
+  }
+
   public int size() {
     return entries.length / WIDTH;
   }

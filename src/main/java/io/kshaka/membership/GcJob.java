@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *   <li>peeks every acceptor of the configuration and keeps the keys that ALL acceptors hold as {@code (absent,
  *       0)} accepted at the same ballot Bc; an acceptor that does not answer postpones the whole batch;</li>
  *   <li>decides by compare-and-set the next epoch with the same acceptors, {@code ballotFloor} ≥ every Bc.counter
- *       and {@code forgottenBefore = now − tombstoneAgeMs}, with the batch recorded as pending, and pushes that
+ *       and {@code forgottenBefore = now} (above the stamps of the ids the forgets dropped), with the batch
+ *       recorded as pending, and pushes that
  *       configuration to every node of it (all must persist it: the age fence for every proposer at once);
  *       a node that does not confirm leaves the batch pending for the next run;</li>
  *   <li>asks every acceptor to remove each key at Bc under that epoch (an acceptor removes only if its state is
@@ -384,8 +385,10 @@ public final class GcJob {
         floor = Math.max(floor, item.bt().counter());
         keys.add(item.toJson());
       }
-      ClusterConfig fenced = v.config().fenced(floor,
-          Math.max(0, ports.wallMillis() - options.tombstoneAgeMs()));
+      // forgottenBefore above every id the forgets dropped (a key deleted again, or a straggler, may hold ids
+      // younger than the age): an acceptor that removed the key then answers their repeats UNKNOWN, as one that
+      // still holds (absent, 0) with their forgotten stamp does.
+      ClusterConfig fenced = v.config().fenced(floor, ports.wallMillis());
       JsonObject gc = new JsonObject().put("epoch", fenced.epoch()).put("keys", keys)
           .put("by", ports.nodeId()).put("startedAt", ports.wallMillis());
       return ports.compareAndSet(snap.version(), v.withConfig(fenced).withGc(gc))

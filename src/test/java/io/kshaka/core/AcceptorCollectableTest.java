@@ -1,5 +1,6 @@
 package io.kshaka.core;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,14 @@ class AcceptorCollectableTest {
   @Test
   void emptyAcceptedAtBcIsCollectable() {
     assertTrue(Acceptor.collectable(new AcceptorState(BC, BC, EMPTY), BC));
+  }
+
+  @Test
+  void whatAForgetLeavesOfATombstoneWithIdsIsCollectable() {
+    RegisterState tombstone = new RegisterState(null, 3, RequestLog.EMPTY.with(new RequestId(1, 2), 3, 0, 8));
+    RegisterState forgotten = Change.Forget.INSTANCE.apply(tombstone).state();
+    assertEquals(2, forgotten.requests().forgottenStamp(), "the dropped id's stamp is kept as forgotten");
+    assertTrue(Acceptor.collectable(new AcceptorState(BC, BC, forgotten), BC));
   }
 
   @Test

@@ -1282,11 +1282,12 @@ public final class Simulation {
   //   a blocking set of the previous one has it (GC: every acceptor of it), then rescans with Change.Touch through a
   //   proposer if the step asks. The actor may crash after an install or in the middle of a rescan; it resumes from
   //   the latest decided configuration with MembershipPlan.resume (which rescans once first).
-  // - GC of a tombstoned key: Touch; peek every acceptor of the configuration (durable states) until all hold the
-  //   same tombstone at one ballot Bt; install epoch+1 with ballotFloor >= Bt.counter and forgottenBefore = the
-  //   batch's start on every acceptor; then remove on each acceptor only if it still holds exactly that tombstone
-  //   (collectable). The history gets a "forget" operation for the key (see HistoryCheck: a collected key reads
-  //   (absent, 0) again).
+  // - GC of a tombstoned key (or of a key some acceptor holds as (absent, 0)): Change.Forget (the tombstone becomes
+  //   exactly EMPTY, forced accept); peek every acceptor of the configuration (durable states) until all hold EMPTY
+  //   at one ballot Bc; install epoch+1 with ballotFloor >= Bc.counter and forgottenBefore = the batch's start on
+  //   every acceptor; then remove on each acceptor only if it still holds exactly EMPTY at Bc (collectable). Every
+  //   submission of a Forget adds a "forget" operation for the key to the history, called at the submission (see
+  //   HistoryCheck: the tombstone may become (absent, 0) once, at any later point; a chosen Forget is that step).
   // - A removed acceptor is never added back in one run: its store is stale (see the report of issue 9).
 
   /** Spare acceptors beyond the M of the bootstrap configuration (they may join). */
@@ -1687,10 +1688,15 @@ public final class Simulation {
 
   /** Runs Change.Touch on key through the driver's proposer (configured with the decided epoch) until applied. */
   private void touch(String key, int gen, Consumer<ProposerResult> onApplied) {
+    propose(key, Change.Touch.INSTANCE, gen, onApplied);
+  }
+
+  /** Runs an admin change (Touch or Forget) on key through the driver's proposer until applied. */
+  private void propose(String key, Change change, int gen, Consumer<ProposerResult> onApplied) {
     if (gen != adminGen || failure != null) return;
     SimProposer p = proposers[0].up ? proposers[0] : pickOther(-1);
     if (p == null) {
-      queue.after(20, () -> touch(key, gen, onApplied));
+      queue.after(20, () -> propose(key, change, gen, onApplied));
       return;
     }
     proposerInstalls(p, decided);
@@ -1700,14 +1706,18 @@ public final class Simulation {
       if (r.outcome() == Outcome.APPLIED) {
         onApplied.accept(r);
       } else {
-        queue.after(5 + adminRandom.nextLong(50), () -> touch(key, gen, onApplied));
+        queue.after(5 + adminRandom.nextLong(50), () -> propose(key, change, gen, onApplied));
       }
     });
     stats.touches++;
-    if (trace.keepsLines()) trace.line(now(), "P" + p.id + " <- ADMIN touch " + key + " (t" + t.seq() + ")");
-    apply(p, p.core.submit(now(), key, Change.Touch.INSTANCE, requestId(ADMIN_ID_BASE + t.seq()), true, t), -1);
+    boolean forget = change instanceof Change.Forget;
+    if (forget) forgets.add(new HistoryCheck.Forget(key, now())); // it may take effect from now on
+    if (trace.keepsLines()) {
+      trace.line(now(), "P" + p.id + " <- ADMIN " + (forget ? "forget " : "touch ") + key + " (t" + t.seq() + ")");
+    }
+    apply(p, p.core.submit(now(), key, change, requestId(ADMIN_ID_BASE + t.seq()), true, t), -1);
     queue.after(options.requestTimeoutMillis() + 3 * healthySendTimeout, () -> {
-      if (adminTouches.remove(t) != null && gen == adminGen) touch(key, gen, onApplied);
+      if (adminTouches.remove(t) != null && gen == adminGen) propose(key, change, gen, onApplied);
     });
   }
 
@@ -1760,12 +1770,18 @@ public final class Simulation {
     return !s.present() && s.version() > 0;
   }
 
+  /** A candidate for GC on one acceptor: a tombstone, or an entry it holds as (absent, 0). */
+  private static boolean absentEntry(SimAcceptor a, String k) {
+    RegisterState s = a.state(k).state();
+    return tombstone(s) || (!s.present() && a.live.containsKey(k));
+  }
+
   private void gcJob() {
     long start = now();
     List<String> candidates = new ArrayList<>();
     for (String k : keys) {
       for (int id : decided.members()) {
-        if (tombstone(acceptors[id - 1].state(k).state())) {
+        if (absentEntry(acceptors[id - 1], k)) {
           candidates.add(k);
           break;
         }
@@ -1785,25 +1801,27 @@ public final class Simulation {
   }
 
   private void gcKey(String key, int attempt, long start, int gen, Runnable next) {
-    touch(key, gen, r -> {
-      if (r.result() == null || !tombstone(r.result().state())) {
+    propose(key, Change.Forget.INSTANCE, gen, r -> {
+      if (r.result() == null || r.result().state().present() || r.result().state().version() != 0) {
         next.run(); // written again meanwhile
         return;
       }
       peekAll(key, gen, states -> {
-        Ballot bt = commonTombstone(states);
+        Ballot bt = commonEmpty(states);
         if (bt == null) {
           stats.gcPostponed++;
           if (attempt < 2) queue.after(10 + adminRandom.nextLong(40), () -> gcKey(key, attempt + 1, start, gen, next));
           else next.run();
           return;
         }
-        if (trace.keepsLines()) trace.line(now(), "GC " + key + ": every acceptor holds the tombstone at " + bt);
+        if (trace.keepsLines()) trace.line(now(), "GC " + key + ": every acceptor holds EMPTY at " + bt);
         if (cfg.variant() == Variant.GC_WITHOUT_FENCE) {
           removeAll(key, bt, decided.epoch(), gen, next);
           return;
         }
-        ClusterConfig fenced = decided.fenced(bt.counter(), start);
+        long forgotten = RequestLog.NONE; // forgottenBefore must be above the stamps of the ids the forget dropped
+        for (AcceptorState st : states.values()) forgotten = Math.max(forgotten, st.state().requests().forgottenStamp());
+        ClusterConfig fenced = decided.fenced(bt.counter(), Math.max(start, forgotten + 1));
         decide(fenced);
         push(fenced, true, gen, () -> removeAll(key, bt, fenced.epoch(), gen, next));
       });
@@ -1838,11 +1856,13 @@ public final class Simulation {
     queue.after(pushInterval, () -> peekRound(key, members, got, round + 1, gen, then));
   }
 
-  private static Ballot commonTombstone(Map<Integer, AcceptorState> states) {
+  /** The ballot Bc at which every acceptor holds (absent, 0) without ids (what the Forget left), else null. */
+  private static Ballot commonEmpty(Map<Integer, AcceptorState> states) {
     if (states == null || states.isEmpty()) return null;
     Ballot bt = null;
     for (AcceptorState s : states.values()) {
-      if (!tombstone(s.state()) || s.accepted().equals(Ballot.ZERO)) return null;
+      RegisterState r = s.state();
+      if (r.present() || r.version() != 0 || r.requests().size() != 0 || s.accepted().equals(Ballot.ZERO)) return null;
       if (bt == null) bt = s.accepted();
       else if (!bt.equals(s.accepted())) return null;
     }
@@ -1850,7 +1870,6 @@ public final class Simulation {
   }
 
   private void removeAll(String key, Ballot bt, long epoch, int gen, Runnable next) {
-    forgets.add(new HistoryCheck.Forget(key, now()));
     stats.gcKeys++;
     if (trace.keepsLines()) trace.line(now(), "GC " + key + ": remove at " + bt + " under epoch " + epoch);
     removeRound(key, bt, epoch, new TreeSet<>(decided.members()), new TreeSet<>(), gen, next);
