@@ -49,7 +49,9 @@ public sealed interface Change {
 
   /**
    * The first step of garbage collection: turns a tombstone {@code (absent, v > 0)} into {@code (absent, 0)} with
-   * an empty request log (the proposer records no request id for it), and leaves any other state as it is. The log
+   * an empty request log (the proposer records no request id for it), and leaves any other state as it is. The
+   * proposer applies it only to a tombstone whose ids are all stamped before its {@code forgottenBefore} (else it
+   * changes nothing), so GC fences {@code forgottenBefore} past a tombstone's ids before forgetting it. The log
    * keeps only the highest stamp of the ids it drops ({@link RequestLog#forgetAll}), so that a repeat of the
    * tombstone's delete is answered UNKNOWN rather than applied again at version 0 (the simulator, seed 48 with 3
    * acceptors); a key that had no ids becomes exactly {@link RegisterState#EMPTY}. Like {@link Touch} it always

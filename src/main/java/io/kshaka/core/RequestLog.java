@@ -59,6 +59,13 @@ public final class RequestLog {
     return forgotten == NONE ? EMPTY : new RequestLog(new long[0], forgotten);
   }
 
+  /** The highest stamp of any id this log holds or dropped ({@link #NONE} for none). */
+  public long newestStamp() {
+    long newest = forgottenStamp;
+    for (int i = 0; i < size(); i++) newest = Math.max(newest, entries[i * WIDTH + 1]);
+    return newest;
+  }
+
   public int size() {
     return entries.length / WIDTH;
   }

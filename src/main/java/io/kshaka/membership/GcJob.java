@@ -38,13 +38,14 @@ import org.slf4j.LoggerFactory;
  *       {@code (absent, 0)} left by a collection that raced a read, or by a read of an absent key) and that this
  *       node has seen so for at least {@code gc.tombstoneAgeMs} (first-seen times kept in memory, so clocks do not
  *       matter; a restart postpones), at most {@code gc.batchMax}; reserved keys (starting U+0000) never;</li>
- *   <li>runs {@code Change.Forget} on each through its own proposer: a tombstone becomes exactly
- *       {@code RegisterState.EMPTY}, with a forced accept on the whole accept set;</li>
+ *   <li>runs {@code Change.Forget} on each through its own proposer: a tombstone whose ids are all stamped before
+ *       the installed {@code forgottenBefore} becomes {@code (absent, 0)} without ids, with a forced accept on the
+ *       whole accept set (a younger one is kept, and the batch's fence, even with no key, lets the next forget
+ *       it);</li>
  *   <li>peeks every acceptor of the configuration and keeps the keys that ALL acceptors hold as {@code (absent,
  *       0)} accepted at the same ballot Bc; an acceptor that does not answer postpones the whole batch;</li>
  *   <li>decides by compare-and-set the next epoch with the same acceptors, {@code ballotFloor} ≥ every Bc.counter
- *       and {@code forgottenBefore = now} (above the stamps of the ids the forgets dropped), with the batch
- *       recorded as pending, and pushes that
+ *       and {@code forgottenBefore = now − tombstoneAgeMs}, with the batch recorded as pending, and pushes that
  *       configuration to every node of it (all must persist it: the age fence for every proposer at once);
  *       a node that does not confirm leaves the batch pending for the next run;</li>
  *   <li>asks every acceptor to remove each key at Bc under that epoch (an acceptor removes only if its state is
@@ -194,6 +195,8 @@ public final class GcJob {
   private volatile Outcome lastOutcome;
   /** Monotonic ms when the current batch's phases started: touch, peek, decided, fenced (0: not in this run). */
   private long touchAt;
+  /** Tombstones the last forgets kept (ids not older than the installed forgottenBefore). */
+  private int kept;
   private long peekAt;
   private long decidedAt;
   private long fencedAt;
@@ -360,6 +363,7 @@ public final class GcJob {
   }
 
   private Future<Run> decide(ConfigRegister.Snapshot snap) {
+    kept = 0;
     ConfigRegister.Value v = snap.value();
     if (changeRunning(v.change())) return Future.succeededFuture(Run.of(Outcome.CHANGE_RUNNING));
     if (v.gc() != null) return finish(snap);
@@ -378,17 +382,20 @@ public final class GcJob {
       return peekAll(members, touched);
     }).compose(agreed -> {
       if (agreed == null) return Future.succeededFuture(Run.of(Outcome.POSTPONED));
-      if (agreed.isEmpty()) return Future.succeededFuture(Run.of(Outcome.NOTHING_AGREED));
+      // Tombstones the forget kept (their ids are not older than the installed forgottenBefore): a batch, even an
+      // empty one, raises the fence so that the next batch forgets them.
+      boolean raise = kept > 0 && ports.wallMillis() - options.tombstoneAgeMs() > v.config().forgottenBefore();
+      if (agreed.isEmpty() && !raise) return Future.succeededFuture(Run.of(Outcome.NOTHING_AGREED));
       long floor = 0;
       JsonArray keys = new JsonArray();
       for (Item item : agreed) {
         floor = Math.max(floor, item.bt().counter());
         keys.add(item.toJson());
       }
-      // forgottenBefore above every id the forgets dropped (a key deleted again, or a straggler, may hold ids
-      // younger than the age): an acceptor that removed the key then answers their repeats UNKNOWN, as one that
-      // still holds (absent, 0) with their forgotten stamp does.
-      ClusterConfig fenced = v.config().fenced(floor, ports.wallMillis());
+      // The forgets dropped only ids stamped before the installed forgottenBefore; this fence moves it to now - age,
+      // so that the tombstones a forget kept (ids younger than the installed fence) are forgotten next batch.
+      ClusterConfig fenced = v.config().fenced(floor,
+          Math.max(0, ports.wallMillis() - options.tombstoneAgeMs()));
       JsonObject gc = new JsonObject().put("epoch", fenced.epoch()).put("keys", keys)
           .put("by", ports.nodeId()).put("startedAt", ports.wallMillis());
       return ports.compareAndSet(snap.version(), v.withConfig(fenced).withGc(gc))
@@ -429,6 +436,7 @@ public final class GcJob {
 
   /** Forgets each key; the keys found absent (now EMPTY) → version 0 (keys written again are dropped). */
   private Future<Map<String, Long>> forgetAll(List<String> keys) {
+    kept = 0;
     return Bounded.map(keys, options.concurrency(), ports::forget).map(replies -> {
       Map<String, Long> touched = new LinkedHashMap<>();
       for (int i = 0; i < keys.size(); i++) {
@@ -437,8 +445,13 @@ public final class GcJob {
         Long straggler = stragglers.remove(key);
         if (reply == null) continue; // failed: tried again next batch (aged keys stay aged)
         long version = reply.getLong("version", 0L);
-        if (reply.getValue("value") != null || version != 0) {
+        if (reply.getValue("value") != null) {
           firstSeen.remove(key); // written again: not absent any more
+          continue;
+        }
+        if (version != 0) { // a tombstone with ids not older than the installed forgottenBefore: next batch
+          kept++;
+          if (straggler != null) stragglers.put(key, straggler);
           continue;
         }
         // A straggler is taken without its age only while it is the very tombstone of the earlier batch.

@@ -159,7 +159,7 @@ class EpochTest {
     writer.run();
     assertEquals(RegisterState.of(null, 2), ProposerTest.withoutIds(acc.state(1, K).state()));
     Ballot before = acc.state(1, K).accepted();
-    Node gc = new Node(acc, 2, DEFAULTS, 0);
+    Node gc = fencedGcNode(acc);
     gc.submit(K, Change.Forget.INSTANCE, "forget");
     gc.run();
     assertEquals(Outcome.APPLIED, gc.result("forget").outcome());
@@ -185,14 +185,40 @@ class EpochTest {
     writer.submit(K, Change.Delete.UNCONDITIONAL, new RequestId(55, 10), false, "d");
     writer.run();
     assertEquals(Outcome.APPLIED, writer.result("d").outcome());
-    Node gc = new Node(acc, 2, DEFAULTS, 0);
+    Node gc = fencedGcNode(acc);
     gc.submit(K, Change.Forget.INSTANCE, "forget");
     gc.run();
+    assertEquals(0, acc.state(1, K).state().version());
     assertTrue(acc.state(1, K).state().requests().mayHaveForgotten(new RequestId(55, 10)));
-    Node retry = new Node(acc, 3, DEFAULTS, 0);
+    Node retry = new Node(acc, 3, DEFAULTS, 0); // any proposer that reaches the acceptors runs under the fence
+    retry.proposer.configure(2, QuorumSpec.majority(Set.of(1, 2, 3)), 0, 1_000);
     retry.submit(K, Change.Delete.UNCONDITIONAL, new RequestId(55, 10), false, "again");
     retry.run();
     assertEquals(Outcome.UNKNOWN, retry.result("again").outcome());
+  }
+
+  @Test
+  void forgetKeepsATombstoneWhoseIdsAreNotOlderThanTheProposersForgottenBefore() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node writer = new Node(acc, 1, DEFAULTS, 0);
+    writer.submit(K, Change.Delete.UNCONDITIONAL, new RequestId(1, 5), false, "w0"); // absent: no write, no id
+    writer.submit(K, put("x"), new RequestId(56, 2_000), false, "w");
+    writer.run();
+    writer.submit(K, Change.Delete.UNCONDITIONAL, new RequestId(57, 2_001), false, "d");
+    writer.run();
+    RegisterState tombstone = acc.state(1, K).state();
+    Node gc = fencedGcNode(acc); // forgottenBefore 1,000: below the ids' stamps
+    gc.submit(K, Change.Forget.INSTANCE, "forget");
+    gc.run();
+    assertEquals(Outcome.APPLIED, gc.result("forget").outcome());
+    for (int n : acc.ids()) assertEquals(tombstone, acc.state(n, K).state(), "acceptor " + n + " keeps the tombstone");
+  }
+
+  /** A GC node under epoch 2 with forgottenBefore 1,000 (the harness stamps ids with time 0). */
+  private static Node fencedGcNode(Acceptors acc) {
+    Node gc = new Node(acc, 2, DEFAULTS, 0);
+    gc.proposer.configure(2, QuorumSpec.majority(Set.of(1, 2, 3)), 0, 1_000);
+    return gc;
   }
 
   @Test
@@ -218,6 +244,7 @@ class EpochTest {
     a.run();
     a.submit(K, Change.Delete.UNCONDITIONAL, "d");
     a.run();
+    a.proposer.configure(2, QuorumSpec.majority(Set.of(1, 2, 3)), 0, 1_000);
     a.submit(K, Change.Read.INSTANCE, "read"); // a round in flight: the next two queue into one batch
     a.submit(K, Change.Forget.INSTANCE, "forget");
     a.submit(K, put("y"), "put");

@@ -1282,8 +1282,9 @@ public final class Simulation {
   //   a blocking set of the previous one has it (GC: every acceptor of it), then rescans with Change.Touch through a
   //   proposer if the step asks. The actor may crash after an install or in the middle of a rescan; it resumes from
   //   the latest decided configuration with MembershipPlan.resume (which rescans once first).
-  // - GC of a tombstoned key (or of a key some acceptor holds as (absent, 0)): Change.Forget (the tombstone becomes
-  //   exactly EMPTY, forced accept); peek every acceptor of the configuration (durable states) until all hold EMPTY
+  // - GC batch: install epoch+1 with forgottenBefore = the batch's start on every acceptor; then, per tombstoned key
+  //   (or key some acceptor holds as (absent, 0)): Change.Forget (a tombstone whose ids are all stamped before
+  //   forgottenBefore becomes (absent, 0) without ids, forced accept); peek every acceptor of the configuration (durable states) until all hold EMPTY
   //   at one ballot Bc; install epoch+1 with ballotFloor >= Bc.counter and forgottenBefore = the batch's start on
   //   every acceptor; then remove on each acceptor only if it still holds exactly EMPTY at Bc (collectable). Every
   //   submission of a Forget adds a "forget" operation for the key to the history, called at the submission (see
@@ -1788,7 +1789,16 @@ public final class Simulation {
       }
     }
     stats.gcBatches++;
-    gcNext(candidates, 0, start, adminGen);
+    if (candidates.isEmpty()) {
+      gcNext(candidates, 0, start, adminGen);
+      return;
+    }
+    // The age fence first: forgottenBefore = the batch's start on every node, so that the forgets (which drop only
+    // ids stamped before it) never drop an id a proposer could still repeat without answering UNKNOWN.
+    ClusterConfig aged = decided.fenced(0, start);
+    decide(aged);
+    int gen = adminGen;
+    push(aged, true, gen, () -> gcNext(candidates, 0, start, gen));
   }
 
   private void gcNext(List<String> candidates, int i, long start, int gen) {
