@@ -1282,11 +1282,12 @@ public final class Simulation {
   //   a blocking set of the previous one has it (GC: every acceptor of it), then rescans with Change.Touch through a
   //   proposer if the step asks. The actor may crash after an install or in the middle of a rescan; it resumes from
   //   the latest decided configuration with MembershipPlan.resume (which rescans once first).
-  // - GC batch: install epoch+1 with forgottenBefore = the batch's start on every acceptor; then, per tombstoned key
-  //   (or key some acceptor holds as (absent, 0)): Change.Forget (a tombstone whose ids are all stamped before
-  //   forgottenBefore becomes (absent, 0) without ids, forced accept); peek every acceptor of the configuration (durable states) until all hold EMPTY
-  //   at one ballot Bc; install epoch+1 with ballotFloor >= Bc.counter and forgottenBefore = the batch's start on
-  //   every acceptor; then remove on each acceptor only if it still holds exactly EMPTY at Bc (collectable). Every
+  // - GC batch: install epoch+1 with forgottenBefore = the batch's start minus the age (gcAge: longer than any
+  //   operation runs) on every acceptor; then, per tombstoned key (or key some acceptor holds as (absent, 0)):
+  //   Change.Forget (a tombstone whose ids are all stamped before forgottenBefore becomes (absent, 0) without ids,
+  //   forced accept; a younger one stays); peek every acceptor of the configuration (durable states) until all hold
+  //   (absent, 0) without ids at one ballot Bc; install the next epoch with ballotFloor >= Bc.counter on every
+  //   acceptor; then remove on each acceptor only if it still holds exactly that at Bc (collectable). Every
   //   submission of a Forget adds a "forget" operation for the key to the history, called at the submission (see
   //   HistoryCheck: the tombstone may become (absent, 0) once, at any later point; a chosen Forget is that step).
   // - A removed acceptor is never added back in one run: its store is stale (see the report of issue 9).
@@ -1777,6 +1778,11 @@ public final class Simulation {
     return tombstone(s) || (!s.present() && a.live.containsKey(k));
   }
 
+  /** GC's tombstone age: longer than any operation's attempts run (the client's budget, then a last attempt). */
+  private long gcAge() {
+    return clientBudget + options.requestTimeoutMillis() + 3L * healthySendTimeout;
+  }
+
   private void gcJob() {
     long start = now();
     List<String> candidates = new ArrayList<>();
@@ -1793,12 +1799,15 @@ public final class Simulation {
       gcNext(candidates, 0, start, adminGen);
       return;
     }
-    // The age fence first: forgottenBefore = the batch's start on every node, so that the forgets (which drop only
-    // ids stamped before it) never drop an id a proposer could still repeat without answering UNKNOWN.
-    ClusterConfig aged = decided.fenced(0, start);
+    // The age fence first: forgottenBefore = the batch's start minus the age (longer than any operation lives, as
+    // gc.tombstoneAgeMs on a node) on every node, so that the forgets (which drop only ids stamped before it) never
+    // drop an id a proposer could still repeat without answering UNKNOWN, and no operation still running is
+    // answered UNKNOWN because of the fence.
+    long forgottenBefore = Math.max(0, start - gcAge());
+    ClusterConfig aged = decided.fenced(0, forgottenBefore);
     decide(aged);
     int gen = adminGen;
-    push(aged, true, gen, () -> gcNext(candidates, 0, start, gen));
+    push(aged, true, gen, () -> gcNext(candidates, 0, forgottenBefore, gen));
   }
 
   private void gcNext(List<String> candidates, int i, long start, int gen) {
@@ -1831,7 +1840,7 @@ public final class Simulation {
         }
         long forgotten = RequestLog.NONE; // forgottenBefore must be above the stamps of the ids the forget dropped
         for (AcceptorState st : states.values()) forgotten = Math.max(forgotten, st.state().requests().forgottenStamp());
-        ClusterConfig fenced = decided.fenced(bt.counter(), Math.max(start, forgotten + 1));
+        ClusterConfig fenced = decided.fenced(bt.counter(), Math.max(start, forgotten + 1)); // start: the aged fence
         decide(fenced);
         push(fenced, true, gen, () -> removeAll(key, bt, fenced.epoch(), gen, next));
       });
