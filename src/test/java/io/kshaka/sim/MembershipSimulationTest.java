@@ -44,7 +44,10 @@ class MembershipSimulationTest {
   @EnumSource(value = Variant.class, names = {"SKIP_RESCAN", "PREPARE_BEFORE_ACCEPT", "GC_WITHOUT_FENCE",
       "GC_REMOVE_UNCONDITIONAL", "AMNESIAC_VOTES"})
   void brokenMembershipVariantIsCaught(Variant variant) {
-    SimConfig config = SimConfig.membership(3).withVariant(variant);
+    // GC_WITHOUT_FENCE got rare once GC forgets only tombstones older than any operation (issue 9, two-round GC):
+    // caught in 2 of 3,000 seeds with 5 acceptors (first: seed 84) and 0 of 3,000 with 3. It runs with 5 acceptors,
+    // where seed 84 is within the budget: a witness that the control still fails, not a measure of how often.
+    SimConfig config = SimConfig.membership(variant == Variant.GC_WITHOUT_FENCE ? 5 : 3).withVariant(variant);
     long base = Long.getLong("kshaka.sim.base", 0L);
     long t0 = System.nanoTime();
     SimResult caught = null;

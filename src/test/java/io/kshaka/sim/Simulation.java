@@ -1702,6 +1702,9 @@ public final class Simulation {
       return;
     }
     proposerInstalls(p, decided);
+    if (unfencedForgottenBefore > 0 && change instanceof Change.Forget) {
+      p.core.configure(decided.epoch(), decided.quorums(), decided.ballotFloor(), unfencedForgottenBefore);
+    }
     AdminToken t = new AdminToken(nextAdminSeq++);
     adminTouches.put(t, r -> {
       if (gen != adminGen) return;
@@ -1778,6 +1781,9 @@ public final class Simulation {
     return tombstone(s) || (!s.present() && a.live.containsKey(k));
   }
 
+  /** GC_WITHOUT_FENCE: the forgottenBefore only the forgetting proposer is given. */
+  private long unfencedForgottenBefore;
+
   /** GC's tombstone age: longer than any operation's attempts run (the client's budget, then a last attempt). */
   private long gcAge() {
     return clientBudget + options.requestTimeoutMillis() + 3L * healthySendTimeout;
@@ -1804,6 +1810,11 @@ public final class Simulation {
     // drop an id a proposer could still repeat without answering UNKNOWN, and no operation still running is
     // answered UNKNOWN because of the fence.
     long forgottenBefore = Math.max(0, start - gcAge());
+    if (cfg.variant() == Variant.GC_WITHOUT_FENCE) {
+      unfencedForgottenBefore = forgottenBefore; // only the proposer that forgets learns it
+      gcNext(candidates, 0, forgottenBefore, adminGen);
+      return;
+    }
     ClusterConfig aged = decided.fenced(0, forgottenBefore);
     decide(aged);
     int gen = adminGen;

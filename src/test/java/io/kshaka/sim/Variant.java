@@ -53,7 +53,10 @@ public enum Variant {
    * rescan runs there, as the right order runs it: values are re-chosen on the old accept set only.
    */
   PREPARE_BEFORE_ACCEPT(true),
-  /** Garbage collection removes tombstones without installing the fenced epoch (no ballot floor, no epoch bump). */
+  /**
+   * Garbage collection without the fences: the node that forgets trusts its own age (its proposer alone gets the
+   * forgottenBefore, no epoch is installed anywhere), and removes without the ballot floor.
+   */
   GC_WITHOUT_FENCE(true),
   /** Garbage collection removes the key whatever the acceptor holds (not only the tombstone at its ballot). */
   GC_REMOVE_UNCONDITIONAL(true),
