@@ -61,13 +61,15 @@
  *       previous one, then a {@code Change.Touch} rescan of every key when the step asks; the actor crashes after
  *       an install or mid-rescan and resumes from the decided configuration with {@code MembershipPlan.resume}), a
  *       lost disk (the acceptor's store, configuration and identity wiped: it must not vote until
- *       {@code MembershipPlan.replace} re-admits it as a new incarnation) and garbage-collection batches (Touch,
- *       peek every acceptor until all hold the tombstone at one ballot Bt, install epoch+1 with ballotFloor = Bt's
- *       counter and forgottenBefore on all, then remove only where {@code collectable}). The checker's register
+ *       {@code MembershipPlan.replace} re-admits it as a new incarnation) and garbage-collection batches (install
+ *       forgottenBefore = start - age on all, Forget, peek every acceptor until all hold {@code (absent, 0)} at one
+ *       ballot Bc, install epoch+1 with ballotFloor = Bc's counter on all, then remove only where
+ *       {@code collectable}). The checker's register
  *       gets one explicit extension for collected keys ({@code HistoryCheck.GcRegisterModel}): a "forget" step
  *       {@code (absent, v) -> (absent, 0)} that may take effect once after the removal starts. Negative controls
  *       SKIP_RESCAN, PREPARE_BEFORE_ACCEPT, GC_WITHOUT_FENCE, GC_REMOVE_UNCONDITIONAL and AMNESIAC_VOTES must each
- *       be caught within 1,000 seeds.</li>
+ *       be caught within 1,000 seeds (GC_WITHOUT_FENCE, now rare: 2 of 3,000 seeds with 5 acceptors, runs with 5,
+ *       seed 84 its witness).</li>
  * </ul>
  *
  * <h2>What the request ids taught (December 2026)</h2>
@@ -98,14 +100,18 @@
  *       answered "v0" after its own tombstone was collected; seed 1081, 3 acceptors): the core inferred "never
  *       applied" from versions, which a collection restarts. Now a change stamped before {@code forgottenBefore}
  *       that may have been sent is UNKNOWN ({@code core.CollectedKeyRepeatTest}).</li>
- *   <li>Open: removal is not atomic. Between the first and the last acceptor's removal, a read whose prepare
- *       quorum has only removed acceptors sees {@code (absent, 0)} (every reply at ballot 0: "chosen", so no accept),
- *       and a later change whose quorum holds a not-yet-removed acceptor builds on the tombstone {@code (absent, v)}
- *       and writes v+1: a version that went 0 then v+1 (seed 1171, 5 acceptors, about one run in 3,000). Values are
- *       never wrong (absent either way); versions are. A fix that keeps 404 reads free: collect in two rounds, first
- *       a change that turns the tombstone into {@code (absent, 0)} (accepted on every acceptor at ballot Bc), then
- *       the fence (floor at Bc) and the removal of exactly {@code (absent, 0)} at Bc; an empty acceptor then tells
- *       the same state as one not yet cleaned. It needs a core change ({@code Change} is sealed).</li>
+ *   <li>Removal is not atomic. Between the first and the last acceptor's removal, a read whose prepare quorum had
+ *       only removed acceptors saw {@code (absent, 0)} (every reply at ballot 0: "chosen", so no accept), and a later
+ *       change whose quorum held a not-yet-removed acceptor built on the tombstone {@code (absent, v)} and wrote
+ *       v+1: a version that went 0 then v+1 (seed 1171, 5 acceptors). Fixed by collecting in two rounds:
+ *       {@code Change.Forget} turns the tombstone into {@code (absent, 0)} without ids, accepted on every acceptor
+ *       at Bc; the floor fence is above Bc; an acceptor removes only {@code (absent, 0)} without ids at Bc
+ *       ({@code Acceptor.collectable}), so removed and not-yet-removed acceptors tell the same state.</li>
+ *   <li>The forget breaks the proposer's "never applied" inference from versions, as a collection does: a delete
+ *       whose tombstone was forgotten while its accept's reply was lost was re-run on {@code (absent, 0)} and
+ *       answered "v0" (seed 48, 3 acceptors). So the core forgets only a tombstone whose ids are all stamped before
+ *       the proposer's {@code forgottenBefore}, and GC installs that age fence on every node before it forgets;
+ *       the forgotten log keeps the highest dropped stamp.</li>
  *   <li>A removed acceptor must not be added back with its old store: it missed writes and collections (a
  *       collected key would come back with its old value). The runs never re-add one; the driver should refuse it
  *       or treat it as a replace (new incarnation, empty store).</li>
