@@ -38,11 +38,12 @@ public final class MembershipDriver {
    * @param touchAttempts tries of one touch before the change fails
    * @param backoffMinMs first wait after a failure (doubles up to {@code backoffMaxMs})
    * @param pushDeadlineMs how long one push may take before it is tried again
+   * @param heartbeatMs while a change waits, its driver writes the record at least this often (see {@link #watch})
    */
   public record Options(int pageSize, int inFlight, int touchAttempts, long backoffMinMs, long backoffMaxMs,
-      long pushDeadlineMs) {
+      long pushDeadlineMs, long heartbeatMs) {
     public static Options defaults() {
-      return new Options(1_000, 64, 30, 50, 2_000, 5_000);
+      return new Options(1_000, 64, 30, 50, 2_000, 5_000, 5_000);
     }
   }
 
@@ -69,7 +70,13 @@ public final class MembershipDriver {
   private boolean looping;
   private boolean stopped;
   private String noted;
+  private long lastWrite;
+  private boolean healing;
   private Promise<Void> idle = Promise.promise();
+  // the watchdog: the running change's register version as last seen, and when it last moved (local clock)
+  private long watchTimer = -1;
+  private long seenVersion = -1;
+  private long seenSince;
 
   /** Made on the context it will run on. */
   public MembershipDriver(Vertx vertx, DriverPorts ports, Options options, LongSupplier clock) {
@@ -126,7 +133,57 @@ public final class MembershipDriver {
 
   /** Stops the loop here (the change stays running in the register: another start resumes it). */
   public void stop() {
-    context.runOnContext(v -> stopped = true);
+    context.runOnContext(v -> {
+      stopped = true;
+      if (watchTimer >= 0) vertx.cancelTimer(watchTimer);
+    });
+  }
+
+  /**
+   * Watches the register every {@code periodMs} while {@code eligible} (this node is a voting acceptor): resumes a
+   * running change this node drives but no loop runs here (the node restarted), and takes over a running change
+   * whose record has not moved for {@code staleMs} (its driver is down or cut off: a live driver writes at least
+   * every {@code staleMs / 3}). Any number of nodes may watch: a takeover is a compare-and-set, one wins.
+   */
+  public void watch(java.util.function.BooleanSupplier eligible, long periodMs, long staleMs) {
+    context.runOnContext(v -> {
+      if (watchTimer >= 0) vertx.cancelTimer(watchTimer);
+      watchTimer = vertx.setPeriodic(periodMs, periodMs, id -> {
+        if (!stopped && !looping && eligible.getAsBoolean()) watchOnce(staleMs);
+      });
+    });
+  }
+
+  private void watchOnce(long staleMs) {
+    here(ports.read()).onSuccess(snap -> {
+      if (looping || stopped) return;
+      ChangeRecord rec = ChangeRecord.fromJson(snap.value().change());
+      long now = System.nanoTime() / 1_000_000;
+      if (rec == null || !rec.running()) {
+        seenVersion = -1;
+        heal(snap.value().config());
+        return;
+      }
+      if (rec.driver() == me) {
+        log.info("node {}: resuming the membership change toward {} (step {} of {})", me, rec.target(),
+            rec.step() + 1, rec.steps());
+        runLoop();
+        return;
+      }
+      if (snap.version() != seenVersion) {
+        seenVersion = snap.version();
+        seenSince = now;
+        return;
+      }
+      if (now - seenSince < staleMs) return;
+      ChangeRecord mine = rec.withDriver(me, clock.getAsLong());
+      here(ports.compareAndSet(snap.version(), snap.value().withChange(mine.toJson()))).onSuccess(s -> {
+        log.warn("node {}: the membership change toward {} did not move for {} ms under node {}: taking it over",
+            me, rec.target(), now - seenSince, rec.driver());
+        seenVersion = -1;
+        runLoop();
+      });
+    });
   }
 
   /** Completes when no loop runs here (tests). */
@@ -234,6 +291,7 @@ public final class MembershipDriver {
     if (looping || stopped) return;
     looping = true;
     noted = null;
+    lastWrite = clock.getAsLong();
     idle = Promise.promise();
     turn(0);
   }
@@ -251,7 +309,7 @@ public final class MembershipDriver {
       } else {
         String why = message(ar.cause());
         if (failures == 0 || !why.equals(noted)) log.info("node {}: membership change waits: {}", me, why);
-        note(why);
+        note(why, clock.getAsLong() - lastWrite > options.heartbeatMs());
         vertx.setTimer(backoff(failures), id -> turn(failures + 1));
       }
     });
@@ -339,6 +397,7 @@ public final class MembershipDriver {
     ChangeRecord nr = rec.nextStep(stepsLeftAfter, what, owed, clock.getAsLong());
     return here(ports.compareAndSet(snap.version(), new ConfigRegister.Value(next, nr.toJson(), snap.value().gc())))
         .map(s -> {
+          lastWrite = clock.getAsLong();
           log.info("node {}: membership step {}/{} decided at epoch {}: {}", me, nr.step(), nr.steps(), next.epoch(),
               what);
           return null;
@@ -367,9 +426,12 @@ public final class MembershipDriver {
 
   /** Anyone who finds the register ahead of this node's configuration pushes it again (a driver may have died). */
   private void heal(ClusterConfig cfg) {
-    if (cfg.epoch() > ports.installed().epoch() && !looping) {
-      ports.push(cfg, options.pushDeadlineMs()).onFailure(t -> log.debug("node {}: push of epoch {} failed: {}",
-          me, cfg.epoch(), t.toString()));
+    if (cfg.epoch() > ports.installed().epoch() && !looping && !healing) {
+      healing = true;
+      here(ports.push(cfg, options.pushDeadlineMs())).onComplete(ar -> {
+        healing = false;
+        if (ar.failed()) log.debug("node {}: push of epoch {} failed: {}", me, cfg.epoch(), ar.cause().toString());
+      });
     }
   }
 
@@ -383,13 +445,17 @@ public final class MembershipDriver {
     });
   }
 
-  /** Records the latest problem in the change (best effort, once per distinct problem). */
-  private void note(String why) {
-    if (why.equals(noted)) return;
+  /**
+   * Records the latest problem in the change (best effort): once per distinct problem, and again as a heartbeat
+   * when {@code beat} (so that watchers see the driver alive while it waits).
+   */
+  private void note(String why, boolean beat) {
+    if (why.equals(noted) && !beat) return;
     noted = why;
+    lastWrite = clock.getAsLong();
     here(ports.read()).compose(snap -> {
       ChangeRecord rec = ChangeRecord.fromJson(snap.value().change());
-      if (rec == null || !rec.running() || rec.driver() != me || why.equals(rec.lastError())) {
+      if (rec == null || !rec.running() || rec.driver() != me || (why.equals(rec.lastError()) && !beat)) {
         return Future.succeededFuture();
       }
       return ports.compareAndSet(snap.version(), snap.value().withChange(rec.withError(why, clock.getAsLong())
@@ -427,6 +493,7 @@ public final class MembershipDriver {
       return here(ports.compareAndSet(held.snap.version(), held.snap.value().withChange(nr.toJson()))).compose(s -> {
         held.snap = s;
         held.rec = nr;
+        lastWrite = now;
         if (page.finished()) {
           log.info("node {}: rescan under epoch {} done: {} keys touched", me, r.epoch(), nr.rescanned());
           return Future.succeededFuture();
@@ -449,7 +516,7 @@ public final class MembershipDriver {
       String why = "rescan waits: " + pages.size() + " acceptors listed their keys, " + r.answersNeeded() + " of "
           + r.fromAccept() + " are needed";
       if (attempt == 0 || attempt % 20 == 0) log.info("node {}: {}", me, why);
-      if (attempt == 3) note(why);
+      if (attempt == 3 || clock.getAsLong() - lastWrite > options.heartbeatMs()) note(why, true);
       Promise<KeyPages.Merged> later = Promise.promise();
       vertx.setTimer(backoff(attempt), id -> fetchPage(nodes, r, attempt + 1).onComplete(later));
       return later.future();

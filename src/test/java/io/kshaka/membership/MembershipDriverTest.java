@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** The driver's logic against an in-memory cluster ({@link FakeClusterPorts}). */
 class MembershipDriverTest {
   static final long SEED = Long.getLong("seed", System.nanoTime());
-  static final MembershipDriver.Options FAST = new MembershipDriver.Options(100, 64, 5, 1, 5, 1_000);
+  static final MembershipDriver.Options FAST = new MembershipDriver.Options(100, 64, 5, 1, 5, 1_000, 200);
 
   Vertx vertx;
 
@@ -167,6 +167,47 @@ class MembershipDriverTest {
     waitFor("change done", () -> finished(c));
     assertSteady(c, Set.of(1, 2, 3, 4));
     assertTrue(c.keys.get(4).containsAll(c.allKeys()));
+  }
+
+  @Test
+  void aWatcherTakesOverAChangeWhoseDriverStoppedMoving() {
+    FakeClusterPorts c = new FakeClusterPorts(3);
+    c.load(400, 3, SEED);
+    c.casBudget = 3;
+    MembershipDriver one = driver(c, 1);
+    c.onDeath = n -> one.stop();
+    assertEquals(202, await(one.change(List.of(1, 2, 3, 4))).status());
+    waitFor("node 1 stops", () -> !one.driving() && c.deaths.get() > 0);
+    c.casBudget = -1;
+    MembershipDriver two = driver(c, 2);
+    two.watch(() -> true, 20, 300);
+    waitFor("node 2 takes over and finishes", () -> finished(c));
+    assertEquals(2, c.record().driver());
+    assertSteady(c, Set.of(1, 2, 3, 4));
+    two.stop();
+  }
+
+  @Test
+  void aWatcherDoesNotTakeOverALiveDriverThatWaits() {
+    FakeClusterPorts c = new FakeClusterPorts(3);
+    c.down.add(4);
+    MembershipDriver one = driver(c, 1);
+    assertEquals(202, await(one.change(List.of(1, 2, 3, 4))).status());
+    MembershipDriver two = driver(c, 2);
+    two.watch(() -> true, 20, 600);
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_000);
+    while (System.nanoTime() < until) {
+      synchronized (c) {
+        assertEquals(1, c.record().driver(), "the driver heartbeats while it waits for node 4");
+      }
+      Thread.yield();
+    }
+    synchronized (c) {
+      c.down.remove(4);
+    }
+    waitFor("change done", () -> finished(c));
+    assertEquals(1, c.record().driver());
+    two.stop();
   }
 
   @Test
