@@ -47,7 +47,16 @@ final class FaultRun {
       int opsPerKey,
       Set<Nemesis.Kind> kinds,
       Duration requestTimeout,
-      Duration checkPerKey) {
+      Duration checkPerKey,
+      int acceptors,
+      List<List<Integer>> changes) {
+
+    /** Every node an acceptor from the start, and no membership change. */
+    Spec(long seed, int nodes, Duration duration, long targetOps, int clients, int keys, int opsPerKey,
+        Set<Nemesis.Kind> kinds, Duration requestTimeout, Duration checkPerKey) {
+      this(seed, nodes, duration, targetOps, clients, keys, opsPerKey, kinds, requestTimeout, checkPerKey, nodes,
+          List.of());
+    }
 
     static Spec shortForm(long seed) {
       return new Spec(seed, 3, Duration.ofSeconds(60), 4_000, 10, 5, 200, EnumSet.allOf(Nemesis.Kind.class),
@@ -169,7 +178,8 @@ final class FaultRun {
         .put("requestTimeoutMs", Math.max(500, spec.requestTimeout().toMillis() - 3_000))
         .put("sendTimeoutMs", 500);
     try (NodeNetwork net = network;
-        NodeCluster cluster = new NodeCluster(dir, spec.nodes(), net, proposer, NodeCluster.defaultJvmOptions())) {
+        NodeCluster cluster = new NodeCluster(dir, spec.nodes(), spec.acceptors(), net, proposer,
+            NodeCluster.defaultJvmOptions())) {
       events.log("starting " + spec.nodes() + " nodes: " + cluster.urls());
       cluster.startAll();
       Duration startup = cluster.awaitAllReady(Duration.ofSeconds(120));
@@ -182,6 +192,21 @@ final class FaultRun {
       nemesis = new Nemesis(cluster, new Random(random.nextLong()), events, kinds);
       workload.start();
       events.log("workload started");
+      MembershipSchedule membership = new MembershipSchedule(cluster, new Random(random.nextLong()), events);
+      Thread changer = null;
+      List<String> changeFailures = java.util.Collections.synchronizedList(new ArrayList<>());
+      if (!spec.changes().isEmpty()) {
+        changer = new Thread(() -> {
+          try {
+            membership.run(spec.changes(), Duration.ofMinutes(4));
+          } catch (RuntimeException e) {
+            changeFailures.add(e.getMessage());
+            events.log("FAILURE in the membership schedule: " + e.getMessage());
+          }
+        }, "membership-schedule");
+        changer.setDaemon(true);
+        changer.start();
+      }
       try {
         // leave a few seconds of calm load at the end, within the run's time
         nemesis.run(spec.duration().minusSeconds(5));
@@ -190,10 +215,22 @@ final class FaultRun {
             + "), at least 3 s");
         long calmFrom = System.nanoTime();
         long calmUntil = calmFrom + TimeUnit.MINUTES.toNanos(5);
+        if (changer != null) {
+          // every fault is healed now: the membership changes finish under calm load
+          changer.join(TimeUnit.MINUTES.toMillis(5));
+          events.log("membership schedule " + (changer.isAlive() ? "still running" : "done: " + membership.done()));
+        }
         while (System.nanoTime() < calmUntil && workload.running()
             && (System.nanoTime() - calmFrom < TimeUnit.SECONDS.toNanos(3) || workload.operations() < spec.targetOps())) {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
+        failures.addAll(changeFailures);
+        if (changer != null && membership.done().size() < spec.changes().size()) {
+          failures.add("membership schedule reached only " + membership.done() + " of " + spec.changes());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failures.add("interrupted");
       } catch (RuntimeException e) {
         failures.add("fault schedule failed: " + e.getMessage());
         events.log("FAILURE in the fault schedule: " + e);
@@ -215,6 +252,15 @@ final class FaultRun {
         events.log("FAILURE: " + e.getMessage());
       }
 
+      if (failures.isEmpty() && !spec.changes().isEmpty()) {
+        java.util.Set<Integer> last = new java.util.TreeSet<>(spec.changes().get(spec.changes().size() - 1));
+        for (NodeProcess node : cluster.nodes()) {
+          JsonObject status = membership.status(node.baseUrl);
+          if (status == null || !MembershipSchedule.reached(status, last)) {
+            failures.add("node " + node.id + " does not show the final configuration " + last + ": " + status);
+          }
+        }
+      }
       if (failures.isEmpty()) {
         String missing = finalReads(http, cluster, workload.keys(), history);
         if (missing != null) failures.add(missing);

@@ -41,6 +41,26 @@ class FaultTest {
   }
 
   /**
+   * Online membership change under faults: five node processes, of which 1-3 form the bootstrap configuration; while
+   * the linearizability workload runs on all five (nodes outside the configuration route) and the nemesis kills,
+   * pauses and partitions nodes, the admin API grows the acceptors 3 → 4 → 5 and shrinks them to 3 by removing two
+   * of the original ones. The history must be linearizable, no acknowledged write lost (final reads through every
+   * node), and every node must end on the final configuration.
+   */
+  @Test
+  void membershipChangesUnderFaultsKeepTheHistoryLinearizable() {
+    long seed = Long.getLong("kshaka.faults.seed", new Random().nextLong() & Long.MAX_VALUE);
+    FaultRun.Spec defaults = FaultRun.Spec.shortForm(seed);
+    FaultRun.Spec spec = new FaultRun.Spec(seed, 5, Duration.ofSeconds(75), 3_000, defaults.clients(),
+        defaults.keys(), defaults.opsPerKey(), kinds(EnumSet.of(Nemesis.Kind.KILL, Nemesis.Kind.PAUSE,
+            Nemesis.Kind.PARTITION)), defaults.requestTimeout(), defaults.checkPerKey(), 3,
+        List.of(List.of(1, 2, 3, 4), List.of(1, 2, 3, 4, 5), List.of(2, 3, 4, 5), List.of(3, 4, 5)));
+    FaultRun.Report report = FaultRun.run(spec);
+    assertTrue(report.passed(), "seed " + seed + " (rerun with -Dkshaka.faults.seed=" + seed + "):\n"
+        + report.summary());
+  }
+
+  /**
    * The long form: {@code -Dkshaka.faults.long=true}; runs {@code kshaka.faults.runs} (10) runs, alternating the
    * node counts of {@code kshaka.faults.nodes} (3,5), each {@code kshaka.faults.ops} (10,000) operations over
    * {@code kshaka.faults.duration} seconds.

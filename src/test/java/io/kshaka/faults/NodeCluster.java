@@ -34,15 +34,24 @@ final class NodeCluster implements AutoCloseable {
    * @param jvmOptions heap and GC flags of the node JVMs
    */
   NodeCluster(Path dir, int size, NodeNetwork network, JsonObject proposer, List<String> jvmOptions) {
+    this(dir, size, size, network, proposer, jvmOptions);
+  }
+
+  /**
+   * @param acceptors how many of the nodes (1..acceptors) form the bootstrap configuration; the others start
+   *     outside it and wait to be added by the membership procedure
+   */
+  NodeCluster(Path dir, int size, int acceptors, NodeNetwork network, JsonObject proposer,
+      List<String> jvmOptions) {
     this.dir = dir.toAbsolutePath();
     this.network = network;
     String name = "kshaka-faults-" + UUID.randomUUID();
     JsonArray members = new JsonArray();
-    JsonArray acceptors = new JsonArray();
     for (int i = 1; i <= size; i++) {
       members.add(network.host(i) + ":" + network.clusterPort(i));
-      acceptors.add(i);
     }
+    JsonArray bootstrap = new JsonArray();
+    for (int i = 1; i <= acceptors; i++) bootstrap.add(i);
     try {
       Files.createDirectories(this.dir.resolve("data"));
       for (int i = 1; i <= size; i++) {
@@ -52,7 +61,7 @@ final class NodeCluster implements AutoCloseable {
             .put("http", new JsonObject().put("host", network.host(i)).put("port", network.httpPort(i)))
             .put("cluster", new JsonObject().put("name", name).put("host", network.host(i))
                 .put("port", network.clusterPort(i)).put("members", members.copy()))
-            .put("acceptors", acceptors.copy());
+            .put("acceptors", bootstrap.copy());
         if (proposer != null) conf.put("proposer", proposer.copy());
         Path confFile = this.dir.resolve("node-" + i + ".json");
         Files.writeString(confFile, conf.encodePrettily(), StandardCharsets.UTF_8);

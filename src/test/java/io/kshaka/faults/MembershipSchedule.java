@@ -1,0 +1,125 @@
+package io.kshaka.faults;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Walks the cluster through a list of acceptor sets with the admin API, as an operator would while faults happen:
+ * for each target, {@code POST /v1/admin/membership} to a node drawn at random (another one if it does not answer),
+ * then polls {@code GET /v1/admin/membership} until the configuration is the target and no change runs. A change
+ * that failed, or whose driver was killed, is posted again (the same target resumes it). Every step is logged in the
+ * run's events.
+ */
+final class MembershipSchedule {
+  private final NodeCluster cluster;
+  private final Random random;
+  private final Events events;
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final List<String> done = new ArrayList<>();
+
+  MembershipSchedule(NodeCluster cluster, Random random, Events events) {
+    this.cluster = cluster;
+    this.random = random;
+    this.events = events;
+  }
+
+  /** The targets reached, in order. */
+  List<String> done() {
+    synchronized (done) {
+      return List.copyOf(done);
+    }
+  }
+
+  /**
+   * Reaches each target in turn, each within {@code perChange}.
+   *
+   * @throws IllegalStateException when a target is not reached in time
+   */
+  void run(List<List<Integer>> targets, Duration perChange) {
+    for (List<Integer> target : targets) {
+      Set<Integer> want = new TreeSet<>(target);
+      long deadline = System.nanoTime() + perChange.toNanos();
+      events.log("membership: change toward " + want);
+      long posted = 0;
+      while (true) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("membership change toward " + want + " not done within "
+              + perChange.toSeconds() + " s; last status: " + status(any()));
+        }
+        JsonObject status = status(any());
+        if (status != null && reached(status, want)) break;
+        boolean running = status != null && status.getJsonObject("change") != null
+            && "running".equals(status.getJsonObject("change").getString("state"));
+        if (!running && System.nanoTime() - posted > TimeUnit.SECONDS.toNanos(5)) {
+          String node = any();
+          int code = post(node, new JsonObject().put("acceptors", new JsonArray(new ArrayList<>(want))));
+          events.log("membership: POST toward " + want + " to " + node + " → " + code);
+          posted = System.nanoTime();
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
+      }
+      events.log("membership: configuration is " + want);
+      synchronized (done) {
+        done.add(want.toString());
+      }
+    }
+  }
+
+  /** True when the node's configuration has exactly {@code want} in both phases and no change runs. */
+  static boolean reached(JsonObject status, Set<Integer> want) {
+    JsonObject config = status.getJsonObject("config");
+    if (config == null) return false;
+    JsonObject change = status.getJsonObject("change");
+    if (change != null && "running".equals(change.getString("state"))) return false;
+    return want.equals(nodes(config.getJsonObject("prepare"))) && want.equals(nodes(config.getJsonObject("accept")));
+  }
+
+  private static Set<Integer> nodes(JsonObject phase) {
+    Set<Integer> s = new TreeSet<>();
+    if (phase == null) return s;
+    JsonArray a = phase.getJsonArray("nodes");
+    for (int i = 0; i < a.size(); i++) s.add(a.getInteger(i));
+    return s;
+  }
+
+  private String any() {
+    List<NodeProcess> nodes = cluster.nodes();
+    return nodes.get(random.nextInt(nodes.size())).baseUrl;
+  }
+
+  /** The admin status of a node, or null if it does not answer 200. */
+  JsonObject status(String baseUrl) {
+    try {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/admin/membership"))
+          .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private int post(String baseUrl, JsonObject body) {
+    try {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/admin/membership"))
+          .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return r.statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+}
