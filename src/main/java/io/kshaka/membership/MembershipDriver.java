@@ -469,6 +469,8 @@ public final class MembershipDriver {
   private static final class Held {
     ConfigRegister.Snapshot snap;
     ChangeRecord rec;
+    final long startNanos = System.nanoTime();
+    long touched;
   }
 
   private Future<Void> rescan(ConfigRegister.Snapshot snap, ChangeRecord rec) {
@@ -480,10 +482,10 @@ public final class MembershipDriver {
     held.rec = rec;
     log.info("node {}: rescan under epoch {} from {} (keys of {}, {} of {} must answer each page)", me, r.epoch(),
         r.after() == null ? "the start" : "after a cursor", nodes, r.answersNeeded(), r.fromAccept());
-    return rescanPages(nodes, held, 0);
+    return rescanPages(nodes, held);
   }
 
-  private Future<Void> rescanPages(Set<Integer> nodes, Held held, int waits) {
+  private Future<Void> rescanPages(Set<Integer> nodes, Held held) {
     ChangeRecord.Rescan r = held.rec.rescan();
     return fetchPage(nodes, r, 0).compose(page -> touchAll(page.keys()).compose(v -> {
       ChangeRecord.Rescan at = page.finished() ? r.at(r.after()).finished() : r.at(page.cursor());
@@ -493,12 +495,16 @@ public final class MembershipDriver {
       return here(ports.compareAndSet(held.snap.version(), held.snap.value().withChange(nr.toJson()))).compose(s -> {
         held.snap = s;
         held.rec = nr;
+        held.touched += page.keys().size();
         lastWrite = now;
         if (page.finished()) {
-          log.info("node {}: rescan under epoch {} done: {} keys touched", me, r.epoch(), nr.rescanned());
+          double seconds = Math.max(1e-3, (System.nanoTime() - held.startNanos) / 1e9);
+          log.info("node {}: rescan under epoch {} done: {} keys touched in all, {} by this run in {} s ({} keys/s)",
+              me, r.epoch(), nr.rescanned(), held.touched, String.format(java.util.Locale.ROOT, "%.1f", seconds),
+              Math.round(held.touched / seconds));
           return Future.succeededFuture();
         }
-        return rescanPages(nodes, held, 0);
+        return rescanPages(nodes, held);
       });
     }));
   }
