@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MembershipDriver {
   private static final Logger log = LoggerFactory.getLogger(MembershipDriver.class);
+  /** How long a page waits for the acceptors still silent once enough have answered. */
+  static final long PAGE_GRACE_MS = 100;
 
   /**
    * @param pageSize keys asked of each acceptor per page
@@ -509,18 +511,37 @@ public final class MembershipDriver {
     }));
   }
 
-  /** One merged page; waits (and retries) until enough acceptors of the previous accept set answer. */
+  /**
+   * One merged page; waits (and retries) until enough acceptors of the previous accept set answer. Once enough
+   * did, the others get {@link #PAGE_GRACE_MS} more: a node that is down must not slow every page to its timeout
+   * (its keys are not needed: every chosen value sits on one of the acceptors that answered).
+   */
   private Future<KeyPages.Merged> fetchPage(Set<Integer> nodes, ChangeRecord.Rescan r, int attempt) {
     if (stopped) return Future.failedFuture(new IllegalStateException("stopped"));
-    List<Future<KeyPages.Page>> asks = new ArrayList<>();
-    for (int n : nodes) asks.add(ports.keys(n, r.after(), options.pageSize()));
-    return here(Future.join(asks).transform(ar -> Future.succeededFuture())).compose(x -> {
-      List<KeyPages.Page> pages = new ArrayList<>();
-      for (Future<KeyPages.Page> f : asks) if (f.succeeded() && f.result() != null) pages.add(f.result());
-      if (KeyPages.enough(pages, r.fromAccept(), r.answersNeeded())) return Future.succeededFuture(
-          KeyPages.merge(pages));
-      String why = "rescan waits: " + pages.size() + " acceptors listed their keys, " + r.answersNeeded() + " of "
-          + r.fromAccept() + " are needed";
+    List<KeyPages.Page> pages = new ArrayList<>();
+    int[] pending = {nodes.size()};
+    Promise<Void> gathered = Promise.promise();
+    long[] grace = {-1};
+    for (int n : nodes) {
+      here(ports.keys(n, r.after(), options.pageSize())).onComplete(ar -> {
+        pending[0]--;
+        if (ar.succeeded() && ar.result() != null) pages.add(ar.result());
+        if (pending[0] == 0) {
+          if (grace[0] >= 0) vertx.cancelTimer(grace[0]);
+          gathered.tryComplete();
+        } else if (grace[0] < 0 && !gathered.future().isComplete()
+            && KeyPages.enough(pages, r.fromAccept(), r.answersNeeded())) {
+          grace[0] = vertx.setTimer(PAGE_GRACE_MS, id -> gathered.tryComplete());
+        }
+      });
+    }
+    return gathered.future().compose(x -> {
+      List<KeyPages.Page> answered = List.copyOf(pages);
+      if (KeyPages.enough(answered, r.fromAccept(), r.answersNeeded())) {
+        return Future.succeededFuture(KeyPages.merge(answered));
+      }
+      String why = "rescan waits: " + answered.size() + " acceptors listed their keys, " + r.answersNeeded()
+          + " of " + r.fromAccept() + " are needed";
       if (attempt == 0 || attempt % 20 == 0) log.info("node {}: {}", me, why);
       if (attempt == 3 || clock.getAsLong() - lastWrite > options.heartbeatMs()) note(why, true);
       Promise<KeyPages.Merged> later = Promise.promise();

@@ -35,6 +35,8 @@ final class FakeClusterPorts {
   /** Nodes whose store was lost → the incarnation they had: they take no identity until a newer one. */
   final Map<Integer, Long> lost = new HashMap<>();
   final Set<Integer> keysDown = new HashSet<>();
+  /** Acceptors that never answer a key listing (a paused node: the request would time out). */
+  final Set<Integer> keysSilent = new HashSet<>();
   final List<Long> pushedEpochs = new ArrayList<>();
   final Map<String, Integer> touches = new HashMap<>();
   final Map<String, Integer> failTouches = new HashMap<>();
@@ -169,6 +171,7 @@ final class FakeClusterPorts {
         synchronized (FakeClusterPorts.this) {
           keysAsked.add(acceptor);
           if (down.contains(acceptor) || keysDown.contains(acceptor)) return Future.failedFuture("timeout");
+          if (keysSilent.contains(acceptor)) return io.vertx.core.Promise.<KeyPages.Page>promise().future();
           TreeSet<String> held = keys.get(acceptor);
           List<String> page = new ArrayList<>();
           for (String k : after == null ? held : held.tailSet(after, false)) {

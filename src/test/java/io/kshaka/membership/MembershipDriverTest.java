@@ -336,6 +336,22 @@ class MembershipDriverTest {
   }
 
   @Test
+  void aSilentAcceptorDoesNotHoldUpTheRescanOnceEnoughAnswered() {
+    FakeClusterPorts c = new FakeClusterPorts(3);
+    c.load(2_000, 3, SEED);
+    synchronized (c) {
+      c.keysSilent.add(3);
+    }
+    long start = System.nanoTime();
+    assertEquals(202, await(driver(c, 1).change(List.of(1, 2, 3, 4))).status());
+    waitFor("change done", () -> finished(c));
+    assertSteady(c, Set.of(1, 2, 3, 4));
+    assertEveryKeyOnAnAcceptQuorum(c);
+    // 20 pages of 100 keys, each waiting PAGE_GRACE_MS for node 3 at most
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "pages do not wait for a timeout");
+  }
+
+  @Test
   void statusShowsEpochConfigAndChange() {
     FakeClusterPorts c = new FakeClusterPorts(3);
     MembershipDriver.Answer s = await(driver(c, 1).status());
