@@ -30,8 +30,6 @@ public final class TestCluster implements AutoCloseable {
   private final Vertx[] nodes;
   private final KshakaVerticle[] verticles;
   private final JsonObject proposerOptions;
-  /** Nodes 1..bootstrap form the bootstrap configuration; the others start outside it. */
-  private int bootstrap;
 
   private TestCluster(Path baseDir, int n, JsonObject proposerOptions) {
     this.baseDir = baseDir;
@@ -40,7 +38,6 @@ public final class TestCluster implements AutoCloseable {
     this.nodes = new Vertx[n];
     this.verticles = new KshakaVerticle[n];
     this.proposerOptions = proposerOptions;
-    this.bootstrap = n;
     for (int i = 0; i < n; i++) {
       hzPorts[i] = freePort();
       httpPorts[i] = freePort();
@@ -49,16 +46,7 @@ public final class TestCluster implements AutoCloseable {
 
   /** Starts n nodes together and waits until every one is deployed. */
   public static TestCluster start(Path baseDir, int n, JsonObject proposerOptions) {
-    return start(baseDir, n, proposerOptions, n);
-  }
-
-  /**
-   * Starts n nodes together, of which nodes 1..bootstrap form the bootstrap configuration (the others wait outside
-   * it until the membership procedure adds them).
-   */
-  public static TestCluster start(Path baseDir, int n, JsonObject proposerOptions, int bootstrap) {
     TestCluster c = new TestCluster(baseDir, n, proposerOptions);
-    c.bootstrap = bootstrap;
     List<Future<Vertx>> all = new ArrayList<>();
     for (int i = 1; i <= n; i++) all.add(c.startAsync(i));
     for (Future<Vertx> f : all) await(f);
@@ -74,7 +62,7 @@ public final class TestCluster implements AutoCloseable {
     JsonArray acceptors = new JsonArray();
     for (int i = 0; i < nodes.length; i++) {
       members.add("127.0.0.1:" + hzPorts[i]);
-      if (i < bootstrap) acceptors.add(i + 1);
+      acceptors.add(i + 1);
     }
     return new JsonObject()
         .put("nodeId", node)
