@@ -9,7 +9,9 @@ import io.kshaka.cluster.NodeConfig;
 import io.kshaka.cluster.NodeHealth;
 import io.kshaka.cluster.ProposerVerticle;
 import io.kshaka.cluster.RegistrationJanitor;
+import io.kshaka.core.ClusterConfig;
 import io.kshaka.http.HttpVerticle;
+import io.kshaka.membership.Membership;
 import io.kshaka.storage.DurableLong;
 import io.kshaka.storage.FileAcceptorStore;
 import io.kshaka.storage.StoreMetrics;
@@ -52,6 +54,7 @@ public final class KshakaVerticle extends VerticleBase {
   private PeerMonitor monitor;
   private FailureDetector detector;
   private KvRouter router;
+  private Membership membership;
 
   /** Config from the deployment options; metrics in a registry of its own (served on /metrics). */
   public KshakaVerticle() {
@@ -79,6 +82,7 @@ public final class KshakaVerticle extends VerticleBase {
         .withSnapshotThresholds(Math.min(cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_MIN_LOG_BYTES),
             cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_LIVE_RATIO)
         .withMetrics(storeMetrics(cfg.nodeId())));
+    membership = new Membership(cfg);
     Set<Integer> peers = new TreeSet<>(cfg.acceptors());
     peers.addAll(cfg.quorums().allNodes());
     peers.remove(cfg.nodeId());
@@ -89,21 +93,29 @@ public final class KshakaVerticle extends VerticleBase {
     FunctionCounter.builder("kshaka_router_takeovers", router, KvRouter::takeovers)
         .description("forwarded requests taken over by this node's proposer (home suspect, silent or in doubt)")
         .register(registry);
-    Gauge.builder("kshaka_peers_suspect", detector, d -> peers.stream().filter(d::suspect).count())
+    Gauge.builder("kshaka_peers_suspect", detector, d -> d.peers().stream().filter(d::suspect).count())
         .description("peers this node's failure detector suspects now (routing only)").register(registry);
     http = new HttpVerticle(cfg, router, registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
-    AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store);
+    AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store, membership);
     return vertx.fileSystem().mkdirs(cfg.dataDir())
-        .compose(v -> DurableLong.open(vertx, floorFile))
+        .compose(v -> vertx.deployVerticle(membership))
+        .compose(v -> {
+          // routing and failure detection follow the configuration in force (recomputed on change only)
+          router.membership(membership);
+          detector.setPeers(peersOf(membership.current(), cfg));
+          membership.onChange(c -> detector.setPeers(peersOf(c, cfg)));
+          return DurableLong.open(vertx, floorFile);
+        })
         .compose(floor -> vertx.deployVerticle(acceptor)
             .compose(id -> vertx.deployVerticle(proposer = new ProposerVerticle(cfg, floor.get(), floor::store,
-                health, router, registry))))
+                health, router, registry, membership))))
         .compose(id -> vertx.deployVerticle(http))
         .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, 1_000,
-            () -> ownAddresses(cfg.nodeId(), acceptor), () -> clusterAddresses(cfg), () -> {
+            () -> ownAddresses(cfg.nodeId(), acceptor), () -> clusterAddresses(cfg, membership), () -> {
               acceptor.reRegister();
               proposer.reRegister();
+              membership.reRegister();
             }, health))
         .onFailure(e -> monitor.stop())
         .onSuccess(id -> {
@@ -113,8 +125,9 @@ public final class KshakaVerticle extends VerticleBase {
                 .register(registry);
           }
         })
-        .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {})", cfg.nodeId(),
-            cfg.httpHost(), http.actualPort(), store.size(), cfg.acceptors()));
+        .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {}{})", cfg.nodeId(),
+            cfg.httpHost(), http.actualPort(), store.size(), membership.current().members(),
+            membership.voting() ? "" : "; not voting yet: " + membership.notVotingReason()));
   }
 
   @Override
@@ -126,15 +139,23 @@ public final class KshakaVerticle extends VerticleBase {
 
   /** The addresses other nodes reach this node on. */
   private static Set<String> ownAddresses(int nodeId, AcceptorVerticle acceptor) {
-    Set<String> own = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(nodeId)));
+    Set<String> own = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(nodeId), Addresses.member(nodeId)));
     if (acceptor.address() != null) own.add(acceptor.address());
     return own;
   }
 
+  /** The peers the failure detector watches: the members in force and the bootstrap acceptors, not this node. */
+  private static Set<Integer> peersOf(ClusterConfig config, NodeConfig cfg) {
+    Set<Integer> peers = new TreeSet<>(config.members());
+    peers.remove(cfg.nodeId());
+    return peers;
+  }
+
   /** Every Kshaka address of the configured nodes: their routing is refreshed after a split-brain merge. */
-  private static Set<String> clusterAddresses(NodeConfig cfg) {
+  private static Set<String> clusterAddresses(NodeConfig cfg, Membership membership) {
     Set<String> all = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(cfg.nodeId()), Addresses.acceptor(cfg.nodeId())));
-    for (int node : cfg.acceptors()) {
+    for (int node : membership.current().members()) {
+      all.add(Addresses.member(node));
       all.add(Addresses.kv(node));
       all.add(Addresses.acceptor(node));
     }
@@ -149,6 +170,11 @@ public final class KshakaVerticle extends VerticleBase {
   /** Which peers this node suspects (routing only), or null before start. */
   public FailureDetector failureDetector() {
     return detector;
+  }
+
+  /** The node's configuration and identity, or null before start. */
+  public Membership membership() {
+    return membership;
   }
 
   /** The node's request router, or null before start. */

@@ -31,12 +31,24 @@ public final class AcceptorVerticle extends VerticleBase {
 
   private final int nodeId;
   private final AcceptorStore store;
+  /** The node's configuration and whether it may vote (null: always votes, no fence; tests of the store alone). */
+  private final io.kshaka.membership.Membership membership;
   private MessageConsumer<Buffer> consumer;
+  /** Admin requests (keys, peek, remove) on {@code kshaka.acceptor.<id>.admin}; removals fenced by the epoch. */
+  private final AcceptorAdmin admin;
+  private MessageConsumer<Object> adminConsumer;
   private volatile boolean stopped;
 
   public AcceptorVerticle(int nodeId, AcceptorStore store) {
+    this(nodeId, store, null);
+  }
+
+  /** An acceptor that votes only while {@code membership} says so, under its fence (epoch, ballot floor). */
+  public AcceptorVerticle(int nodeId, AcceptorStore store, io.kshaka.membership.Membership membership) {
     this.nodeId = nodeId;
     this.store = store;
+    this.membership = membership;
+    this.admin = new AcceptorAdmin(nodeId, store, membership == null ? () -> 0 : () -> membership.fence().epoch());
   }
 
   /** Opens the store on this verticle's event loop (the store's home), then starts voting. */
@@ -44,7 +56,8 @@ public final class AcceptorVerticle extends VerticleBase {
   public Future<?> start() {
     return store.open().compose(v -> {
       consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
-      return consumer.completion();
+      adminConsumer = vertx.eventBus().consumer(Addresses.acceptorAdmin(nodeId), admin::handle);
+      return Future.all(consumer.completion(), adminConsumer.completion());
     });
   }
 
@@ -63,13 +76,17 @@ public final class AcceptorVerticle extends VerticleBase {
       MessageConsumer<Buffer> old = consumer;
       consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
       old.unregister();
+      MessageConsumer<Object> oldAdmin = adminConsumer;
+      adminConsumer = vertx.eventBus().consumer(Addresses.acceptorAdmin(nodeId), admin::handle);
+      oldAdmin.unregister();
     });
   }
 
   @Override
   public Future<?> stop() {
     Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
-    return unregistered.eventually(store::close);
+    Future<Void> adminGone = adminConsumer == null ? Future.succeededFuture() : adminConsumer.unregister();
+    return Future.join(unregistered, adminGone).eventually(store::close);
   }
 
   private void handle(Message<Buffer> message) {
@@ -77,6 +94,23 @@ public final class AcceptorVerticle extends VerticleBase {
     Buffer body = message.body();
     if (Wire.isPing(body)) {
       message.reply(Wire.pong());
+      return;
+    }
+    if (membership != null && !membership.voting()) {
+      // no vote at all (not even a promise): its store may have lost what it promised, or it is not a member
+      String why = "not voting: " + membership.notVotingReason();
+      if (Wire.isBatch(body)) {
+        try {
+          List<Buffer> parts = Wire.unbatch(body);
+          List<Buffer> refusals = new ArrayList<>(parts.size());
+          for (int i = 0; i < parts.size(); i++) refusals.add(Wire.refused(why));
+          message.reply(Wire.batch(refusals));
+        } catch (IllegalArgumentException e) {
+          message.fail(400, e.getMessage());
+        }
+      } else {
+        message.reply(Wire.refused(why));
+      }
       return;
     }
     try {
@@ -105,7 +139,8 @@ public final class AcceptorVerticle extends VerticleBase {
    * completes.
    */
   private Future<Buffer> handle(AcceptorRequest request) {
-    Acceptor.Transition t = Acceptor.handle(store.get(request.key()), request);
+    Acceptor.Transition t = membership == null ? Acceptor.handle(store.get(request.key()), request)
+        : Acceptor.handle(store.get(request.key()), request, membership.fence());
     Future<Void> durable = t.next() == null ? store.barrier() : store.put(request.key(), t.next());
     Promise<Buffer> reply = Promise.promise();
     durable.onComplete(ar -> {

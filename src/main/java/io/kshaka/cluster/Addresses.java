@@ -22,4 +22,14 @@ public final class Addresses {
   public static String acceptor(int nodeId) {
     return "kshaka.acceptor." + nodeId;
   }
+
+  /** One acceptor's admin requests (JSON: keys, peek, remove; {@link AcceptorAdmin}). */
+  public static String acceptorAdmin(int nodeId) {
+    return acceptor(nodeId) + ".admin";
+  }
+
+  /** One node's membership operations (status, install, adopt, seal: {@link Wire#memberStatus} and others). */
+  public static String member(int nodeId) {
+    return "kshaka.member." + nodeId;
+  }
 }

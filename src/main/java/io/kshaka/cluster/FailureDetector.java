@@ -87,6 +87,27 @@ public final class FailureDetector {
     return options;
   }
 
+  /**
+   * Watches these nodes from now on (the configuration changed): new ones count as just heard from, nodes no
+   * longer listed are forgotten. This node must not be listed.
+   */
+  public synchronized void setPeers(Collection<Integer> nodes) {
+    long now = clock.getAsLong();
+    peers.keySet().retainAll(new java.util.HashSet<>(nodes));
+    for (int node : nodes) {
+      peers.computeIfAbsent(node, n -> {
+        Peer p = new Peer();
+        p.lastSign = now;
+        return p;
+      });
+    }
+  }
+
+  /** The nodes watched now. */
+  public synchronized java.util.Set<Integer> peers() {
+    return new java.util.TreeSet<>(peers.keySet());
+  }
+
   public void addListener(Listener listener) {
     listeners.add(listener);
   }

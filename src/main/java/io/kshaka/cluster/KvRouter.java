@@ -47,7 +47,9 @@ public final class KvRouter implements KvService {
   private final Vertx vertx;
   private final NodeConfig config;
   private final NodeHealth health;
-  private final List<Integer> homes;
+  /** The current members, sorted (recomputed on each configuration change only). */
+  private volatile List<Integer> homes;
+  private volatile io.kshaka.membership.Membership membership;
   private final DeliveryOptions requestOptions;
   private final SecureRandom random = new SecureRandom();
   /** Forwarded requests not yet answered, by home node. */
@@ -76,6 +78,27 @@ public final class KvRouter implements KvService {
     });
   }
 
+  /**
+   * Follows the node's configuration: the homes are its members from now on (a node that is not a member sends
+   * every request to a member), and {@link #status} reports it.
+   */
+  public void membership(io.kshaka.membership.Membership m) {
+    this.membership = m;
+    members(m.current().members());
+    m.onChange(c -> members(c.members()));
+  }
+
+  /** Sets the homes: the acceptors of the configuration in force. */
+  public void members(java.util.Collection<Integer> nodes) {
+    if (nodes.isEmpty()) return;
+    this.homes = List.copyOf(new TreeSet<>(nodes));
+  }
+
+  /** True when this node is one of the homes (only members propose). */
+  boolean member() {
+    return homes.contains(config.nodeId());
+  }
+
   /** The home node of a key: FNV-1a over its UTF-8 bytes, modulo the sorted node ids. */
   public int home(String key) {
     return home(key, homes);
@@ -98,13 +121,30 @@ public final class KvRouter implements KvService {
    * dueling over it.
    */
   int route(int home) {
-    if (home == config.nodeId() || health.routable(home)) return home;
+    List<Integer> homes = this.homes;
+    boolean member = homes.contains(config.nodeId());
+    if ((home == config.nodeId() && member) || health.routable(home)) return home;
     int at = homes.indexOf(home);
     for (int i = 1; i < homes.size(); i++) {
       int candidate = homes.get((at + i) % homes.size());
-      if (candidate == config.nodeId() || health.routable(candidate)) return candidate;
+      if ((candidate == config.nodeId() && member) || health.routable(candidate)) return candidate;
     }
-    return config.nodeId();
+    return member ? config.nodeId() : home;
+  }
+
+  /**
+   * Who takes over a request whose home failed: this node's proposer, or on a node that is not a member (which
+   * never proposes) the first other member after the home that is not suspect.
+   */
+  private int takeoverTarget(int home) {
+    List<Integer> homes = this.homes;
+    if (homes.contains(config.nodeId())) return config.nodeId();
+    int at = homes.indexOf(home);
+    for (int i = 1; i < homes.size(); i++) {
+      int candidate = homes.get((Math.max(at, 0) + i) % homes.size());
+      if (candidate != home && !health.suspect(candidate)) return candidate;
+    }
+    return home;
   }
 
   /** How many forwarded requests this router handed to its own proposer so far. */
@@ -267,7 +307,7 @@ public final class KvRouter implements KvService {
           why);
       JsonObject again = request.copy();
       again.remove("fresh");
-      send(config.nodeId(), again).onComplete(ar -> {
+      send(takeoverTarget(home), again).onComplete(ar -> {
         AsyncResult<JsonObject> result = ar;
         synchronized (this) {
           if (done) return;
@@ -312,7 +352,10 @@ public final class KvRouter implements KvService {
     // An acceptor that answered the proposer within the last second counts without a probe; others are pinged
     // with a timeout that tolerates a busy machine (readiness must not flap under load).
     DeliveryOptions ping = new DeliveryOptions().setSendTimeout(Math.max(config.sendTimeoutMs(), 2_000));
-    List<Integer> nodes = new ArrayList<>(config.quorums().allNodes());
+    io.kshaka.membership.Membership members = membership;
+    io.kshaka.membership.Membership.View view = members == null ? null : members.view();
+    io.kshaka.core.QuorumSpec quorums = view == null ? config.quorums() : view.config().quorums();
+    List<Integer> nodes = new ArrayList<>(quorums.allNodes());
     List<Future<Boolean>> answers = new ArrayList<>();
     for (int node : nodes) {
       answers.add(health.answeredWithin(node, 1_000) ? Future.succeededFuture(true)
@@ -329,21 +372,35 @@ public final class KvRouter implements KvService {
         if (!answers.get(i).result()) continue;
         int node = nodes.get(i);
         reachable.add(node);
-        if (config.quorums().prepareNodes().contains(node)) inPrepare++;
-        if (config.quorums().acceptNodes().contains(node)) inAccept++;
+        if (quorums.prepareNodes().contains(node)) inPrepare++;
+        if (quorums.acceptNodes().contains(node)) inAccept++;
       }
       String problem = health.registrationProblem();
-      boolean ready = inPrepare >= config.quorums().prepareQuorum() && inAccept >= config.quorums().acceptQuorum()
-          && problem == null;
+      String error = problem == null ? null : "no_quorum";
+      if (view != null && !view.voting() && !view.outside()) { // outside the configuration: it routes, ready
+        problem = view.reason();
+        error = "not_voting";
+      }
+      boolean ready = inPrepare >= quorums.prepareQuorum() && inAccept >= quorums.acceptQuorum() && problem == null;
       JsonObject status = new JsonObject()
           .put("nodeId", config.nodeId())
-          .put("acceptors", new JsonArray(config.acceptors()))
+          .put("acceptors", new JsonArray(new ArrayList<>(quorums.allNodes())))
           .put("prepare", new JsonObject().put("nodes", new JsonArray(new ArrayList<>(new TreeSet<>(
-              config.quorums().prepareNodes())))).put("quorum", config.quorums().prepareQuorum()))
+              quorums.prepareNodes())))).put("quorum", quorums.prepareQuorum()))
           .put("accept", new JsonObject().put("nodes", new JsonArray(new ArrayList<>(new TreeSet<>(
-              config.quorums().acceptNodes())))).put("quorum", config.quorums().acceptQuorum()))
+              quorums.acceptNodes())))).put("quorum", quorums.acceptQuorum()))
           .put("reachable", reachable)
           .put("ready", ready);
+      if (view != null) {
+        JsonObject inc = new JsonObject();
+        view.config().incarnations().forEach((node, n) -> inc.put(String.valueOf(node), n));
+        status.put("clusterId", view.durable() ? view.config().clusterId() : null)
+            .put("epoch", view.durable() ? view.config().epoch() : 0)
+            .put("incarnations", inc)
+            .put("voting", view.voting())
+            .put("reason", view.reason());
+      }
+      if (!ready) status.put("error", error != null ? error : "no_quorum");
       return problem == null ? status : status.put("problem", problem);
     });
   }

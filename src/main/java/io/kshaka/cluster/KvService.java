@@ -24,7 +24,9 @@ public interface KvService {
   /**
    * This node and the acceptor configuration, and which acceptors answer right now:
    * {@code {"nodeId":1,"acceptors":[1,2,3],"prepare":{"nodes":[..],"quorum":2},"accept":{...},
-   * "reachable":[1,2],"ready":true}}; {@code ready} = enough acceptors answer for both quorums.
+   * "reachable":[1,2],"ready":true}}; {@code ready} = enough acceptors answer for both quorums and this node's
+   * acceptor votes. With membership also {@code "clusterId","epoch","incarnations","voting","reason"}, and when not
+   * ready {@code "error"}: {@code "not_voting"} (then {@code "problem"} says why) or {@code "no_quorum"}.
    */
   Future<JsonObject> status();
 }

@@ -13,7 +13,9 @@ import java.util.Set;
 
 /**
  * One node's configuration (design.md §4), read from JSON and validated: a bad field fails fast with an
- * {@link IllegalArgumentException} naming it.
+ * {@link IllegalArgumentException} naming it. {@code acceptors}, {@code prepare} and {@code accept} are the
+ * bootstrap configuration (epoch 1) of a brand-new cluster; once the cluster exists its durable configuration
+ * ({@code dataDir/cluster.json}, see {@code io.kshaka.membership.Membership}) is the one in force.
  *
  * <pre>
  * { "nodeId": 1, "dataDir": "data/node-1",

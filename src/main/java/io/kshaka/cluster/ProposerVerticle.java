@@ -50,6 +50,9 @@ public final class ProposerVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Proposer proposer;
+  private final io.kshaka.membership.Membership membership;
+  /** A refresh of the configuration asked after a StaleEpoch answer is running (one at a time). */
+  private boolean refreshing;
   private DeliveryOptions acceptorOptions;
   private final Map<Integer, List<Outgoing>> outbox = new HashMap<>();
   private DistributionSummary batchSizes;
@@ -70,6 +73,16 @@ public final class ProposerVerticle extends VerticleBase {
    */
   public ProposerVerticle(NodeConfig config, long counterFloor, Function<Long, Future<Void>> storeFloor,
       NodeHealth health, KvService router, MeterRegistry registry) {
+    this(config, counterFloor, storeFloor, health, router, registry, null);
+  }
+
+  /**
+   * @param membership the node's configuration: the proposer runs under the one in force and takes each newer one
+   *     (null: the node JSON's quorums, epoch 0, for tests without membership)
+   */
+  public ProposerVerticle(NodeConfig config, long counterFloor, Function<Long, Future<Void>> storeFloor,
+      NodeHealth health, KvService router, MeterRegistry registry, io.kshaka.membership.Membership membership) {
+    this.membership = membership;
     this.config = config;
     this.counterFloor = counterFloor;
     this.storeFloor = storeFloor;
@@ -80,7 +93,12 @@ public final class ProposerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    proposer = new Proposer(config.nodeId(), config.quorums(), config.proposerOptions(), random, counterFloor);
+    proposer = new Proposer(config.nodeId(), membership == null ? config.quorums()
+        : membership.current().quorums(), config.proposerOptions(), random, counterFloor);
+    if (membership != null) {
+      configure(membership.view());
+      membership.onChange(c -> context.runOnContext(v -> configure(membership.view())));
+    }
     freshWindowMs = Math.max(1_000, 2 * config.failureDetector().suspectAfterMs());
     acceptorOptions = new DeliveryOptions().setSendTimeout(config.sendTimeoutMs());
     registerMetrics();
@@ -90,6 +108,30 @@ public final class ProposerVerticle extends VerticleBase {
     List<Future<Void>> ready = new ArrayList<>();
     for (MessageConsumer<?> c : consumers) ready.add(c.completion());
     return Future.all(ready);
+  }
+
+  /** Takes the configuration in force (once durable); an older or equal epoch changes nothing. */
+  private void configure(io.kshaka.membership.Membership.View view) {
+    if (!view.durable()) return;
+    io.kshaka.core.ClusterConfig c = view.config();
+    if (c.epoch() > proposer.epoch()) {
+      proposer.configure(c.epoch(), c.quorums(), c.ballotFloor(), c.forgottenBefore());
+      log.debug("node {}: proposer runs under configuration epoch {}", config.nodeId(), c.epoch());
+    }
+  }
+
+  /** An acceptor answered that our configuration is stale: ask it for its own (one refresh at a time). */
+  private void refresh(ProposerEffect.StaleConfig stale) {
+    if (membership == null || refreshing) return;
+    refreshing = true;
+    membership.refreshFrom(stale.from()).onComplete(ar -> context.runOnContext(v -> {
+      refreshing = false;
+      if (ar.failed()) {
+        log.debug("node {}: configuration refresh from node {} failed: {}", config.nodeId(), stale.from(),
+            ar.cause().toString());
+      }
+      configure(membership.view());
+    }));
   }
 
   /** The handlers other nodes reach: {@code kshaka.kv.<nodeId>} and {@code kshaka.kv}. */
@@ -227,6 +269,8 @@ public final class ProposerVerticle extends VerticleBase {
         ((Promise<ProposerResult>) c.token()).tryComplete(c.result());
       } else if (effect instanceof ProposerEffect.Wake w) {
         vertx.setTimer(Math.max(1, w.atMillis() - now()), id -> run(proposer.onWake(now(), w.key())));
+      } else if (effect instanceof ProposerEffect.StaleConfig stale) {
+        refresh(stale);
       } else if (effect instanceof ProposerEffect.Reserve r) {
         // Bounded: a disk that hangs must not hold changes past their deadline (none of them sent an accept).
         storeFloor.apply(r.floor()).timeout(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)

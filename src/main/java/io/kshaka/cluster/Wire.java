@@ -370,4 +370,190 @@ public final class Wire {
     }
     return new RegisterState(value, version, RequestLog.of(entries, forgotten));
   }
+
+  // ==== acceptor admin (JSON on kshaka.acceptor.<id>.admin, handled by AcceptorAdmin; helper "store") ====
+  // {"op":"keys","after":k|null,"limit":1..10000 (default 1000)} -> {"keys":[...],"next":k|null,"total":n,"tombstones":n}
+  // {"op":"peek","keys":[up to 10000],"values":bool} -> {"states":[{"key","promised":{"counter","node"},"accepted":{...},
+  //     "version","present"[,"value":base64 when values and present]}]}
+  // {"op":"remove","key":k,"ballot":{"counter","node"},"epoch":e} -> {"removed":bool}; 409 stale_epoch if e < node's epoch
+  // Bad input fails with 400 {"error":"bad_request","message":...}.
+
+  public static final int ADMIN_DEFAULT_LIMIT = 1000;
+  public static final int ADMIN_MAX_KEYS = 10_000;
+
+  /** An admin request, parsed by {@link #adminRequest}. */
+  public sealed interface AdminRequest permits AdminKeys, AdminPeek, AdminRemove {}
+
+  public record AdminKeys(String after, int limit) implements AdminRequest {}
+
+  public record AdminPeek(List<String> keys, boolean values) implements AdminRequest {}
+
+  public record AdminRemove(String key, Ballot ballot, long epoch) implements AdminRequest {}
+
+  /** One key's acceptor state as peek reports it ({@code value} null unless asked for and present). */
+  public record AdminState(String key, Ballot promised, Ballot accepted, long version, boolean present,
+                           byte[] value) {}
+
+  public static JsonObject adminKeys(String after, int limit) {
+    return new JsonObject().put("op", "keys").put("after", after).put("limit", limit);
+  }
+
+  public static JsonObject adminPeek(List<String> keys, boolean values) {
+    return new JsonObject().put("op", "peek").put("keys", new io.vertx.core.json.JsonArray(new ArrayList<>(keys))).put("values", values);
+  }
+
+  public static JsonObject adminRemove(String key, Ballot ballot, long epoch) {
+    return new JsonObject().put("op", "remove").put("key", key).put("ballot", ballotJson(ballot)).put("epoch", epoch);
+  }
+
+  /** Parses an admin request; anything malformed fails with 400 (a {@link ReplyException} to pass to fail). */
+  public static AdminRequest adminRequest(Object body) {
+    if (!(body instanceof JsonObject request)) {
+      throw failure(KvError.BAD_REQUEST, "the body must be a JSON object", null);
+    }
+    Object op = request.getValue("op");
+    if (!(op instanceof String name)) throw failure(KvError.BAD_REQUEST, "field 'op' must be a string", null);
+    switch (name) {
+      case "keys": {
+        Object after = request.getValue("after");
+        if (after != null && !(after instanceof String)) {
+          throw failure(KvError.BAD_REQUEST, "field 'after' must be a string or null", null);
+        }
+        Long limit = longField(request, "limit", false);
+        if (limit != null && (limit < 1 || limit > ADMIN_MAX_KEYS)) {
+          throw failure(KvError.BAD_REQUEST, "field 'limit' must be 1.." + ADMIN_MAX_KEYS + ", got " + limit, null);
+        }
+        return new AdminKeys((String) after, limit == null ? ADMIN_DEFAULT_LIMIT : limit.intValue());
+      }
+      case "peek": {
+        Object keys = request.getValue("keys");
+        if (!(keys instanceof io.vertx.core.json.JsonArray array)) {
+          throw failure(KvError.BAD_REQUEST, "field 'keys' must be an array of strings", null);
+        }
+        if (array.size() > ADMIN_MAX_KEYS) {
+          throw failure(KvError.BAD_REQUEST, "field 'keys' holds " + array.size() + " keys, at most "
+              + ADMIN_MAX_KEYS + " allowed", null);
+        }
+        List<String> list = new ArrayList<>(array.size());
+        for (Object k : array) {
+          if (!(k instanceof String key)) throw failure(KvError.BAD_REQUEST, "field 'keys' must hold only strings", null);
+          list.add(key);
+        }
+        Object values = request.getValue("values");
+        if (values != null && !(values instanceof Boolean)) {
+          throw failure(KvError.BAD_REQUEST, "field 'values' must be a boolean", null);
+        }
+        return new AdminPeek(List.copyOf(list), Boolean.TRUE.equals(values));
+      }
+      case "remove": {
+        Object key = request.getValue("key");
+        if (!(key instanceof String k)) throw failure(KvError.BAD_REQUEST, "field 'key' must be a string", null);
+        Object ballot = request.getValue("ballot");
+        if (!(ballot instanceof JsonObject b)) {
+          throw failure(KvError.BAD_REQUEST, "field 'ballot' must be an object {\"counter\":c,\"node\":n}", null);
+        }
+        Long epoch = longField(request, "epoch", true);
+        if (epoch < 0) throw failure(KvError.BAD_REQUEST, "field 'epoch' must be >= 0", null);
+        return new AdminRemove(k, ballotFrom(b), epoch);
+      }
+      default:
+        throw failure(KvError.BAD_REQUEST, "unknown op '" + name + "' (keys, peek, remove)", null);
+    }
+  }
+
+  public static JsonObject ballotJson(Ballot b) {
+    return new JsonObject().put("counter", b.counter()).put("node", b.nodeId());
+  }
+
+  /** A ballot {@code {"counter":c,"node":n}}; malformed fails with 400. */
+  public static Ballot ballotFrom(JsonObject o) {
+    Long counter = longField(o, "counter", true);
+    Long node = longField(o, "node", true);
+    if (counter < 0) throw failure(KvError.BAD_REQUEST, "ballot 'counter' must be >= 0", null);
+    if (node < Integer.MIN_VALUE || node > Integer.MAX_VALUE) {
+      throw failure(KvError.BAD_REQUEST, "ballot 'node' must be a 32-bit integer", null);
+    }
+    return new Ballot(counter, node.intValue());
+  }
+
+  public static JsonObject adminKeysReply(List<String> keys, String next, int total, int tombstones) {
+    return new JsonObject().put("keys", new io.vertx.core.json.JsonArray(new ArrayList<>(keys))).put("next", next).put("total", total)
+        .put("tombstones", tombstones);
+  }
+
+  public static JsonObject adminStateJson(String key, io.kshaka.core.AcceptorState s, boolean withValue) {
+    JsonObject o = new JsonObject().put("key", key).put("promised", ballotJson(s.promised()))
+        .put("accepted", ballotJson(s.accepted())).put("version", s.state().version())
+        .put("present", s.state().present());
+    if (withValue && s.state().present()) o.put("value", Base64.getEncoder().encodeToString(s.state().value()));
+    return o;
+  }
+
+  public static JsonObject adminPeekReply(List<JsonObject> states) {
+    return new JsonObject().put("states", new io.vertx.core.json.JsonArray(new ArrayList<>(states)));
+  }
+
+  /** The states of a peek reply, in the order asked. */
+  public static List<AdminState> adminStates(JsonObject reply) {
+    List<AdminState> out = new ArrayList<>();
+    for (Object o : reply.getJsonArray("states")) {
+      JsonObject s = (JsonObject) o;
+      String v = s.getString("value");
+      out.add(new AdminState(s.getString("key"), ballotFrom(s.getJsonObject("promised")),
+          ballotFrom(s.getJsonObject("accepted")), s.getLong("version"), s.getBoolean("present"),
+          v == null ? null : Base64.getDecoder().decode(v)));
+    }
+    return out;
+  }
+
+  public static JsonObject adminRemoveReply(boolean removed) {
+    return new JsonObject().put("removed", removed);
+  }
+
+  /** 409: the remove carries an epoch older than the node's. */
+  public static ReplyException adminStaleEpoch(long requestEpoch, long currentEpoch) {
+    JsonObject body = new JsonObject().put("error", "stale_epoch")
+        .put("message", "epoch " + requestEpoch + " is older than this node's epoch " + currentEpoch)
+        .put("epoch", currentEpoch);
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 409, body.encode());
+  }
+
+  /** A store error on an admin request: 503 busy (retry later) or 500 store_failed. */
+  public static ReplyException adminStoreFailure(boolean busy, String message) {
+    JsonObject body = new JsonObject().put("error", busy ? "busy" : "store_failed").put("message", message);
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, busy ? 503 : 500, body.encode());
+  }
+
+  // =====================================================================================================
+  // ---- membership (issue 9): cluster configurations and the kshaka.member.<id> operations (JSON) ----
+  // config:  {"clusterId":s,"epoch":n,"prepare":{"nodes":[..],"quorum":n},"accept":{"nodes":[..],"quorum":n},
+  //           "incarnations":{"1":n,..},"ballotFloor":n,"forgottenBefore":n}
+  // ops:     {"op":"status"} | {"op":"install","config":c} | {"op":"adopt","config":c} | {"op":"seal","clusterId":s}
+  // =====================================================================================================
+
+  /** The JSON form of a configuration: {@link io.kshaka.membership.ConfigJson} (the one form, also on disk). */
+  public static JsonObject configToJson(io.kshaka.core.ClusterConfig c) {
+    return io.kshaka.membership.ConfigJson.toJson(c);
+  }
+
+  /** Reads {@link #configToJson}; anything malformed throws {@link IllegalArgumentException} naming the field. */
+  public static io.kshaka.core.ClusterConfig configFromJson(JsonObject j) {
+    return io.kshaka.membership.ConfigJson.fromJson(j);
+  }
+
+  public static JsonObject memberStatus() {
+    return new JsonObject().put("op", "status");
+  }
+
+  public static JsonObject memberInstall(io.kshaka.core.ClusterConfig c) {
+    return new JsonObject().put("op", "install").put("config", configToJson(c));
+  }
+
+  public static JsonObject memberAdopt(io.kshaka.core.ClusterConfig c) {
+    return new JsonObject().put("op", "adopt").put("config", configToJson(c));
+  }
+
+  public static JsonObject memberSeal(String clusterId) {
+    return new JsonObject().put("op", "seal").put("clusterId", clusterId);
+  }
 }

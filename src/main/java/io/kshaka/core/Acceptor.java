@@ -71,4 +71,14 @@ public final class Acceptor {
   private static Transition conflict(AcceptorState current) {
     return new Transition(null, new AcceptorReply.Conflict(Ballot.max(current.promised(), current.accepted())));
   }
+
+  /**
+   * GC rule (paper §3.1): an acceptor may forget a key only when it holds exactly the tombstone chosen at
+   * {@code bt} (accepted == bt, absent value, version > 0) and has promised nothing above {@code bt.successor()}
+   * (the 1-RTT promise of the round that chose the tombstone); a higher promise means a newer round is under way.
+   */
+  public static boolean collectable(AcceptorState current, Ballot bt) {
+    return current.accepted().equals(bt) && !current.state().present() && current.state().version() > 0
+        && !current.promised().isAbove(bt.successor());
+  }
 }

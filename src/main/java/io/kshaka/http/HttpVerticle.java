@@ -130,19 +130,24 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /**
-   * Ready = enough acceptors answer for a prepare and an accept quorum, and the cluster lists this node's handlers;
-   * a node that cannot tell is not ready.
+   * Ready = this node's acceptor votes, enough acceptors answer for a prepare and an accept quorum, and the cluster
+   * lists this node's handlers; a node that cannot tell is not ready. 503 names why: {@code "error"} is
+   * {@code not_voting} (an empty store of a node that served, a store of another cluster, still bootstrapping) or
+   * {@code no_quorum}. A node outside the configuration in force (waiting to be added, or removed) routes, and is
+   * ready.
    */
   private void ready(RoutingContext ctx) {
     answer(ctx, status()
         .map(s -> Boolean.TRUE.equals(s.getValue("ready"))
             ? Reply.json(200, new JsonObject().put("status", "ready"))
-            : notReady(s.getString("problem", "not enough acceptors answer for a prepare and an accept quorum")))
-        .recover(t -> Future.succeededFuture(notReady("node status unavailable: " + t.getMessage()))));
+            : notReady(s.getString("error", "no_quorum"),
+                s.getString("problem", "not enough acceptors answer for a prepare and an accept quorum")))
+        .recover(t -> Future.succeededFuture(notReady("no_quorum", "node status unavailable: " + t.getMessage()))));
   }
 
-  private static Reply notReady(String why) {
-    return Reply.json(503, new JsonObject().put("status", "not_ready").put("message", why));
+  /** 503 naming why: {@code not_voting} (this node's acceptor may not vote) or {@code no_quorum}. */
+  private static Reply notReady(String error, String why) {
+    return Reply.json(503, new JsonObject().put("status", "not_ready").put("error", error).put("message", why));
   }
 
   private void metrics(RoutingContext ctx) {

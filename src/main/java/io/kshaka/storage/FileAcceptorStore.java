@@ -1,6 +1,8 @@
 package io.kshaka.storage;
 
+import io.kshaka.core.Acceptor;
 import io.kshaka.core.AcceptorState;
+import io.kshaka.core.Ballot;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,12 +17,19 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,13 +58,25 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Snapshots</h2>
  * When the log exceeds the thresholds of {@link StoreOptions}, the store starts segment N+1 (new puts go there),
- * writes the map to {@code snapshot-N+1.bin.tmp} while puts continue, syncs it, renames it, syncs the directory and
- * deletes the older segments and snapshots. The map is read through a weakly consistent iterator: an entry may show
- * a state newer than the rotation, which is harmless because segment N+1 holds that state too and replays it.
+ * writes the map in key order to {@code snapshot-N+1.bin.tmp} while puts continue, syncs it, renames it, syncs the
+ * directory and deletes the older segments and snapshots. The keys are read through the index's weakly consistent
+ * iterator: an entry may show a state newer than the rotation, which is harmless because segment N+1 holds that
+ * state too and replays it (a key removed since the rotation is skipped: segment N+1 holds its REMOVE record).
  * A crash at any step leaves either the old snapshot with every segment it needs or the new one.
  *
+ * <h2>Removal (garbage collection)</h2>
+ * {@link #remove} appends a REMOVE record and forgets the key in memory; replay forgets it again, so a removed key
+ * is absent after a restart. A snapshot holds only the live map: one started after the removal lacks the key, and
+ * one written while the removal is in flight may still hold it, but then the newer segment's REMOVE record, which
+ * recovery replays on top of that snapshot, forgets it again.
+ *
+ * <h2>Key index</h2>
+ * Beside the hash map (the hot path) a skip list holds the keys in {@link AcceptorStore#KEY_ORDER} for
+ * {@link #keys}; it changes only when a key is added or removed, never when a known key is updated. Snapshots are
+ * written in key order, so recovery builds the index from a snapshot in linear time.
+ *
  * <h2>Threading</h2>
- * {@link #get} and {@link #size} may be called from any thread. Every other method must be called on the Vert.x
+ * {@link #get}, {@link #size}, {@link #keys} and {@link #tombstones} may be called from any thread. Every other method must be called on the Vert.x
  * context that called {@link #open()} (normally the acceptor verticle's event loop); a call from elsewhere throws
  * {@link IllegalStateException}. Nothing here blocks that event loop: file I/O runs on Vert.x worker threads.
  */
@@ -79,7 +100,13 @@ public final class FileAcceptorStore implements AcceptorStore {
   private final StoreMetrics metrics;
   private final Path dir;
   private final ConcurrentHashMap<String, AcceptorState> map = new ConcurrentHashMap<>(1024, 0.75f, 1);
+  /** The keys of {@link #map} in {@link AcceptorStore#KEY_ORDER}; updated only when a key comes or goes. */
+  private volatile ConcurrentSkipListMap<String, Boolean> index = new ConcurrentSkipListMap<>(KEY_ORDER);
+  /** While a snapshot loads: its keys, in file order (the index is built from them at the end). */
+  private List<String> snapshotKeys;
   private final CRC32C crc = new CRC32C();
+  /** Keys of {@link #map} holding a tombstone; written on the store's context only. */
+  private volatile int tombstones;
 
   private volatile Status status = Status.NEW;
   private volatile Throwable failure;
@@ -197,12 +224,87 @@ public final class FileAcceptorStore implements AcceptorStore {
           "record of " + size + " bytes for key '" + key + "' could not be added to the batch: " + e, e));
     }
     AcceptorState old = map.put(key, state);
+    if (old == null) index.put(key, Boolean.TRUE);
+    countTombstones(old, state);
     liveBytes += recordBytes - (old == null ? 0 : RecordCodec.putSize(keyUtf8.length, old));
     pendingRecords++;
     Promise<Void> durable = Promise.promise();
     pendingWaiters.add(durable);
     scheduleFlush();
     return durable.future();
+  }
+
+  @Override
+  public Future<Boolean> remove(String key, Ballot bt) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(bt, "bt");
+    checkContext("remove");
+    if (failure != null) return Future.failedFuture(failedException());
+    if (status != Status.OPEN) return Future.failedFuture(new IllegalStateException("acceptor store is " + status));
+    AcceptorState current = map.get(key);
+    // absent: true once whatever was logged before (perhaps this key's own REMOVE) is durable
+    if (current == null) return barrier().map(true);
+    if (!Acceptor.collectable(current, bt)) return Future.succeededFuture(false);
+    byte[] keyUtf8 = key.getBytes(StandardCharsets.UTF_8);
+    int size = RecordCodec.removeSize(keyUtf8.length, bt);
+    int start = pending.size();
+    if (pendingRecords > 0 && start + size > options.maxPendingBytes()) {
+      return Future.failedFuture(new StoreRefusedException(StoreRefusedException.Reason.BUSY, "acceptor store busy: "
+          + start + " bytes of records already wait for the write in flight (maxPendingBytes "
+          + options.maxPendingBytes() + ")", null));
+    }
+    try {
+      RecordCodec.appendRemove(pending, keyUtf8, bt, crc);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      pending.truncate(start);
+      return Future.failedFuture(new StoreRefusedException(StoreRefusedException.Reason.NOT_ENCODED,
+          "remove record for key '" + key + "' could not be added to the batch: " + e, e));
+    }
+    forget(key, keyUtf8.length, current);
+    pendingRecords++;
+    Promise<Void> durable = Promise.promise();
+    pendingWaiters.add(durable);
+    scheduleFlush();
+    return durable.future().map(true);
+  }
+
+  @Override
+  public List<String> keys(String after, int limit) {
+    if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
+    return page(index.keySet(), after, limit);
+  }
+
+  @Override
+  public int tombstones() {
+    return tombstones;
+  }
+
+  /** A page of {@code index} after {@code after} (exclusive; null = from the start). */
+  static List<String> page(NavigableSet<String> index, String after, int limit) {
+    List<String> page = new ArrayList<>(Math.min(limit, 1024));
+    if (limit == 0) return page;
+    for (String k : after == null ? index : index.tailSet(after, false)) {
+      page.add(k);
+      if (page.size() == limit) break;
+    }
+    return page;
+  }
+
+  static boolean tombstone(AcceptorState s) {
+    return !s.state().present() && s.state().version() > 0;
+  }
+
+  private void countTombstones(AcceptorState old, AcceptorState now) {
+    int delta = (tombstone(now) ? 1 : 0) - (old != null && tombstone(old) ? 1 : 0);
+    if (delta != 0) tombstones += delta;
+  }
+
+  /** Drops a key from memory, the index and the counters (the caller logs why). */
+  private void forget(String key, int keyBytes, AcceptorState old) {
+    map.remove(key);
+    index.remove(key);
+    if (tombstone(old)) tombstones--;
+    liveBytes -= RecordCodec.putSize(keyBytes, old);
   }
 
   @Override
@@ -493,7 +595,8 @@ public final class FileAcceptorStore implements AcceptorStore {
       ByteSink sink = new ByteSink(options.snapshotChunkBytes() + 4096);
       CRC32C snapshotCrc = new CRC32C();
       RecordCodec.appendSnapshotHeader(sink, firstLogSegment, snapshotCrc);
-      writeChunks(f, map.entrySet().iterator(), sink, snapshotCrc, 0, written, done);
+      // in key order: the next recovery builds the index from the snapshot's keys in linear time
+      writeChunks(f, index.keySet().iterator(), sink, snapshotCrc, 0, written, done);
       return done.future()
           .compose(v -> f.flush())
           .transform(ar -> f.close().transform(c -> ar.failed() ? Future.<Void>failedFuture(ar.cause())
@@ -501,15 +604,17 @@ public final class FileAcceptorStore implements AcceptorStore {
     });
   }
 
-  private void writeChunks(AsyncFile f, Iterator<Map.Entry<String, AcceptorState>> it, ByteSink sink,
+  private void writeChunks(AsyncFile f, Iterator<String> it, ByteSink sink,
                            CRC32C snapshotCrc, long position, long[] written, Promise<Void> done) {
     if (failure != null) {
       done.tryFail(failedException());
       return;
     }
     while (it.hasNext() && sink.size() < options.snapshotChunkBytes()) {
-      Map.Entry<String, AcceptorState> e = it.next();
-      RecordCodec.appendPut(sink, e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue(), snapshotCrc);
+      String key = it.next();
+      AcceptorState state = map.get(key);
+      if (state == null) continue; // removed after the rotation: the new segment's REMOVE record says so
+      RecordCodec.appendPut(sink, key.getBytes(StandardCharsets.UTF_8), state, snapshotCrc);
       written[0]++;
     }
     boolean last = !it.hasNext();
@@ -652,7 +757,12 @@ public final class FileAcceptorStore implements AcceptorStore {
         expectedKeys[0] = keyCount;
       }
     };
-    return scanner(path, false, visitor).scan().compose(r -> {
+    snapshotKeys = new ArrayList<>();
+    return scanner(path, false, visitor).scan().eventually(() -> {
+      buildIndex(snapshotKeys);
+      snapshotKeys = null;
+      return Future.succeededFuture();
+    }).compose(r -> {
       if (expectedKeys[0] < 0) {
         return Future.failedFuture(new StoreCorruptedException(path, r.validEnd(), "snapshot has no end record"));
       }
@@ -665,7 +775,18 @@ public final class FileAcceptorStore implements AcceptorStore {
   }
 
   private Future<Void> replaySegment(String path, long segment, boolean last, long[] cut) {
-    RecordCodec.Visitor visitor = (key, keyBytes, state) -> putRecovered(key, keyBytes, state);
+    RecordCodec.Visitor visitor = new RecordCodec.Visitor() {
+      @Override
+      public void put(String key, int keyBytes, AcceptorState state) {
+        putRecovered(key, keyBytes, state);
+      }
+
+      @Override
+      public void remove(String key, int keyBytes, Ballot bt) {
+        AcceptorState old = map.get(key);
+        if (old != null) forget(key, keyBytes, old);
+      }
+    };
     return scanner(path, last, visitor).scan().compose(r -> {
       logBytes += r.validEnd();
       if (!last) return Future.succeededFuture();
@@ -701,7 +822,94 @@ public final class FileAcceptorStore implements AcceptorStore {
 
   private void putRecovered(String key, int keyBytes, AcceptorState state) {
     AcceptorState old = map.put(key, state);
+    if (snapshotKeys != null) snapshotKeys.add(key);
+    else if (old == null) index.put(key, Boolean.TRUE);
+    countTombstones(old, state);
     liveBytes += RecordCodec.putSize(keyBytes, state) - (old == null ? 0 : RecordCodec.putSize(keyBytes, old));
+  }
+
+  /**
+   * The index of a snapshot's keys: built in linear time when they are in key order (snapshots written since the
+   * index exists), else key by key.
+   */
+  private void buildIndex(List<String> keys) {
+    for (int i = 1; i < keys.size(); i++) {
+      if (KEY_ORDER.compare(keys.get(i - 1), keys.get(i)) >= 0) {
+        ConcurrentSkipListMap<String, Boolean> built = new ConcurrentSkipListMap<>(KEY_ORDER);
+        for (String k : keys) built.put(k, Boolean.TRUE);
+        index = built;
+        return;
+      }
+    }
+    index = new ConcurrentSkipListMap<>(new SortedKeys(keys));
+  }
+
+  /**
+   * Keys already in {@link AcceptorStore#KEY_ORDER} seen as a sorted map, for the linear-time constructor of
+   * {@link ConcurrentSkipListMap} (which reads only {@code comparator()} and {@code entrySet()}).
+   */
+  private static final class SortedKeys extends AbstractMap<String, Boolean> implements SortedMap<String, Boolean> {
+    private final List<String> keys;
+
+    SortedKeys(List<String> keys) {
+      this.keys = keys;
+    }
+
+    @Override
+    public Comparator<? super String> comparator() {
+      return KEY_ORDER;
+    }
+
+    @Override
+    public Set<Map.Entry<String, Boolean>> entrySet() {
+      return new AbstractSet<>() {
+        @Override
+        public int size() {
+          return keys.size();
+        }
+
+        @Override
+        public Iterator<Map.Entry<String, Boolean>> iterator() {
+          Iterator<String> it = keys.iterator();
+          return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return it.hasNext();
+            }
+
+            @Override
+            public Map.Entry<String, Boolean> next() {
+              return new AbstractMap.SimpleImmutableEntry<>(it.next(), Boolean.TRUE);
+            }
+          };
+        }
+      };
+    }
+
+    @Override
+    public SortedMap<String, Boolean> subMap(String fromKey, String toKey) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public SortedMap<String, Boolean> headMap(String toKey) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public SortedMap<String, Boolean> tailMap(String fromKey) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String firstKey() {
+      return keys.get(0);
+    }
+
+    @Override
+    public String lastKey() {
+      return keys.get(keys.size() - 1);
+    }
   }
 
   private SegmentScanner scanner(String path, boolean tolerateTornTail, RecordCodec.Visitor visitor) {

@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** Directory fsync, which the Vert.x file system API does not offer: makes creations, renames and deletions durable. */
-final class Fsync {
+public final class Fsync {
   private Fsync() {}
 
   /** Opens {@code dir} read-only and forces it, on a worker thread. */
-  static Future<Void> directory(Vertx vertx, Path dir) {
+  public static Future<Void> directory(Vertx vertx, Path dir) {
     return vertx.executeBlocking(() -> {
       try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
         ch.force(true);

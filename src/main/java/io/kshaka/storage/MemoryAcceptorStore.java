@@ -1,6 +1,8 @@
 package io.kshaka.storage;
 
+import io.kshaka.core.Acceptor;
 import io.kshaka.core.AcceptorState;
+import io.kshaka.core.Ballot;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
@@ -9,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * An {@link AcceptorStore} in memory, for tests of the layers above. Thread-safe; callable from any thread.
@@ -16,13 +19,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>By default every put is durable at once (its future is already complete). {@link #manualSync()} gives a store
  * whose puts stay pending until {@link #sync()}, and {@link #crashCopy()} returns what a restart would see (only the
  * synced state): together they let a simulator lose unsynced writes. {@link #fail(Throwable)} simulates a failed
- * fsync.
+ * fsync. {@link #remove} follows the same rule: a removal not yet synced is undone by {@link #crashCopy()}.
  */
 public final class MemoryAcceptorStore implements AcceptorStore {
   private final boolean manual;
   private final ConcurrentHashMap<String, AcceptorState> memory = new ConcurrentHashMap<>();
+  private final ConcurrentSkipListSet<String> index = new ConcurrentSkipListSet<>(KEY_ORDER);
   private final Map<String, AcceptorState> durable;
+  /** Writes not yet synced; a null value is a removal. */
   private final Map<String, AcceptorState> unsynced = new HashMap<>();
+  private volatile int tombstones;
   private final List<Promise<Void>> waiters = new ArrayList<>();
   private volatile Throwable failure;
   private boolean closed;
@@ -36,6 +42,8 @@ public final class MemoryAcceptorStore implements AcceptorStore {
   private MemoryAcceptorStore(boolean manual, Map<String, AcceptorState> initial) {
     this.manual = manual;
     this.memory.putAll(initial);
+    this.index.addAll(initial.keySet());
+    for (AcceptorState s : initial.values()) if (FileAcceptorStore.tombstone(s)) tombstones++;
     this.durable = manual ? new HashMap<>(initial) : memory;
   }
 
@@ -61,12 +69,45 @@ public final class MemoryAcceptorStore implements AcceptorStore {
     Objects.requireNonNull(state, "state");
     if (failure != null) return Future.failedFuture(failedException());
     if (closed) return Future.failedFuture(new IllegalStateException("acceptor store is closed"));
-    memory.put(key, state);
+    AcceptorState old = memory.put(key, state);
+    if (old == null) index.add(key);
+    int delta = (FileAcceptorStore.tombstone(state) ? 1 : 0) - (old != null && FileAcceptorStore.tombstone(old) ? 1 : 0);
+    if (delta != 0) tombstones += delta;
     if (!manual) return Future.succeededFuture();
     unsynced.put(key, state);
     Promise<Void> p = Promise.promise();
     waiters.add(p);
     return p.future();
+  }
+
+  @Override
+  public synchronized Future<Boolean> remove(String key, Ballot bt) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(bt, "bt");
+    if (failure != null) return Future.failedFuture(failedException());
+    if (closed) return Future.failedFuture(new IllegalStateException("acceptor store is closed"));
+    AcceptorState current = memory.get(key);
+    if (current == null) return barrier().map(true);
+    if (!Acceptor.collectable(current, bt)) return Future.succeededFuture(false);
+    memory.remove(key);
+    index.remove(key);
+    tombstones--;
+    if (!manual) return Future.succeededFuture(true);
+    unsynced.put(key, null);
+    Promise<Void> p = Promise.promise();
+    waiters.add(p);
+    return p.future().map(true);
+  }
+
+  @Override
+  public List<String> keys(String after, int limit) {
+    if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
+    return FileAcceptorStore.page(index, after, limit);
+  }
+
+  @Override
+  public int tombstones() {
+    return tombstones;
   }
 
   @Override
@@ -83,7 +124,10 @@ public final class MemoryAcceptorStore implements AcceptorStore {
     List<Promise<Void>> done;
     synchronized (this) {
       if (failure != null || waiters.isEmpty()) return 0;
-      durable.putAll(unsynced);
+      unsynced.forEach((k, v) -> {
+        if (v == null) durable.remove(k);
+        else durable.put(k, v);
+      });
       unsynced.clear();
       done = new ArrayList<>(waiters);
       waiters.clear();

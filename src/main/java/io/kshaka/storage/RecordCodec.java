@@ -26,6 +26,9 @@ import java.util.zip.CRC32C;
  *                     (PUT is written when the log is empty, so stores from before request ids read as they were)
  * SNAPSHOT_HEADER (2) magic:u32 formatVersion:varint firstLogSegment:varint
  * SNAPSHOT_END (3)    keyCount:varint
+ * REMOVE (5)          keyLength:varint key:utf8[keyLength]  bt.counter:varint bt.nodeId:zigzag-varint
+ *                     (log segments only: the key was garbage-collected, it holds the tombstone accepted at bt;
+ *                     replay forgets the key; logs without it read as before)
  * </pre>
  *
  * The length has its own checksum so that a damaged length is never mistaken for a record cut off by a crash.
@@ -37,6 +40,7 @@ final class RecordCodec {
   static final byte SNAPSHOT_HEADER = 2;
   static final byte SNAPSHOT_END = 3;
   static final byte PUT_LOGGED = 4;
+  static final byte REMOVE = 5;
   static final int SNAPSHOT_MAGIC = 0x4B534E50; // "KSNP"
   static final int FORMAT_VERSION = 1;
 
@@ -45,6 +49,10 @@ final class RecordCodec {
   /** Receives decoded records. May throw {@link MalformedRecordException} to reject a record in its place. */
   interface Visitor {
     void put(String key, int keyBytes, AcceptorState state);
+
+    default void remove(String key, int keyBytes, Ballot bt) {
+      throw new MalformedRecordException("remove record outside a log segment");
+    }
 
     default void snapshotHeader(long firstLogSegment) {
       throw new MalformedRecordException("snapshot header record outside a snapshot");
@@ -98,6 +106,21 @@ final class RecordCodec {
       }
     }
     return endRecord(sink, start, crc);
+  }
+
+  /** Appends a REMOVE record; returns its size in bytes, header included. */
+  static int appendRemove(ByteSink sink, byte[] keyUtf8, Ballot bt, CRC32C crc) {
+    int start = beginRecord(sink);
+    sink.writeByte(REMOVE);
+    sink.writeVarLong(keyUtf8.length);
+    sink.writeBytes(keyUtf8, 0, keyUtf8.length);
+    writeBallot(sink, bt);
+    return endRecord(sink, start, crc);
+  }
+
+  /** Exact size of the REMOVE record {@link #appendRemove} writes, header included. */
+  static int removeSize(int keyBytes, Ballot bt) {
+    return HEADER_BYTES + 1 + ByteSink.varLongSize(keyBytes) + keyBytes + ballotSize(bt);
   }
 
   static int appendSnapshotHeader(ByteSink sink, long firstLogSegment, CRC32C crc) {
@@ -217,6 +240,14 @@ final class RecordCodec {
           throw new MalformedRecordException("invalid state for key '" + key + "': " + e.getMessage());
         }
         visitor.put(key, keyBytes, state);
+        return;
+      }
+      case REMOVE: {
+        int keyBytes = c.readLength("key length");
+        String key = new String(a, c.take(keyBytes), keyBytes, StandardCharsets.UTF_8);
+        Ballot bt = c.readBallot();
+        c.expectEnd();
+        visitor.remove(key, keyBytes, bt);
         return;
       }
       case SNAPSHOT_HEADER: {

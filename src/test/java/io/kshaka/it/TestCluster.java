@@ -30,8 +30,11 @@ public final class TestCluster implements AutoCloseable {
   private final Vertx[] nodes;
   private final KshakaVerticle[] verticles;
   private final JsonObject proposerOptions;
+  /** Nodes 1..bootstrap form the bootstrap configuration; the others start outside it. */
+  private final int bootstrap;
 
-  private TestCluster(Path baseDir, int n, JsonObject proposerOptions) {
+  private TestCluster(Path baseDir, int n, int bootstrap, JsonObject proposerOptions) {
+    this.bootstrap = bootstrap;
     this.baseDir = baseDir;
     this.hzPorts = new int[n];
     this.httpPorts = new int[n];
@@ -46,7 +49,12 @@ public final class TestCluster implements AutoCloseable {
 
   /** Starts n nodes together and waits until every one is deployed. */
   public static TestCluster start(Path baseDir, int n, JsonObject proposerOptions) {
-    TestCluster c = new TestCluster(baseDir, n, proposerOptions);
+    return start(baseDir, n, n, proposerOptions);
+  }
+
+  /** Starts n nodes together, of which 1..bootstrap are the bootstrap acceptors, and waits until all are deployed. */
+  public static TestCluster start(Path baseDir, int n, int bootstrap, JsonObject proposerOptions) {
+    TestCluster c = new TestCluster(baseDir, n, bootstrap, proposerOptions);
     List<Future<Vertx>> all = new ArrayList<>();
     for (int i = 1; i <= n; i++) all.add(c.startAsync(i));
     for (Future<Vertx> f : all) await(f);
@@ -62,7 +70,7 @@ public final class TestCluster implements AutoCloseable {
     JsonArray acceptors = new JsonArray();
     for (int i = 0; i < nodes.length; i++) {
       members.add("127.0.0.1:" + hzPorts[i]);
-      acceptors.add(i + 1);
+      if (i < bootstrap) acceptors.add(i + 1);
     }
     return new JsonObject()
         .put("nodeId", node)
@@ -99,15 +107,24 @@ public final class TestCluster implements AutoCloseable {
     await(startAsync(node));
   }
 
+  /** Starts the node with this config (for example {@link #config} with a field changed). */
+  public void startNode(int node, JsonObject config) {
+    await(startAsync(node, config));
+  }
+
   private Future<Vertx> startAsync(int node) {
-    NodeConfig cfg = NodeConfig.fromJson(config(node));
+    return startAsync(node, config(node));
+  }
+
+  private Future<Vertx> startAsync(int node, JsonObject config) {
+    NodeConfig cfg = NodeConfig.fromJson(config);
     return Vertx.builder()
         .with(HazelcastSetup.vertxOptions(cfg))
         .withClusterManager(new HazelcastClusterManager(HazelcastSetup.hazelcast(cfg)))
         .buildClustered()
         .compose(vertx -> {
           KshakaVerticle verticle = new KshakaVerticle();
-          return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config(node)))
+          return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config))
             .map(id -> {
               nodes[node - 1] = vertx;
               verticles[node - 1] = verticle;

@@ -646,6 +646,311 @@ class FileAcceptorStoreTest {
     on.await(reopened::close);
   }
 
+  // ------------------------------------------------------------------------------------------------ key index and removal
+
+  private static final Ballot BT = new Ballot(40, 3);
+
+  /** The tombstone chosen at {@link #BT}, as an acceptor holds it after the 1-RTT accept. */
+  private static AcceptorState tombstoneAtBt(long version) {
+    return new AcceptorState(BT.successor(), BT, new RegisterState(null, version));
+  }
+
+  private static List<String> utf8Sorted(java.util.Collection<String> keys) {
+    List<String> sorted = new ArrayList<>(keys);
+    sorted.sort((a, b) -> java.util.Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8),
+        b.getBytes(StandardCharsets.UTF_8)));
+    return sorted;
+  }
+
+  private static List<String> allKeysInPages(AcceptorStore store, int pageSize) {
+    List<String> all = new ArrayList<>();
+    String after = null;
+    while (true) {
+      List<String> page = store.keys(after, pageSize);
+      all.addAll(page);
+      if (page.size() < pageSize) return all;
+      after = page.get(page.size() - 1);
+    }
+  }
+
+  @Test
+  void keysArePagedInUtf8ByteOrderWithTombstonesAndNonAsciiKeys() throws Exception {
+    FileAcceptorStore store = open();
+    List<String> keys = List.of("b", "a", "A", "é", "\uFFFD", "\uE000", "\uD83D\uDE00", "a\uD83D\uDE00", "a\uFFFD", "z",
+        "\uD800\uDC00", "key/\u00FCml", "\u4E2D\u6587", "tomb");
+    Map<String, AcceptorState> states = new HashMap<>();
+    for (String k : keys) states.put(k, state(5, 5, k.equals("tomb") ? null : "v-" + k, 2));
+    putAll(store, states);
+    List<String> expected = utf8Sorted(keys);
+    assertEquals(expected, store.keys(null, 100));
+    for (int pageSize : new int[] {1, 3, 5, 14, 1000}) {
+      assertEquals(expected, allKeysInPages(store, pageSize), "pages of " + pageSize);
+    }
+    assertEquals(expected.subList(4, 7), store.keys(expected.get(3), 3), "after is exclusive");
+    assertEquals(List.of("b"), store.keys("a\uD83D\uDE01", 1), "after need not be a key held");
+    assertEquals(List.of(), store.keys(expected.get(expected.size() - 1), 10), "nothing after the last key");
+    assertEquals(List.of(), store.keys(null, 0));
+    // updating a known key does not duplicate it in the index
+    on.await(() -> store.put("a", state(9, 9, "again", 3)));
+    assertEquals(expected, store.keys(null, 100));
+    FileAcceptorStore reopened = reopen(store);
+    assertEquals(expected, reopened.keys(null, 100), "recovery rebuilds the same index");
+    on.await(reopened::close);
+  }
+
+  @Test
+  void removeForgetsOnlyTheTombstoneAcceptedAtBt() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> states = new HashMap<>();
+    states.put("live", new AcceptorState(BT, BT, RegisterState.of("v", 3)));
+    states.put("older", new AcceptorState(BT, new Ballot(39, 3), new RegisterState(null, 3)));
+    states.put("promised-above", new AcceptorState(new Ballot(42, 1), BT, new RegisterState(null, 3)));
+    states.put("never-written", new AcceptorState(BT, BT, RegisterState.EMPTY));
+    states.put("tomb", tombstoneAtBt(3));
+    putAll(store, states);
+    assertEquals(3, store.tombstones());
+    for (String k : List.of("live", "older", "promised-above", "never-written")) {
+      assertFalse(on.await(() -> store.remove(k, BT)), k + " does not qualify");
+      assertEquals(states.get(k), store.get(k), k + " is unchanged");
+    }
+    long before = Files.size(logFile(1));
+    assertTrue(on.await(() -> store.remove("tomb", BT)));
+    assertTrue(Files.size(logFile(1)) > before, "the removal is logged");
+    assertSame(AcceptorState.INITIAL, store.get("tomb"));
+    assertEquals(4, store.size());
+    assertEquals(2, store.tombstones());
+    assertFalse(store.keys(null, 10).contains("tomb"));
+    assertTrue(on.await(() -> store.remove("tomb", BT)), "an absent key counts as removed");
+    assertTrue(on.await(() -> store.remove("never-seen", BT)));
+    on.await(store::close);
+  }
+
+  @Test
+  void removeCompletesOnlyOnceItsRecordIsDurable() throws Exception {
+    FileAcceptorStore store = open();
+    on.await(() -> store.put("tomb", tombstoneAtBt(2)));
+    Promise<Void> gate = Promise.promise();
+    CompletableFuture<Void> handedOver = new CompletableFuture<>();
+    store.writeHook((batch, position, realWrite) -> {
+      handedOver.complete(null);
+      return gate.future().compose(v -> realWrite.get());
+    });
+    Future<Boolean> removed = on.run(() -> store.remove("tomb", BT));
+    OnContext.get(handedOver);
+    assertFalse(removed.isComplete(), "a removal must not complete before its record is written");
+    assertEquals(0, store.size(), "memory forgets the key at once");
+    Future<Boolean> again = on.run(() -> store.remove("tomb", BT));
+    assertFalse(again.isComplete(), "removing the absent key waits for the pending removal");
+    on.await(() -> {
+      gate.complete();
+      return removed;
+    });
+    assertTrue(on.await(() -> again));
+    on.await(store::close);
+  }
+
+  @Test
+  void removedKeysStayAbsentAfterReopen() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    Map<String, AcceptorState> states = new HashMap<>();
+    for (int i = 0; i < 200; i++) {
+      AcceptorState s = i % 2 == 0 ? tombstoneAtBt(i + 1) : state(50, 50, value(i, 0), i + 1);
+      states.put("key-" + i, s);
+      if (i % 2 != 0 || i % 10 == 0) expected.put("key-" + i, s); // every tenth tombstone stays
+    }
+    putAll(store, states);
+    on.await(() -> Future.all(states.keySet().stream().filter(k -> !expected.containsKey(k))
+        .map(k -> store.remove(k, BT)).collect(Collectors.toList())).mapEmpty());
+    assertHolds(store, expected);
+    assertEquals(20, store.tombstones());
+    FileAcceptorStore reopened = reopen(store);
+    assertHolds(reopened, expected);
+    assertEquals(20, reopened.tombstones());
+    assertEquals(utf8Sorted(expected.keySet()), reopened.keys(null, 1000));
+    assertSame(AcceptorState.INITIAL, reopened.get("key-2"));
+    // a removed key can be written again, and that survives too
+    AcceptorState back = state(60, 60, "back", 1);
+    on.await(() -> reopened.put("key-2", back));
+    expected.put("key-2", back);
+    FileAcceptorStore third = reopen(reopened);
+    assertHolds(third, expected);
+    on.await(third::close);
+  }
+
+  @Test
+  void aSnapshotAfterARemovalLacksTheKeyAndReopensWithoutIt() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(store, expected, 10);
+    String gone = "gone-\u00E9-key";
+    on.await(() -> store.put(gone, tombstoneAtBt(4)));
+    assertTrue(on.await(() -> store.remove(gone, BT)));
+    on.await(store::compact);
+    assertEquals(10, metrics.lastSnapshotKeys.get());
+    byte[] snapshot = Files.readAllBytes(dir.resolve(FileAcceptorStore.snapshotName(2)));
+    assertFalse(new String(snapshot, StandardCharsets.ISO_8859_1)
+        .contains(new String(gone.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)),
+        "the snapshot never holds the removed key");
+    FileAcceptorStore reopened = reopen(store);
+    assertHolds(reopened, expected);
+    assertEquals(0, reopened.tombstones());
+    assertEquals(utf8Sorted(expected.keySet()), reopened.keys(null, 100), "the index built from the snapshot");
+    on.await(reopened::close);
+  }
+
+  @Test
+  void snapshotsAreWrittenInKeyOrderAndRecoveryIndexesThemAndTheLogOnTop() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    for (int i = 0; i < 300; i++) expected.put("k" + Integer.toString(i * 7919 % 1000, 36) + "\u00E9".repeat(i % 3), state(5, 5, "v" + i, 1));
+    expected.put("\uD83D\uDE00", state(5, 5, "emoji", 1));
+    expected.put("\uFFFD", state(5, 5, "replacement", 1));
+    putAll(store, expected);
+    on.await(store::compact);
+    List<String> order = new ArrayList<>();
+    new SegmentScanner(on.vertx, dir.resolve(FileAcceptorStore.snapshotName(2)).toString(), false, 4096, 1 << 20,
+        new RecordCodec.Visitor() {
+          @Override
+          public void put(String key, int keyBytes, AcceptorState state) {
+            order.add(key);
+          }
+
+          @Override
+          public void snapshotHeader(long firstLogSegment) {}
+
+          @Override
+          public void snapshotEnd(long keyCount) {}
+        }).scan().await(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(utf8Sorted(expected.keySet()), order);
+    on.await(() -> store.put("after-snapshot", state(6, 6, "x", 1)));
+    expected.put("after-snapshot", state(6, 6, "x", 1));
+    FileAcceptorStore reopened = reopen(store);
+    assertHolds(reopened, expected);
+    assertEquals(utf8Sorted(expected.keySet()), allKeysInPages(reopened, 7));
+    on.await(reopened::close);
+  }
+
+  @Test
+  void aSnapshotInHashOrderFromBeforeTheIndexStillOpensWithEveryKeyIndexed() throws Exception {
+    List<String> keys = List.of("m", "b", "\uD83D\uDE00", "z", "a", "\uFFFD", "c");
+    ByteSink sink = new ByteSink(1024);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    RecordCodec.appendSnapshotHeader(sink, 2, crc);
+    for (String k : keys) RecordCodec.appendPut(sink, k.getBytes(StandardCharsets.UTF_8), state(3, 3, k, 1), crc);
+    RecordCodec.appendSnapshotEnd(sink, keys.size(), crc);
+    Files.write(dir.resolve(FileAcceptorStore.snapshotName(2)), java.util.Arrays.copyOf(sink.array(), sink.size()));
+    FileAcceptorStore store = open();
+    assertEquals(keys.size(), store.size());
+    assertEquals(utf8Sorted(keys), store.keys(null, 100));
+    on.await(store::close);
+  }
+
+  @Test
+  void aRemovalDuringASnapshotIsReplayedOnTopOfIt() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(store, expected, 10);
+    on.await(() -> store.put("tomb", tombstoneAtBt(4)));
+    Promise<Void> gate = Promise.promise();
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    store.beforeSnapshotRename(() -> {
+      written.complete(null);
+      return gate.future();
+    });
+    Future<Void> snapshot = on.run(store::compact);
+    OnContext.get(written); // the snapshot file holds "tomb"; the log has moved on to segment 2
+    assertTrue(on.await(() -> store.remove("tomb", BT)));
+    on.await(() -> {
+      gate.complete();
+      return snapshot;
+    });
+    assertEquals(11, metrics.lastSnapshotKeys.get(), "this snapshot was written before the removal");
+    FileAcceptorStore reopened = reopen(store);
+    assertHolds(reopened, expected);
+    assertEquals(0, reopened.tombstones());
+    on.await(reopened::close);
+  }
+
+  @Test
+  void aTornRemoveRecordAtTheTailIsCutAndTheTombstoneComesBack() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(store, expected, 3);
+    AcceptorState tomb = tombstoneAtBt(7);
+    on.await(() -> store.put("tomb", tomb));
+    expected.put("tomb", tomb);
+    long removeStart = Files.size(logFile(1));
+    assertTrue(on.await(() -> store.remove("tomb", BT)));
+    long removeEnd = Files.size(logFile(1));
+    assertEquals(RecordCodec.removeSize(4, BT), removeEnd - removeStart);
+    on.await(store::close);
+    try (RandomAccessFile raf = new RandomAccessFile(logFile(1).toFile(), "rw")) {
+      raf.setLength(removeEnd - 3); // the crash tore the REMOVE record
+    }
+    FileAcceptorStore cut = open();
+    assertHolds(cut, expected);
+    assertEquals(1, cut.tombstones());
+    assertEquals(removeStart, Files.size(logFile(1)), "the log is cut at the end of the last whole record");
+    assertEquals(removeEnd - 3 - removeStart, metrics.cutBytes.get());
+    // the removal can simply be done again
+    assertTrue(on.await(() -> cut.remove("tomb", BT)));
+    expected.remove("tomb");
+    FileAcceptorStore reopened = reopen(cut);
+    assertHolds(reopened, expected);
+    on.await(reopened::close);
+  }
+
+  @Test
+  void tombstoneCountFollowsPutsRemovesAndRecovery() throws Exception {
+    FileAcceptorStore store = open();
+    assertEquals(0, store.tombstones());
+    on.await(() -> store.put("a", state(1, 1, "v", 1)));
+    on.await(() -> store.put("b", state(1, 0, null, 0))); // promised only: not a tombstone
+    assertEquals(0, store.tombstones());
+    on.await(() -> store.put("a", tombstoneAtBt(2)));
+    on.await(() -> store.put("c", tombstoneAtBt(1)));
+    assertEquals(2, store.tombstones());
+    on.await(() -> store.put("c", state(50, 50, "alive", 2)));
+    assertEquals(1, store.tombstones(), "a tombstone written over stops counting");
+    FileAcceptorStore reopened = reopen(store);
+    assertEquals(1, reopened.tombstones());
+    assertTrue(on.await(() -> reopened.remove("a", BT)));
+    assertEquals(0, reopened.tombstones());
+    assertEquals(2, reopened.size());
+    on.await(reopened::close);
+  }
+
+  @Test
+  void keyCountReturnsToWhatItWasOnceDeletedKeysAreRemoved() throws Exception {
+    FileAcceptorStore store = open();
+    putOneByOne(store, new HashMap<>(), 5);
+    int before = store.size();
+    Map<String, AcceptorState> tombs = new HashMap<>();
+    for (int i = 0; i < 5000; i++) tombs.put("deleted-" + i, tombstoneAtBt(2));
+    putAll(store, tombs);
+    assertEquals(before + 5000, store.size());
+    assertEquals(5000, store.tombstones());
+    on.await(() -> Future.all(tombs.keySet().stream().map(k -> store.remove(k, BT)).collect(Collectors.toList()))
+        .map(all -> {
+          for (int i = 0; i < all.size(); i++) assertTrue((Boolean) all.resultAt(i));
+          return null;
+        }));
+    assertEquals(before, store.size());
+    assertEquals(0, store.tombstones());
+    assertEquals(before, store.keys(null, 10_000).size());
+    FileAcceptorStore reopened = reopen(store);
+    assertEquals(before, reopened.size());
+    on.await(reopened::close);
+  }
+
+  @Test
+  void removeFromAnotherThreadIsRefused() throws Exception {
+    FileAcceptorStore store = open();
+    assertThrows(IllegalStateException.class, () -> store.remove("k", BT));
+    on.await(store::close);
+  }
+
   // ------------------------------------------------------------------------------------------------ failures
 
   @Test

@@ -103,4 +103,33 @@ class RecordCodecTest {
     a[0] ^= 0x10;
     assertNotEquals(stored, RecordCodec.crc(crc, a, 0, 4));
   }
+
+  @Test
+  void removeRecordRoundTripsKeyAndBallotAndIsRefusedWhereOnlyPutsBelong() {
+    ByteSink sink = new ByteSink(16);
+    byte[] key = "clé/🔑".getBytes(StandardCharsets.UTF_8);
+    Ballot bt = new Ballot(Long.MAX_VALUE, -7);
+    int size = RecordCodec.appendRemove(sink, key, bt, crc);
+    assertEquals(sink.size(), size);
+    assertEquals(RecordCodec.removeSize(key.length, bt), size);
+    List<String> removed = new ArrayList<>();
+    RecordCodec.Visitor visitor = new RecordCodec.Visitor() {
+      @Override
+      public void put(String k, int keyBytes, AcceptorState s) {
+        throw new AssertionError("not a put");
+      }
+
+      @Override
+      public void remove(String k, int keyBytes, Ballot b) {
+        assertEquals(key.length, keyBytes);
+        assertEquals(bt, b);
+        removed.add(k);
+      }
+    };
+    byte[] a = sink.array();
+    RecordCodec.decode(a, 12, size - 12, visitor);
+    assertEquals(List.of("clé/🔑"), removed);
+    // a visitor that does not expect removals (a snapshot's) rejects the record as malformed
+    assertThrows(RecordCodec.MalformedRecordException.class, () -> RecordCodec.decode(a, 12, size - 12, (k, kb, s) -> {}));
+  }
 }
