@@ -1,5 +1,6 @@
 package io.kshaka.membership;
 
+import io.kshaka.storage.AcceptorStore;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -17,7 +18,7 @@ public final class KeyPages {
   private KeyPages() {}
 
   /** Code point order (= UTF-8 byte order), the order acceptors list their keys in. */
-  public static final Comparator<String> ORDER = KeyPages::compare;
+  public static final Comparator<String> ORDER = AcceptorStore.KEY_ORDER;
 
   /** One acceptor's answer: its keys after the cursor, whether the page was full, and how many keys it holds. */
   public record Page(int node, List<String> keys, boolean full, long total) {
@@ -54,31 +55,14 @@ public final class KeyPages {
     long total = 0;
     for (Page p : pages) {
       total = Math.max(total, p.total());
-      if (p.full() && p.last() != null && (bound == null || compare(p.last(), bound) < 0)) bound = p.last();
+      if (p.full() && p.last() != null && (bound == null || ORDER.compare(p.last(), bound) < 0)) bound = p.last();
     }
     TreeSet<String> union = new TreeSet<>(ORDER);
     for (Page p : pages) {
       for (String k : p.keys()) {
-        if (bound == null || compare(k, bound) <= 0) union.add(k);
+        if (bound == null || ORDER.compare(k, bound) <= 0) union.add(k);
       }
     }
     return new Merged(new ArrayList<>(union), bound, bound == null, total);
-  }
-
-  /** Compares UTF-16 strings in code point order: surrogates (U+D800..DFFF) rank above U+E000..FFFF. */
-  static int compare(String a, String b) {
-    int n = Math.min(a.length(), b.length());
-    for (int i = 0; i < n; i++) {
-      char x = a.charAt(i);
-      char y = b.charAt(i);
-      if (x != y) return rank(x) - rank(y);
-    }
-    return a.length() - b.length();
-  }
-
-  private static int rank(char c) {
-    if (c >= 0xD800 && c <= 0xDFFF) return c + 0x2000;
-    if (c >= 0xE000) return c - 0x800;
-    return c;
   }
 }
