@@ -56,13 +56,13 @@ class DeterminismTest {
 
   private static List<SimConfig> configs() {
     return List.of(SimConfig.of(3), SimConfig.of(5).withOneRtt(false),
-        SimConfig.of(3).withVariant(Variant.QUORUM_OF_ONE));
+        SimConfig.of(3).withVariant(Variant.QUORUM_OF_ONE), SimConfig.membership(3));
   }
 
   private static Map<Long, String> inAnotherJvm(SimConfig config) throws IOException, InterruptedException {
     String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-cp", classpath, TraceHashMain.class.getName(), Integer.toString(config.acceptors()),
+        "-XX:+UseSerialGC", "-cp", classpath, TraceHashMain.class.getName(), config.acceptors() + (config.membership() ? "m" : ""),
         config.variant().name(), Boolean.toString(config.oneRtt())));
     for (long seed : SAMPLE) cmd.add(Long.toString(seed));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -2,6 +2,7 @@ package io.kshaka.sim;
 
 import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
+import io.kshaka.core.ClusterConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,14 @@ final class SimAcceptor {
   /** Per key, the highest promise any reply of this acceptor has shown to the world. It must never be lost. */
   final TreeMap<String, Ballot> visiblePromise = new TreeMap<>();
 
+  // Membership runs only (null / 0 otherwise). All of it is durable at once (an atomic config file).
+  /** The node's durable configuration (null: none yet, a spare node, or lost with the disk). */
+  ClusterConfig config;
+  /** The incarnation this store was made for (0: none: a spare node never admitted, or a lost disk). */
+  long identity;
+  /** The incarnation whose store was lost with the disk (0: none): it votes again only as a later one. */
+  long lostIncarnation;
+
   SimAcceptor(int id) {
     this.id = id;
   }
@@ -36,6 +45,32 @@ final class SimAcceptor {
   void write(String key, AcceptorState next) {
     live.put(key, next);
     unflushed.add(Map.entry(key, next));
+  }
+
+  /** Removes a key (garbage collection): durable at the next flush, like a write. */
+  void remove(String key) {
+    live.remove(key);
+    unflushed.add(new java.util.AbstractMap.SimpleEntry<>(key, null));
+    visiblePromise.remove(key);
+  }
+
+  /** The durable state of a key (what a peek of the store reports once synced). */
+  AcceptorState durableState(String key) {
+    return durable.getOrDefault(key, AcceptorState.INITIAL);
+  }
+
+  /** The disk is lost: every key, the config and the identity go. The node stays up, empty. */
+  void wipe() {
+    durable.clear();
+    live = new TreeMap<>();
+    unflushed.clear();
+    held.clear();
+    flushScheduled = false;
+    visiblePromise.clear();
+    config = null;
+    lostIncarnation = Math.max(lostIncarnation, identity);
+    identity = 0;
+    incarnation++;
   }
 
   /** True when every write so far is durable. */
@@ -53,7 +88,7 @@ final class SimAcceptor {
 
   /** Makes every write durable; returns the replies to send now, in order. */
   List<Runnable> flush() {
-    for (Map.Entry<String, AcceptorState> w : unflushed) durable.put(w.getKey(), w.getValue());
+    for (Map.Entry<String, AcceptorState> w : unflushed) apply(w);
     unflushed.clear();
     flushScheduled = false;
     List<Runnable> out = new ArrayList<>(held);
@@ -70,8 +105,7 @@ final class SimAcceptor {
   /** Crashes, keeping the first {@code survivors} unflushed writes. */
   void crash(int survivors) {
     for (int i = 0; i < survivors; i++) {
-      Map.Entry<String, AcceptorState> w = unflushed.get(i);
-      durable.put(w.getKey(), w.getValue());
+      apply(unflushed.get(i));
     }
     unflushed.clear();
     held.clear();
@@ -79,6 +113,11 @@ final class SimAcceptor {
     live = new TreeMap<>();
     up = false;
     incarnation++;
+  }
+
+  private void apply(Map.Entry<String, AcceptorState> w) {
+    if (w.getValue() == null) durable.remove(w.getKey());
+    else durable.put(w.getKey(), w.getValue());
   }
 
   /** Restarts from the durable state. */

@@ -1,5 +1,6 @@
 package io.kshaka.sim;
 
+import io.kshaka.core.ClusterConfig;
 import io.kshaka.core.Proposer;
 import io.kshaka.core.ProposerEffect;
 import io.kshaka.core.QuorumSpec;
@@ -35,6 +36,11 @@ final class SimProposer {
   final Map<Object, Integer> roundPhases = new HashMap<>();
   /** The (key, ballot) of each round id. */
   final Map<Long, Object> roundBallot = new HashMap<>();
+
+  /** Membership runs: the node's durable configuration (the proposer is configured from it on restart). */
+  ClusterConfig config;
+  /** A configuration refresh (after a StaleConfig effect) is under way. */
+  boolean refreshing;
 
   SimProposer(int id, QuorumSpec quorums) {
     this.id = id;

@@ -75,6 +75,21 @@ public record SimResult(
     long coreForgotten;
     /** Answers that said the register may have forgotten the id (as the attempts' clients saw them). */
     int forgottenAnswers;
+    // membership runs
+    int adminJobs;
+    int membershipSteps;
+    int rescans;
+    int touches;
+    int driverCrashes;
+    int wipes;
+    int gcBatches;
+    int gcKeys;
+    int gcRemoved;
+    int gcPostponed;
+    long staleEpochs;
+    long notVoting;
+    long refreshes;
+    long proposerConfigs;
 
     public long events() {
       return events;
@@ -126,6 +141,30 @@ public record SimResult(
       coreDuplicates += o.coreDuplicates;
       coreForgotten += o.coreForgotten;
       forgottenAnswers += o.forgottenAnswers;
+      adminJobs += o.adminJobs;
+      membershipSteps += o.membershipSteps;
+      rescans += o.rescans;
+      touches += o.touches;
+      driverCrashes += o.driverCrashes;
+      wipes += o.wipes;
+      gcBatches += o.gcBatches;
+      gcKeys += o.gcKeys;
+      gcRemoved += o.gcRemoved;
+      gcPostponed += o.gcPostponed;
+      staleEpochs += o.staleEpochs;
+      notVoting += o.notVoting;
+      refreshes += o.refreshes;
+      proposerConfigs += o.proposerConfigs;
+    }
+
+    /** The membership counters (empty when the runs had none). */
+    String membership() {
+      if (adminJobs == 0) return "";
+      return String.format("; membership: %d admin jobs, %d steps installed, %d rescans (%d touches), %d driver "
+              + "crashes, %d disks lost, %d GC batches (%d keys collected, %d removals, %d postponed), %d stale "
+              + "epochs, %d refreshes, %d proposer configs, %d requests to non-voting acceptors",
+          adminJobs, membershipSteps, rescans, touches, driverCrashes, wipes, gcBatches, gcKeys, gcRemoved,
+          gcPostponed, staleEpochs, refreshes, proposerConfigs, notVoting);
     }
 
     @Override
@@ -144,7 +183,8 @@ public record SimResult(
           faults(), acceptorCrashes, proposerCrashes, partitions,
           messages, dropped, duplicated, late, timeouts, prepareTimeoutsInAcceptPhase,
           completedWithoutAccept, completedWithoutPrepare, batches, floorWrites, floorWriteFailures,
-          unknownWithoutFaults, burstDeadlines, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9, maxCheckSeed);
+          unknownWithoutFaults, burstDeadlines, events, virtualMillis, checkNanos / 1e9, maxCheckNanos / 1e9, maxCheckSeed)
+          + membership();
     }
   }
 }

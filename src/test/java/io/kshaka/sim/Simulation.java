@@ -14,6 +14,10 @@ import io.kshaka.core.QuorumSpec;
 import io.kshaka.core.RegisterState;
 import io.kshaka.core.RequestId;
 import io.kshaka.core.ChangeResult;
+import io.kshaka.core.Change;
+import io.kshaka.core.ClusterConfig;
+import io.kshaka.core.MembershipPlan;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -23,6 +27,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * A deterministic simulation of a Kshaka cluster over the real protocol core: N proposers ({@link Proposer}, with
@@ -187,10 +193,12 @@ public final class Simulation {
     clientRandom = root.split();
     diskRandom = root.split();
     proposerRandom = root.split();
+    adminRandom = root.split();
 
     proposerCount = cfg.proposers() > 0 ? cfg.proposers() : 2 + params.nextInt(3);
     maxOps = cfg.maxOps() / 2 + params.nextInt(cfg.maxOps() + 1);
-    keyCount = 1 + params.nextInt(3);
+    // Membership runs: more keys (some stay idle for a while, which is what a lost rescan or a bad GC needs).
+    keyCount = 1 + params.nextInt(3) + (cfg.membership() ? 2 : 0);
     clientCount = 2 + params.nextInt(4);
     maxDelay = 1 + params.nextInt(20);
     loss = cfg.faults() && params.nextInt(10) >= 3 ? params.nextDouble() * 0.15 : 0;
@@ -238,14 +246,19 @@ public final class Simulation {
         sendTimeout, healthySendTimeout, flushMax, backoffMax, requestTimeout, batchMax, counterBlock, cacheLimit,
         clientTimeout, takeoverAfter, earlyTakeover ? "(early)" : "", clientBudget, thinkMax, meanFaultGap, homeBias, acceptCrashPoint, floorWriteFailure);
 
-    acceptors = new SimAcceptor[cfg.acceptors()];
+    int universe = cfg.membership() ? cfg.acceptors() + SPARES : cfg.acceptors();
+    acceptors = new SimAcceptor[universe];
     List<Integer> ids = new ArrayList<>();
-    for (int a = 1; a <= cfg.acceptors(); a++) {
+    for (int a = 1; a <= universe; a++) {
       acceptors[a - 1] = new SimAcceptor(a);
-      ids.add(a);
+      if (a <= cfg.acceptors()) ids.add(a);
     }
     QuorumSpec majority = cfg.quorums() != null ? cfg.quorums() : QuorumSpec.majority(ids);
-    maxAcceptorsDown = Math.min(majority.prepareTolerance(), majority.acceptTolerance());
+    if (cfg.membership()) {
+      maxAcceptorsDown = drawScenario(majority);
+    } else {
+      maxAcceptorsDown = Math.min(majority.prepareTolerance(), majority.acceptTolerance());
+    }
     proposers = new SimProposer[proposerCount];
     for (int p = 1; p <= proposerCount; p++) {
       QuorumSpec q = majority;
@@ -257,7 +270,8 @@ public final class Simulation {
     }
     keys = new String[keyCount];
     for (int k = 0; k < keyCount; k++) keys[k] = "k" + k;
-    blocked = new int[proposerCount + cfg.acceptors()][proposerCount + cfg.acceptors()];
+    blocked = new int[proposerCount + universe][proposerCount + universe];
+    if (cfg.membership()) bootstrap(majority);
     clientIds = new long[clientCount];
     clientSeenVersion = new Map[clientCount];
   }
@@ -266,7 +280,7 @@ public final class Simulation {
   // The run
 
   private SimResult execute(boolean checkHistory) {
-    if (trace.keepsLines()) trace.line(0, "seed " + seed + " " + cfg + " " + parameters);
+    if (trace.keepsLines()) trace.line(0, "seed " + seed + " " + cfg + " " + parameters + " " + scenario);
     for (SimProposer p : proposers) p.core = newProposer(p, 0);
     for (int c = 0; c < clientCount; c++) {
       clientIds[c] = nextClientId++;
@@ -275,6 +289,7 @@ public final class Simulation {
       queue.after(clientRandom.nextLong(thinkMax + 1), () -> clientStep(slot));
     }
     if (cfg.faults()) queue.after(nextFaultGap(), this::fault);
+    if (cfg.membership()) startAdmin();
     queue.at(FAULT_PHASE_CAP, this::heal);
     while (!queue.isEmpty() && failure == null) {
       queue.runNext();
@@ -289,7 +304,7 @@ public final class Simulation {
     String report = null;
     if (failure == null && checkHistory) {
       long t0 = System.nanoTime();
-      report = HistoryCheck.check(history);
+      report = HistoryCheck.check(history, forgets);
       stats.checkNanos = System.nanoTime() - t0;
       stats.maxCheckNanos = stats.checkNanos;
       stats.maxCheckSeed = seed;
@@ -303,7 +318,8 @@ public final class Simulation {
       if (op.kind != SimOp.Kind.GET) stats.writes++;
     }
     stats.ops = history.size();
-    return new SimResult(seed, cfg, failure, trace.hash(), parameters, stats, List.copyOf(history),
+    return new SimResult(seed, cfg, failure, trace.hash(), parameters + (scenario.isEmpty() ? "" : " " + scenario),
+        stats, List.copyOf(history),
         trace.lines(), report);
   }
 
@@ -317,6 +333,10 @@ public final class Simulation {
     if (!livenessStarted) {
       fail("liveness: the liveness phase never started (operations still pending after the heal)");
       return;
+    }
+    if (cfg.membership()) {
+      finalMembershipChecks();
+      if (failure != null) return;
     }
     for (SimOp op : history) {
       if (!op.liveness) continue;
@@ -399,6 +419,9 @@ public final class Simulation {
       r = 0;
       stats.forcedReads++;
     }
+    if (cfg.membership() && r >= 35 && r < 60) {
+      r = 60 + (r - 35) % 10; // membership runs: deletes instead of some cas, so that GC has tombstones
+    }
     if (r < 25) {
       kind = SimOp.Kind.GET;
       value = null;
@@ -478,7 +501,11 @@ public final class Simulation {
   // Proposers
 
   private Proposer newProposer(SimProposer p, long floor) {
-    return new Proposer(p.id, p.quorums, options, proposerRandom.split(), floor);
+    Proposer core = new Proposer(p.id, p.quorums, options, proposerRandom.split(), floor);
+    if (p.config != null) {
+      core.configure(p.config.epoch(), p.config.quorums(), p.config.ballotFloor(), p.config.forgottenBefore());
+    }
+    return core;
   }
 
   /**
@@ -588,8 +615,12 @@ public final class Simulation {
           return;
         }
         send(p, s);
+      } else if (e instanceof ProposerEffect.Complete c && c.token() instanceof AdminToken t) {
+        adminComplete(t, c.result());
       } else if (e instanceof ProposerEffect.Complete c) {
         complete(p, c, roundId);
+      } else if (e instanceof ProposerEffect.StaleConfig sc) {
+        refresh(p, sc);
       } else if (e instanceof ProposerEffect.Wake w) {
         trace.mix(2, p.id, w.key().hashCode(), w.atMillis());
         queue.at(w.atMillis(), () -> {
@@ -815,13 +846,23 @@ public final class Simulation {
 
   private void acceptorReceives(SimAcceptor a, SimProposer p, int pInc, long sendId, ProposerEffect.Send s) {
     if (!a.up) return;
+    if (cfg.membership() && !votes(a)) {
+      stats.notVoting++;
+      if (trace.keepsLines()) trace.line(now(), "A" + a.id + " does not vote (" + whyNotVoting(a) + ")");
+      return;
+    }
     AcceptorRequest req = s.request();
     String key = req.key();
     AcceptorState current = a.state(key);
     Acceptor.Transition t;
     try {
-      t = cfg.variant() == Variant.BALLOT_IGNORES_NODE_ID
-          ? BrokenAcceptor.handle(current, req) : Acceptor.handle(current, req);
+      if (cfg.membership()) {
+        t = Acceptor.handle(current, req, a.config.fence());
+        if (t.reply() instanceof AcceptorReply.StaleEpoch) stats.staleEpochs++;
+      } else {
+        t = cfg.variant() == Variant.BALLOT_IGNORES_NODE_ID
+            ? BrokenAcceptor.handle(current, req) : Acceptor.handle(current, req);
+      }
     } catch (IllegalArgumentException e) {
       fail("invariant: A" + a.id + " key " + key + " from " + current + " on " + req + ": " + e.getMessage());
       return;
@@ -927,7 +968,7 @@ public final class Simulation {
     int f = maxAcceptorsDown;
     if (kind < 3) {
       int down = 0;
-      for (SimAcceptor a : acceptors) if (!a.up) down++;
+      for (SimAcceptor a : acceptors) if (!a.up || awaitingReplace(a)) down++;
       SimAcceptor a = acceptors[faultRandom.nextInt(acceptors.length)];
       if (a.up && down < f) crashAcceptor(a, duration);
     } else if (kind < 5) {
@@ -1029,6 +1070,7 @@ public final class Simulation {
 
   private void restartProposer(SimProposer p) {
     p.up = true;
+    p.refreshing = false;
     p.incarnation++;
     long floor = cfg.variant() == Variant.FORGET_COUNTER ? 0 : p.durableFloor;
     p.core = newProposer(p, floor);
@@ -1224,5 +1266,650 @@ public final class Simulation {
 
   private static String describe(AcceptorState s) {
     return "promised " + s.promised() + " accepted " + s.accepted() + " " + s.state();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Membership (SimConfig.membership): configuration epochs on every node, an admin actor that walks MembershipPlan
+  // steps, loses one acceptor's disk and replaces it, and garbage-collects tombstones; gossip of configurations.
+  //
+  // - Every acceptor keeps a durable configuration (ClusterConfig) and answers through Acceptor.handle with its fence:
+  //   an older epoch gets StaleEpoch, a ballot at or below the floor a Conflict. It votes only while its identity
+  //   (the incarnation its store was made for) is the configuration's incarnation for it.
+  // - Proposers are configured from their node's durable configuration; StaleConfig makes them fetch the answering
+  //   acceptor's configuration (one refresh at a time); pushes and gossip reach them too.
+  // - The admin actor runs one job at a time: a membership change (MembershipPlan.plan), a replace of the lost disk
+  //   (MembershipPlan.replace), or a garbage-collection batch. A step decides the next configuration, pushes it until
+  //   a blocking set of the previous one has it (GC: every acceptor of it), then rescans with Change.Touch through a
+  //   proposer if the step asks. The actor may crash after an install or in the middle of a rescan; it resumes from
+  //   the latest decided configuration with MembershipPlan.resume (which rescans once first).
+  // - GC of a tombstoned key: Touch; peek every acceptor of the configuration (durable states) until all hold the
+  //   same tombstone at one ballot Bt; install epoch+1 with ballotFloor >= Bt.counter and forgottenBefore = the
+  //   batch's start on every acceptor; then remove on each acceptor only if it still holds exactly that tombstone
+  //   (collectable). The history gets a "forget" operation for the key (see HistoryCheck: a collected key reads
+  //   (absent, 0) again).
+  // - A removed acceptor is never added back in one run: its store is stale (see the report of issue 9).
+
+  /** Spare acceptors beyond the M of the bootstrap configuration (they may join). */
+  static final int SPARES = 2;
+  private static final long ADMIN_ID_BASE = 1L << 40;
+
+  private final SplittableRandom adminRandom;
+  /** Every configuration decided, by epoch - 1. */
+  private final List<ClusterConfig> configs = new ArrayList<>();
+  /** The latest decided configuration (the driver's durable record). */
+  private ClusterConfig decided;
+  private final ArrayDeque<Job> jobs = new ArrayDeque<>();
+  private Job job;
+  private List<MembershipPlan.Step> steps;
+  private int stepIndex;
+  private long replaceIncarnation;
+  /** Bumped when the admin actor crashes: callbacks of before are void. */
+  private int adminGen;
+  private boolean adminFinished;
+  private boolean converged;
+  private long adminStart;
+  private long wipeAt;
+  /** The acceptor whose disk was lost (0: none yet). */
+  private int wipeNode;
+  private double driverCrashChance;
+  private long jobGap;
+  private long pushInterval;
+  private long gossipGap;
+  private Set<Integer> finalTarget;
+  private String scenario = "";
+  private final List<HistoryCheck.Forget> forgets = new ArrayList<>();
+  private final Map<AdminToken, Consumer<ProposerResult>> adminTouches = new HashMap<>();
+  private long nextAdminSeq;
+
+  /** The token of an admin Touch (told apart from client attempts' Long tokens). */
+  record AdminToken(long seq) {}
+
+  private enum JobKind { CHANGE, REPLACE, GC }
+
+  private record Job(JobKind kind, Set<Integer> target, int node) {
+    @Override
+    public String toString() {
+      return kind == JobKind.CHANGE ? "change to " + target : kind == JobKind.REPLACE ? "replace " + node : "gc";
+    }
+  }
+
+  /** Draws the admin scenario; returns F, the most acceptors down (or not voting) at once over every config. */
+  private int drawScenario(QuorumSpec start) {
+    int m = cfg.acceptors();
+    int u = m + SPARES;
+    Set<Integer> startSet = start.acceptNodes();
+    Set<Integer> t1;
+    do {
+      t1 = randomSet(u, 3, null);
+    } while (t1.equals(startSet));
+    List<Job> changes = new ArrayList<>();
+    changes.add(new Job(JobKind.CHANGE, t1, 0));
+    Set<Integer> t2 = null;
+    if (adminRandom.nextBoolean()) {
+      // Never a node the first change removed: its store is stale (it missed writes and collections).
+      Set<Integer> allowed = new TreeSet<>(t1);
+      for (int n = m + 1; n <= u; n++) allowed.add(n);
+      Set<Integer> cand = randomSet(u, 3, allowed);
+      if (cand != null && !cand.equals(t1)) {
+        t2 = cand;
+        changes.add(new Job(JobKind.CHANGE, t2, 0));
+      }
+    }
+    int f = tolerance(startSet.size());
+    f = Math.min(f, tolerance(t1.size()));
+    if (t2 != null) f = Math.min(f, tolerance(t2.size()));
+    finalTarget = t2 != null ? t2 : t1;
+    int gcBatches = adminRandom.nextInt(4);
+    List<Job> all = new ArrayList<>(changes);
+    for (int i = 0; i < gcBatches; i++) all.add(adminRandom.nextInt(all.size() + 1), new Job(JobKind.GC, null, 0));
+    jobs.addAll(all);
+    wipeAt = f >= 1 && adminRandom.nextInt(3) > 0 ? 30 + adminRandom.nextLong(1500) : 0;
+    driverCrashChance = adminRandom.nextBoolean() ? 0.25 : 0;
+    adminStart = 20 + adminRandom.nextLong(600);
+    jobGap = adminRandom.nextLong(300);
+    pushInterval = 2 * maxDelay + flushMax + 5;
+    gossipGap = 30 + adminRandom.nextLong(120);
+    scenario = "scenario: " + startSet + " then " + all + " from " + adminStart + " ms"
+        + (wipeAt > 0 ? ", a disk lost at " + wipeAt + " ms" : "")
+        + (driverCrashChance > 0 ? ", driver crashes" : "") + ", F=" + f;
+    return f;
+  }
+
+  private static int tolerance(int n) {
+    return n - MembershipPlan.q(n);
+  }
+
+  /** A random set of at least {@code min} ids of 1..u (within {@code from} if given), or null if none can be. */
+  private Set<Integer> randomSet(int u, int min, Set<Integer> from) {
+    List<Integer> pool = new ArrayList<>();
+    for (int n = 1; n <= u; n++) if (from == null || from.contains(n)) pool.add(n);
+    if (pool.size() < min) return null;
+    int size = min + adminRandom.nextInt(pool.size() - min + 1);
+    Set<Integer> out = new TreeSet<>();
+    while (out.size() < size) out.add(pool.get(adminRandom.nextInt(pool.size())));
+    return out;
+  }
+
+  private void bootstrap(QuorumSpec start) {
+    decided = ClusterConfig.bootstrap("sim-" + seed, start);
+    configs.add(decided);
+    for (int id : start.allNodes()) {
+      acceptors[id - 1].config = decided;
+      acceptors[id - 1].identity = 1;
+    }
+    for (SimProposer p : proposers) p.config = decided;
+  }
+
+  private void startAdmin() {
+    queue.at(adminStart, this::nextJob);
+    if (wipeAt > 0) queue.at(wipeAt, this::lostDisk);
+    queue.after(gossipGap, this::gossip);
+  }
+
+  private boolean votes(SimAcceptor a) {
+    return a.config != null && a.identity > 0 && a.identity == a.config.incarnation(a.id);
+  }
+
+  private String whyNotVoting(SimAcceptor a) {
+    if (a.config == null) return a.lostIncarnation > 0 ? "its disk was lost; no configuration yet" : "no configuration";
+    if (a.identity == 0) return a.lostIncarnation > 0 ? "amnesiac: incarnation " + a.lostIncarnation + " lost"
+        : "not admitted";
+    return "incarnation " + a.identity + " but the configuration says " + a.config.incarnation(a.id);
+  }
+
+  /** The lost disk's acceptor while it is a member that does not vote (it counts as down). */
+  private boolean awaitingReplace(SimAcceptor a) {
+    return cfg.membership() && a.id == wipeNode && !votes(a) && decided.members().contains(a.id);
+  }
+
+  private void decide(ClusterConfig c) {
+    if (c.epoch() != decided.epoch() + 1) throw new IllegalStateException("epochs go one by one: " + c);
+    decided = c;
+    configs.add(c);
+    trace.mix(30, c.epoch(), c.quorums().hashCode(), now());
+    if (trace.keepsLines()) trace.line(now(), "ADMIN decides epoch " + c.epoch() + " " + describe(c));
+  }
+
+  private static String describe(ClusterConfig c) {
+    QuorumSpec q = c.quorums();
+    return "prepare " + q.prepareQuorum() + " of " + q.prepareNodes() + ", accept " + q.acceptQuorum() + " of "
+        + q.acceptNodes() + " incarnations " + c.incarnations() + (c.ballotFloor() > 0 ? " floor " + c.ballotFloor()
+        : "") + (c.forgottenBefore() > 0 ? " forgottenBefore " + c.forgottenBefore() : "");
+  }
+
+  private int driverNode() {
+    return 0; // the admin actor runs beside proposer 1 (its messages cross that node's links)
+  }
+
+  private int acceptorNode(SimAcceptor a) {
+    return proposers.length + a.id - 1;
+  }
+
+  // --- jobs
+
+  private void nextJob() {
+    if (failure != null) return;
+    job = jobs.poll();
+    if (job == null) {
+      adminFinished = true;
+      if (trace.keepsLines()) trace.line(now(), "ADMIN idle: every job done at epoch " + decided.epoch());
+      return;
+    }
+    if (trace.keepsLines()) trace.line(now(), "ADMIN starts: " + job);
+    stats.adminJobs++;
+    switch (job.kind()) {
+      case CHANGE -> {
+        if (MembershipPlan.isSteady(decided.quorums()) && decided.members().equals(job.target())) {
+          jobDone();
+          return;
+        }
+        steps = MembershipPlan.plan(decided.quorums(), job.target());
+        stepIndex = 0;
+        runStep();
+      }
+      case REPLACE -> {
+        int x = job.node();
+        if (!decided.members().contains(x)) {
+          jobDone(); // removed meanwhile: nothing to replace
+          return;
+        }
+        replaceIncarnation = decided.incarnation(x) + 1;
+        steps = MembershipPlan.replace(decided.quorums(), x);
+        stepIndex = 0;
+        runStep();
+      }
+      case GC -> gcJob();
+    }
+  }
+
+  private void jobDone() {
+    if (trace.keepsLines()) trace.line(now(), "ADMIN done: " + job + " at epoch " + decided.epoch());
+    job = null;
+    // A GC batch waits longer, so that clients have deleted some keys.
+    boolean gcNext = !jobs.isEmpty() && jobs.peek().kind() == JobKind.GC;
+    queue.after(1 + (gcNext ? adminRandom.nextLong(2000) : jobGap), this::nextJob);
+  }
+
+  private void runStep() {
+    if (failure != null) return;
+    if (stepIndex >= steps.size()) {
+      jobDone();
+      return;
+    }
+    MembershipPlan.Step step = steps.get(stepIndex);
+    QuorumSpec spec = step.spec();
+    if (cfg.variant() == Variant.PREPARE_BEFORE_ACCEPT && step.kind() != MembershipPlan.Kind.REMOVE
+        && MembershipPlan.halfStepNode(spec) != null && !spec.prepareNodes().contains(step.node())) {
+      spec = new QuorumSpec(spec.acceptNodes(), spec.acceptQuorum(), spec.prepareNodes(), spec.prepareQuorum());
+    }
+    ClusterConfig next;
+    if (step.kind() == MembershipPlan.Kind.RESCAN) {
+      next = decided;
+    } else {
+      next = decided.next(spec, step.newIncarnation() ? Map.of(step.node(), replaceIncarnation) : Map.of());
+      decide(next);
+    }
+    stats.membershipSteps++;
+    int gen = adminGen;
+    push(next, false, gen, () -> afterInstall(step, gen));
+  }
+
+  private void afterInstall(MembershipPlan.Step step, int gen) {
+    if (gen != adminGen || failure != null) return;
+    if (trace.keepsLines()) trace.line(now(), "ADMIN epoch " + decided.epoch() + " installed (" + step.kind() + ")");
+    if (maybeCrashDriver()) return;
+    Runnable next = () -> {
+      stepIndex++;
+      runStep();
+    };
+    if (step.rescanAfter() && cfg.variant() != Variant.SKIP_RESCAN) rescan(gen, next);
+    else next.run();
+  }
+
+  /** The admin actor crashes (during a membership change) and later resumes from the decided configuration. */
+  private boolean maybeCrashDriver() {
+    if (job == null || job.kind() != JobKind.CHANGE || driverCrashChance == 0
+        || cfg.variant() == Variant.PREPARE_BEFORE_ACCEPT || adminRandom.nextDouble() >= driverCrashChance) {
+      return false;
+    }
+    adminGen++;
+    stats.driverCrashes++;
+    trace.mix(31, adminGen, now(), 0);
+    if (trace.keepsLines()) trace.line(now(), "ADMIN crashes");
+    queue.after(20 + adminRandom.nextLong(200), () -> {
+      if (failure != null) return;
+      steps = MembershipPlan.resume(decided.quorums(), job.target());
+      stepIndex = 0;
+      if (trace.keepsLines()) trace.line(now(), "ADMIN resumes " + job + " from epoch " + decided.epoch());
+      runStep();
+    });
+    return true;
+  }
+
+  // --- pushing configurations
+
+  private void push(ClusterConfig c, boolean all, int gen, Runnable done) {
+    ClusterConfig prev = c.epoch() >= 2 ? configs.get((int) c.epoch() - 2) : null;
+    pushRound(c, prev, all, new TreeSet<>(), gen, done);
+  }
+
+  private void pushRound(ClusterConfig c, ClusterConfig prev, boolean all, Set<Integer> acked, int gen,
+      Runnable done) {
+    if (gen != adminGen || failure != null) return;
+    if (installed(c, prev, all, acked)) {
+      done.run();
+      return;
+    }
+    for (SimAcceptor a : acceptors) {
+      if (acked.contains(a.id)) continue;
+      transmit(driverNode(), acceptorNode(a), () -> {
+        if (!a.up) return;
+        acceptorInstalls(a, c);
+        transmit(acceptorNode(a), driverNode(), () -> acked.add(a.id));
+      });
+    }
+    for (SimProposer p : proposers) transmit(driverNode(), p.id - 1, () -> proposerInstalls(p, c));
+    queue.after(pushInterval, () -> pushRound(c, prev, all, acked, gen, done));
+  }
+
+  /**
+   * Installed: on every acceptor of the configuration (GC), or on a blocking set of the previous one: enough of its
+   * prepare set and of its accept set that no quorum of either phase of the previous epoch can complete.
+   */
+  private static boolean installed(ClusterConfig c, ClusterConfig prev, boolean all, Set<Integer> acked) {
+    if (all) return acked.containsAll(c.members());
+    if (prev == null) return true;
+    QuorumSpec q = prev.quorums();
+    return count(acked, q.prepareNodes()) >= q.prepareNodes().size() - q.prepareQuorum() + 1
+        && count(acked, q.acceptNodes()) >= q.acceptNodes().size() - q.acceptQuorum() + 1;
+  }
+
+  private static int count(Set<Integer> a, Set<Integer> b) {
+    int n = 0;
+    for (int x : a) if (b.contains(x)) n++;
+    return n;
+  }
+
+  private void acceptorInstalls(SimAcceptor a, ClusterConfig c) {
+    if (a.config == null || c.epoch() > a.config.epoch()) {
+      a.config = c;
+      trace.mix(32, a.id, c.epoch(), now());
+      if (trace.keepsLines()) trace.line(now(), "A" + a.id + " installs epoch " + c.epoch());
+    }
+    if (a.identity == 0 && c.incarnation(a.id) > a.lostIncarnation) {
+      a.identity = c.incarnation(a.id);
+      if (trace.keepsLines()) trace.line(now(), "A" + a.id + " admitted as incarnation " + a.identity);
+    }
+  }
+
+  private void proposerInstalls(SimProposer p, ClusterConfig c) {
+    if (!p.up || p.core == null) return;
+    if (p.config == null || c.epoch() > p.config.epoch()) {
+      p.config = c;
+      p.core.configure(c.epoch(), c.quorums(), c.ballotFloor(), c.forgottenBefore());
+      stats.proposerConfigs++;
+      trace.mix(33, p.id, c.epoch(), now());
+      if (trace.keepsLines()) trace.line(now(), "P" + p.id + " configured at epoch " + c.epoch());
+    }
+  }
+
+  /** StaleConfig: fetch the configuration of the acceptor that answered (one refresh at a time). */
+  private void refresh(SimProposer p, ProposerEffect.StaleConfig sc) {
+    if (p.refreshing || sc.from() < 1 || sc.from() > acceptors.length) return;
+    p.refreshing = true;
+    stats.refreshes++;
+    int inc = p.incarnation;
+    SimAcceptor a = acceptors[sc.from() - 1];
+    transmit(p.id - 1, acceptorNode(a), () -> {
+      if (!a.up || a.config == null) return;
+      ClusterConfig c = a.config;
+      transmit(acceptorNode(a), p.id - 1, () -> {
+        if (!p.up || p.incarnation != inc) return;
+        p.refreshing = false;
+        proposerInstalls(p, c);
+      });
+    });
+    queue.after(2 * sendTimeout + 1, () -> {
+      if (p.incarnation == inc) p.refreshing = false;
+    });
+  }
+
+  /** Every node now and then fetches a random acceptor's configuration (production gossips every 2 s). */
+  private void gossip() {
+    if (failure != null) return;
+    if (adminFinished && healed) {
+      // The last round: after the heal nothing is lost, so every node ends at the decided configuration.
+      converged = true;
+      for (SimAcceptor a : acceptors) if (a.up) acceptorInstalls(a, decided);
+      for (SimProposer p : proposers) proposerInstalls(p, decided);
+      return;
+    }
+    for (SimAcceptor a : acceptors) {
+      SimAcceptor b = acceptors[adminRandom.nextInt(acceptors.length)];
+      if (!a.up || b == a) continue;
+      transmit(acceptorNode(a), acceptorNode(b), () -> {
+        if (!b.up || b.config == null) return;
+        ClusterConfig c = b.config;
+        transmit(acceptorNode(b), acceptorNode(a), () -> {
+          if (a.up) acceptorInstalls(a, c);
+        });
+      });
+    }
+    for (SimProposer p : proposers) {
+      SimAcceptor b = acceptors[adminRandom.nextInt(acceptors.length)];
+      if (!p.up) continue;
+      transmit(p.id - 1, acceptorNode(b), () -> {
+        if (!b.up || b.config == null) return;
+        ClusterConfig c = b.config;
+        transmit(acceptorNode(b), p.id - 1, () -> proposerInstalls(p, c));
+      });
+    }
+    queue.after(gossipGap, this::gossip);
+  }
+
+  // --- rescan and touches
+
+  private void rescan(int gen, Runnable done) {
+    stats.rescans++;
+    if (trace.keepsLines()) trace.line(now(), "ADMIN rescans " + keys.length + " keys at epoch " + decided.epoch());
+    rescanNext(0, gen, done);
+  }
+
+  private void rescanNext(int i, int gen, Runnable done) {
+    if (gen != adminGen || failure != null) return;
+    if (i == keys.length) {
+      done.run();
+      return;
+    }
+    if (i > 0 && maybeCrashDriver()) return;
+    touch(keys[i], gen, r -> rescanNext(i + 1, gen, done));
+  }
+
+  /** Runs Change.Touch on key through the driver's proposer (configured with the decided epoch) until applied. */
+  private void touch(String key, int gen, Consumer<ProposerResult> onApplied) {
+    if (gen != adminGen || failure != null) return;
+    SimProposer p = proposers[0].up ? proposers[0] : pickOther(-1);
+    if (p == null) {
+      queue.after(20, () -> touch(key, gen, onApplied));
+      return;
+    }
+    proposerInstalls(p, decided);
+    AdminToken t = new AdminToken(nextAdminSeq++);
+    adminTouches.put(t, r -> {
+      if (gen != adminGen) return;
+      if (r.outcome() == Outcome.APPLIED) {
+        onApplied.accept(r);
+      } else {
+        queue.after(5 + adminRandom.nextLong(50), () -> touch(key, gen, onApplied));
+      }
+    });
+    stats.touches++;
+    if (trace.keepsLines()) trace.line(now(), "P" + p.id + " <- ADMIN touch " + key + " (t" + t.seq() + ")");
+    apply(p, p.core.submit(now(), key, Change.Touch.INSTANCE, requestId(ADMIN_ID_BASE + t.seq()), true, t), -1);
+    queue.after(options.requestTimeoutMillis() + 3 * healthySendTimeout, () -> {
+      if (adminTouches.remove(t) != null && gen == adminGen) touch(key, gen, onApplied);
+    });
+  }
+
+  private void adminComplete(AdminToken t, ProposerResult r) {
+    Consumer<ProposerResult> k = adminTouches.remove(t);
+    if (trace.keepsLines()) {
+      trace.line(now(), "ADMIN touch t" + t.seq() + " " + r.outcome() + " "
+          + (r.result() == null ? r.reason() : r.result().state()));
+    }
+    if (k != null) k.accept(r);
+  }
+
+  // --- lost disk
+
+  private void lostDisk() {
+    if (failure != null || healed) return;
+    int down = 0;
+    for (SimAcceptor a : acceptors) if (!a.up || awaitingReplace(a)) down++;
+    List<SimAcceptor> members = new ArrayList<>();
+    for (int id : decided.members()) if (acceptors[id - 1].up && votes(acceptors[id - 1])) members.add(acceptors[id - 1]);
+    if (down + 1 > maxAcceptorsDown || members.isEmpty()) {
+      queue.after(50, this::lostDisk);
+      return;
+    }
+    SimAcceptor a = members.get(adminRandom.nextInt(members.size()));
+    wipeNode = a.id;
+    stats.wipes++;
+    trace.mix(34, a.id, now(), 0);
+    if (trace.keepsLines()) trace.line(now(), "DISK LOST on A" + a.id);
+    if (cfg.variant() == Variant.AMNESIAC_VOTES) {
+      ClusterConfig c = a.config;
+      long identity = a.identity;
+      a.wipe();
+      a.config = c;
+      a.identity = identity;
+      a.lostIncarnation = 0;
+      return;
+    }
+    a.wipe();
+    jobs.addFirst(new Job(JobKind.REPLACE, null, a.id));
+    if (adminFinished) {
+      adminFinished = false;
+      queue.after(1, this::nextJob);
+    }
+  }
+
+  // --- garbage collection
+
+  private static boolean tombstone(RegisterState s) {
+    return !s.present() && s.version() > 0;
+  }
+
+  private void gcJob() {
+    long start = now();
+    List<String> candidates = new ArrayList<>();
+    for (String k : keys) {
+      for (int id : decided.members()) {
+        if (tombstone(acceptors[id - 1].state(k).state())) {
+          candidates.add(k);
+          break;
+        }
+      }
+    }
+    stats.gcBatches++;
+    gcNext(candidates, 0, start, adminGen);
+  }
+
+  private void gcNext(List<String> candidates, int i, long start, int gen) {
+    if (gen != adminGen || failure != null) return;
+    if (i == candidates.size()) {
+      jobDone();
+      return;
+    }
+    gcKey(candidates.get(i), 0, start, gen, () -> gcNext(candidates, i + 1, start, gen));
+  }
+
+  private void gcKey(String key, int attempt, long start, int gen, Runnable next) {
+    touch(key, gen, r -> {
+      if (r.result() == null || !tombstone(r.result().state())) {
+        next.run(); // written again meanwhile
+        return;
+      }
+      peekAll(key, gen, states -> {
+        Ballot bt = commonTombstone(states);
+        if (bt == null) {
+          stats.gcPostponed++;
+          if (attempt < 2) queue.after(10 + adminRandom.nextLong(40), () -> gcKey(key, attempt + 1, start, gen, next));
+          else next.run();
+          return;
+        }
+        if (trace.keepsLines()) trace.line(now(), "GC " + key + ": every acceptor holds the tombstone at " + bt);
+        if (cfg.variant() == Variant.GC_WITHOUT_FENCE) {
+          removeAll(key, bt, decided.epoch(), gen, next);
+          return;
+        }
+        ClusterConfig fenced = decided.fenced(bt.counter(), start);
+        decide(fenced);
+        push(fenced, true, gen, () -> removeAll(key, bt, fenced.epoch(), gen, next));
+      });
+    });
+  }
+
+  /** The durable state of key on every acceptor of the decided configuration (null if some never answer). */
+  private void peekAll(String key, int gen, Consumer<Map<Integer, AcceptorState>> then) {
+    peekRound(key, new TreeSet<>(decided.members()), new TreeMap<>(), 0, gen, then);
+  }
+
+  private void peekRound(String key, Set<Integer> members, Map<Integer, AcceptorState> got, int round, int gen,
+      Consumer<Map<Integer, AcceptorState>> then) {
+    if (gen != adminGen || failure != null) return;
+    if (got.keySet().containsAll(members)) {
+      then.accept(got);
+      return;
+    }
+    if (round > 8) {
+      then.accept(null);
+      return;
+    }
+    for (int id : members) {
+      if (got.containsKey(id)) continue;
+      SimAcceptor a = acceptors[id - 1];
+      transmit(driverNode(), acceptorNode(a), () -> {
+        if (!a.up) return;
+        AcceptorState st = a.durableState(key);
+        transmit(acceptorNode(a), driverNode(), () -> got.putIfAbsent(a.id, st));
+      });
+    }
+    queue.after(pushInterval, () -> peekRound(key, members, got, round + 1, gen, then));
+  }
+
+  private static Ballot commonTombstone(Map<Integer, AcceptorState> states) {
+    if (states == null || states.isEmpty()) return null;
+    Ballot bt = null;
+    for (AcceptorState s : states.values()) {
+      if (!tombstone(s.state()) || s.accepted().equals(Ballot.ZERO)) return null;
+      if (bt == null) bt = s.accepted();
+      else if (!bt.equals(s.accepted())) return null;
+    }
+    return bt;
+  }
+
+  private void removeAll(String key, Ballot bt, long epoch, int gen, Runnable next) {
+    forgets.add(new HistoryCheck.Forget(key, now()));
+    stats.gcKeys++;
+    if (trace.keepsLines()) trace.line(now(), "GC " + key + ": remove at " + bt + " under epoch " + epoch);
+    removeRound(key, bt, epoch, new TreeSet<>(decided.members()), new TreeSet<>(), gen, next);
+  }
+
+  private void removeRound(String key, Ballot bt, long epoch, Set<Integer> members, Set<Integer> done, int gen,
+      Runnable next) {
+    if (gen != adminGen || failure != null) return;
+    if (done.containsAll(members)) {
+      next.run();
+      return;
+    }
+    for (int id : members) {
+      if (done.contains(id)) continue;
+      SimAcceptor a = acceptors[id - 1];
+      transmit(driverNode(), acceptorNode(a), () -> {
+        if (!a.up) return;
+        acceptorRemoves(a, key, bt, epoch);
+        Runnable reply = () -> transmit(acceptorNode(a), driverNode(), () -> done.add(a.id));
+        if (a.allDurable()) reply.run();
+        else a.hold(reply);
+      });
+    }
+    queue.after(pushInterval, () -> removeRound(key, bt, epoch, members, done, gen, next));
+  }
+
+  private void acceptorRemoves(SimAcceptor a, String key, Ballot bt, long epoch) {
+    if (a.config != null && epoch < a.config.epoch()) return; // an older batch: refused
+    AcceptorState st = a.state(key);
+    boolean remove = cfg.variant() == Variant.GC_REMOVE_UNCONDITIONAL ? a.live.containsKey(key)
+        : Acceptor.collectable(st, bt);
+    if (!remove) return;
+    a.remove(key);
+    stats.gcRemoved++;
+    trace.mix(35, a.id, key.hashCode(), now());
+    if (trace.keepsLines()) trace.line(now(), "A" + a.id + " removes " + key + " (held " + describe(st) + ")");
+    if (!a.flushScheduled) {
+      a.flushScheduled = true;
+      int inc = a.incarnation;
+      queue.after(diskRandom.nextLong(flushMax + 1), () -> flush(a, inc));
+    }
+  }
+
+  private void finalMembershipChecks() {
+    if (!adminFinished || !converged) {
+      fail("liveness: the admin jobs did not finish (job " + job + ", step " + stepIndex + ", epoch "
+          + decided.epoch() + ")");
+      return;
+    }
+    if (!decided.members().equals(finalTarget) || !MembershipPlan.isSteady(decided.quorums())) {
+      fail("membership: the run ends at " + describe(decided) + ", not the majority of " + finalTarget);
+      return;
+    }
+    for (int id : decided.members()) {
+      SimAcceptor a = acceptors[id - 1];
+      if (!votes(a) && cfg.variant() != Variant.AMNESIAC_VOTES) {
+        fail("membership: A" + id + " of the final configuration does not vote: " + whyNotVoting(a));
+        return;
+      }
+    }
   }
 }

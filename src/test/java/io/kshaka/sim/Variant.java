@@ -42,5 +42,32 @@ public enum Variant {
    * A retry that applies twice: every promise reaches the proposer without the register's request log (as if the
    * acceptors dropped it from their states), so no retry or takeover finds its id.
    */
-  DROP_REQUEST_LOG
+  DROP_REQUEST_LOG,
+
+  // Membership runs only (SimConfig.membership): each must be caught there.
+
+  /** The membership driver never rescans, whatever a step asks. */
+  SKIP_RESCAN(true),
+  /**
+   * The first half of an add widens the prepare set and leaves the accept set as it was (the wrong order), and the
+   * rescan runs there, as the right order runs it: values are re-chosen on the old accept set only.
+   */
+  PREPARE_BEFORE_ACCEPT(true),
+  /** Garbage collection removes tombstones without installing the fenced epoch (no ballot floor, no epoch bump). */
+  GC_WITHOUT_FENCE(true),
+  /** Garbage collection removes the key whatever the acceptor holds (not only the tombstone at its ballot). */
+  GC_REMOVE_UNCONDITIONAL(true),
+  /** An acceptor whose disk was lost votes at once with its empty store (as every node did before issue 9). */
+  AMNESIAC_VOTES(true);
+
+  /** True for the variants that need a membership run. */
+  public final boolean membership;
+
+  Variant() {
+    this(false);
+  }
+
+  Variant(boolean membership) {
+    this.membership = membership;
+  }
 }

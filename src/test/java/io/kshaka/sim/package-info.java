@@ -53,6 +53,21 @@
  *       same trace hash.</li>
  *   <li>{@link io.kshaka.sim.StaleOneRttCacheTest}: a finding about the core (a stale 1-RTT cache turns a fault-free
  *       write into UNKNOWN).</li>
+ *   <li>{@link io.kshaka.sim.MembershipSimulationTest} (issue 9): membership runs ({@code SimConfig.membership}):
+ *       every node has a durable {@code ClusterConfig}; acceptors answer through their fence (older epoch:
+ *       StaleEpoch; ballot at or below the floor: Conflict) and vote only as the configuration's incarnation;
+ *       proposers refresh on StaleConfig, and gossip spreads configurations. An admin actor runs, one at a time,
+ *       membership changes walked with {@code core.MembershipPlan} (each epoch installed on a blocking set of the
+ *       previous one, then a {@code Change.Touch} rescan of every key when the step asks; the actor crashes after
+ *       an install or mid-rescan and resumes from the decided configuration with {@code MembershipPlan.resume}), a
+ *       lost disk (the acceptor's store, configuration and identity wiped: it must not vote until
+ *       {@code MembershipPlan.replace} re-admits it as a new incarnation) and garbage-collection batches (Touch,
+ *       peek every acceptor until all hold the tombstone at one ballot Bt, install epoch+1 with ballotFloor = Bt's
+ *       counter and forgottenBefore on all, then remove only where {@code collectable}). The checker's register
+ *       gets one explicit extension for collected keys ({@code HistoryCheck.GcRegisterModel}): a "forget" step
+ *       {@code (absent, v) -> (absent, 0)} that may take effect once after the removal starts. Negative controls
+ *       SKIP_RESCAN, PREPARE_BEFORE_ACCEPT, GC_WITHOUT_FENCE, GC_REMOVE_UNCONDITIONAL and AMNESIAC_VOTES must each
+ *       be caught within 1,000 seeds.</li>
  * </ul>
  *
  * <h2>What the request ids taught (December 2026)</h2>
@@ -77,12 +92,32 @@
  *       strict) and counts it ("burst ops past their deadline").</li>
  * </ul>
  *
+ * <h2>What the membership runs taught (issue 9)</h2>
+ * <ul>
+ *   <li>A change whose accept went out before its key was collected was answered as applied at version 0 (a delete
+ *       answered "v0" after its own tombstone was collected; seed 1081, 3 acceptors): the core inferred "never
+ *       applied" from versions, which a collection restarts. Now a change stamped before {@code forgottenBefore}
+ *       that may have been sent is UNKNOWN ({@code core.CollectedKeyRepeatTest}).</li>
+ *   <li>Open: removal is not atomic. Between the first and the last acceptor's removal, a read whose prepare
+ *       quorum has only removed acceptors sees {@code (absent, 0)} (every reply at ballot 0: "chosen", so no accept),
+ *       and a later change whose quorum holds a not-yet-removed acceptor builds on the tombstone {@code (absent, v)}
+ *       and writes v+1: a version that went 0 then v+1 (seed 1171, 5 acceptors, about one run in 3,000). Values are
+ *       never wrong (absent either way); versions are. A fix that keeps 404 reads free: collect in two rounds, first
+ *       a change that turns the tombstone into {@code (absent, 0)} (accepted on every acceptor at ballot Bc), then
+ *       the fence (floor at Bc) and the removal of exactly {@code (absent, 0)} at Bc; an empty acceptor then tells
+ *       the same state as one not yet cleaned. It needs a core change ({@code Change} is sealed).</li>
+ *   <li>A removed acceptor must not be added back with its old store: it missed writes and collections (a
+ *       collected key would come back with its old value). The runs never re-add one; the driver should refuse it
+ *       or treat it as a replace (new incarnation, empty store).</li>
+ * </ul>
+ *
  * <h2>Running</h2>
  * <pre>
  * mvn -B -q test -Dtest='io.kshaka.sim.**'                                        # the suite
  * mvn -B -q test -Dtest='io.kshaka.sim.SimulationTest' -Dkshaka.sim.seed=1234      # one seed, traced
  * mvn -B -q test -Dtest='io.kshaka.sim.SimulationTest' -Dkshaka.sim.seeds=1000000 -Dkshaka.sim.base=5000000
  * mvn -B -q test -Dtest='io.kshaka.sim.SimulationTest' -Dkshaka.sim.seeds=400 -Dkshaka.sim.earlyTakeovers=true
+ * mvn -B -q test -Dtest='io.kshaka.sim.MembershipSimulationTest' -Dkshaka.sim.seeds=3000   # membership campaign
  * </pre>
  * Campaigns print their seed range and totals, among them the request ids' figures: takeovers, client retries,
  * operations answered by a later attempt, changes the cores found applied already ("duplicates found") and changes
