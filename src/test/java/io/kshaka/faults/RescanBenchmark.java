@@ -28,7 +28,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * A measurement, not a test (issue 9): the rescan rate of a membership change and the client throughput during it.
  * Three node processes hold {@code kshaka.bench.keys} keys (1,000,000 by default; written straight into their stores
  * before the start, as {@link MillionKeysBenchmark}); a fourth starts outside the configuration. A 64-client put
- * load ({@code bench}, 10,000 keys) runs for a warm-up and a 20-second baseline window, then {@code POST /v1/admin/membership} adds node 4
+ * load ({@code bench}, 10,000 keys) runs for a 60-second warm-up and a 30-second baseline window, then {@code POST /v1/admin/membership} adds node 4
  * and the load runs in 10-second windows until the change is done. Run with
  * {@code mvn -B test -Dtest=RescanBenchmark -Dkshaka.bench=true -Dkshaka.bench.keys=1000000
  * -Dsurefire.failIfNoSpecifiedTests=false}; the figures are printed on lines starting with {@code BENCH}.
@@ -58,8 +58,10 @@ class RescanBenchmark {
       for (int i = 1; i <= 3; i++) assertTrue(cluster.node(i).awaitReady(deadline), "node " + i + " ready");
       String endpoints = String.join(",", cluster.urls().subList(0, 3));
 
-      load(endpoints, 15); // warm-up: JIT, first snapshots, routing
-      Load before = load(endpoints, 20);
+      // warm-up: JIT, the first snapshots after the bulk load, routing; the throughput climbs for about a minute
+      Load warm = load(endpoints, 60);
+      report(String.format(Locale.ROOT, "warm-up: %.0f ops/s", warm.opsPerSec));
+      Load before = load(endpoints, 30);
       report(String.format(Locale.ROOT, "before the change: %.0f ops/s (64 clients, put, 10,000 keys), %d errors",
           before.opsPerSec, before.errors));
 
@@ -95,7 +97,7 @@ class RescanBenchmark {
       report(String.format(Locale.ROOT, "during the rescan: %.0f ops/s (mean of %d 10-s windows wholly inside it), "
           + "%d errors; before: %.0f ops/s", during.isEmpty() ? 0 : sum / during.size(), during.size(), errors,
           before.opsPerSec));
-      Load after = load(endpoints, 20);
+      Load after = load(endpoints, 30);
       report(String.format(Locale.ROOT, "after the change (4 acceptors): %.0f ops/s, %d errors", after.opsPerSec,
           after.errors));
       for (int i = 1; i <= 4; i++) {
