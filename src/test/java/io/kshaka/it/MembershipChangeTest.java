@@ -85,6 +85,36 @@ class MembershipChangeTest {
   }
 
   @Test
+  void replaceBringsALostDiskBackAsANewIncarnationThroughTheAdminApi() throws Exception {
+    try (TestCluster cluster = TestCluster.start(dir, 3, new JsonObject().put("requestTimeoutMs", 5_000))) {
+      waitFor("nodes vote", 60_000, () -> {
+        for (int n = 1; n <= 3; n++) if (!cluster.verticle(n).membership().voting()) return false;
+        return true;
+      });
+      for (int i = 0; i < 300; i++) assertEquals(200, Http.put(cluster.url(1) + "/v1/kv/r-" + i, "v" + i).status());
+      cluster.stopNode(2);
+      try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir.resolve("node-2"))) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+      }
+      cluster.startNode(2);
+      waitFor("node 2 does not vote", 30_000, () -> Http.get(cluster.url(2) + "/ready").status() == 503);
+      // asked of the amnesiac node itself: it forwards to a node that votes
+      Http.Response replace = Http.send("POST", cluster.url(2) + "/v1/admin/membership",
+          new JsonObject().put("replace", 2).encode());
+      assertEquals(202, replace.status(), replace.body());
+      JsonObject done = awaitDone(cluster, 1, Set.of(1, 2, 3));
+      assertEquals(2L, done.getJsonObject("config").getJsonObject("incarnations").getLong("2"), done.encode());
+      waitFor("node 2 votes again", 30_000, () -> cluster.verticle(2).membership().voting());
+      cluster.stopNode(3); // node 2 is now needed for every quorum
+      for (int i = 0; i < 300; i += 5) {
+        Http.Response get = Http.get(cluster.url(2) + "/v1/kv/r-" + i);
+        assertEquals(200, get.status(), get.body());
+        assertEquals("v" + i, get.body());
+      }
+    }
+  }
+
+  @Test
   void growThreeToFourThenShrinkBackWhileClientsWriteAndNoRequestFails() throws Exception {
     long seed = System.nanoTime();
     System.out.println("MembershipChangeTest seed " + seed);
