@@ -33,6 +33,8 @@ public final class MembershipDriver {
   private static final Logger log = LoggerFactory.getLogger(MembershipDriver.class);
   /** How long a page waits for the acceptors still silent once enough have answered. */
   static final long PAGE_GRACE_MS = 100;
+  /** How long a driver that lags two epochs behind the register waits to learn the one between before pushing. */
+  static final long LAG_WAIT_MS = 15_000;
 
   /**
    * @param pageSize keys asked of each acceptor per page
@@ -75,6 +77,8 @@ public final class MembershipDriver {
   private long lastWrite;
   private boolean healing;
   private Promise<Void> idle = Promise.promise();
+  private long lagEpoch = -1;
+  private long lagStart;
   // the watchdog: the running change's register version as last seen, and when it last moved (local clock)
   private long watchTimer = -1;
   private long seenVersion = -1;
@@ -328,6 +332,13 @@ public final class MembershipDriver {
       ChangeRecord rec = ChangeRecord.fromJson(snap.value().change());
       if (rec == null || !rec.running() || rec.driver() != me) return Future.succeededFuture(false);
       ClusterConfig cfg = snap.value().config();
+      long known = ports.installed().epoch();
+      if (known < cfg.epoch() - 1 && lagSince(cfg.epoch()) < LAG_WAIT_MS) {
+        // A push computes what it needs from the configuration this node holds: it must be the one before
+        // (a blocking set of an older one may not block the predecessor's quorums). Gossip brings it in seconds.
+        return Future.failedFuture(new IllegalStateException("node " + me + " knows epoch " + known
+            + " only: waiting to learn epoch " + (cfg.epoch() - 1) + " before it pushes epoch " + cfg.epoch()));
+      }
       return pushInstalled(cfg).compose(v -> {
         if (rec.rescanPending()) return rescan(snap, rec).map(true);
         List<MembershipPlan.Step> steps = remaining(cfg, rec);
@@ -346,6 +357,16 @@ public final class MembershipDriver {
       if (!(t instanceof Permanent)) return Future.failedFuture(t);
       return failChange(t.getMessage()).map(false);
     });
+  }
+
+  /** How long this node has been waiting to learn the predecessor of {@code epoch} (ms). */
+  private long lagSince(long epoch) {
+    long now = System.nanoTime() / 1_000_000;
+    if (lagEpoch != epoch) {
+      lagEpoch = epoch;
+      lagStart = now;
+    }
+    return now - lagStart;
   }
 
   /** The steps left from the register's configuration (a plan is a function of where the change stands). */
@@ -428,7 +449,9 @@ public final class MembershipDriver {
 
   /** Anyone who finds the register ahead of this node's configuration pushes it again (a driver may have died). */
   private void heal(ClusterConfig cfg) {
-    if (cfg.epoch() > ports.installed().epoch() && !looping && !healing) {
+    long known = ports.installed().epoch();
+    // only from the predecessor: a push computes what it needs from the configuration this node holds
+    if (cfg.epoch() > known && cfg.epoch() - 1 <= known && !looping && !healing) {
       healing = true;
       here(ports.push(cfg, options.pushDeadlineMs())).onComplete(ar -> {
         healing = false;

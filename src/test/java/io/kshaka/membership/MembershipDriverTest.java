@@ -352,6 +352,37 @@ class MembershipDriverTest {
   }
 
   @Test
+  void aDriverTwoEpochsBehindWaitsToLearnThePredecessorBeforeItPushes() {
+    FakeClusterPorts c = new FakeClusterPorts(3);
+    ClusterConfig e1 = c.config();
+    ClusterConfig e2 = e1.next(new QuorumSpec(Set.of(1, 2, 3), 2, Set.of(1, 2, 3, 4), 3), java.util.Map.of());
+    ClusterConfig e3 = e2.next(QuorumSpec.majority(Set.of(1, 2, 3, 4)), java.util.Map.of());
+    long now = System.currentTimeMillis();
+    ChangeRecord running = new ChangeRecord(Set.of(1, 2, 3, 4), 0, 0, 1, 2, 2, "add 4", ChangeRecord.RUNNING, null, 0,
+        0, null, 1, now, now);
+    synchronized (c) {
+      c.value = new ConfigRegister.Value(e3, running.toJson(), null); // node 1 decided epoch 3 and died
+      c.version = 9;
+      c.installed.put(1, e3);
+      c.installed.put(3, e2);
+      c.installed.put(2, e1); // node 2 was away during epoch 2
+    }
+    assertEquals(202, await(driver(c, 2).change(List.of(1, 2, 3, 4))).status());
+    waitFor("node 2 waits", () -> {
+      synchronized (c) {
+        String e = c.record().lastError();
+        return e != null && e.contains("knows epoch 1 only");
+      }
+    });
+    assertFalse(c.pushedEpochs.contains(3L), "no push of epoch 3 from a node that does not hold epoch 2");
+    synchronized (c) {
+      c.installed.put(2, e2); // gossip
+    }
+    waitFor("change done", () -> finished(c));
+    assertSteady(c, Set.of(1, 2, 3, 4));
+  }
+
+  @Test
   void statusShowsEpochConfigAndChange() {
     FakeClusterPorts c = new FakeClusterPorts(3);
     MembershipDriver.Answer s = await(driver(c, 1).status());
