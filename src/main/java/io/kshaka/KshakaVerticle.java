@@ -11,11 +11,14 @@ import io.kshaka.cluster.ProposerVerticle;
 import io.kshaka.cluster.RegistrationJanitor;
 import io.kshaka.core.ClusterConfig;
 import io.kshaka.http.HttpVerticle;
+import io.kshaka.membership.ClusterStatus;
+import io.kshaka.membership.ConfigRegister;
+import io.kshaka.membership.GcJob;
+import io.kshaka.membership.GcPorts;
 import io.kshaka.membership.Membership;
 import io.kshaka.membership.MembershipAdmin;
 import io.kshaka.membership.MembershipDriver;
 import io.kshaka.membership.NodeDriverPorts;
-import java.time.Instant;
 import io.kshaka.storage.DurableLong;
 import io.kshaka.storage.FileAcceptorStore;
 import io.kshaka.storage.StoreMetrics;
@@ -30,6 +33,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
@@ -65,6 +69,7 @@ public final class KshakaVerticle extends VerticleBase {
   /** A running change whose record did not move for this long is taken over (its driver heartbeats every 5 s). */
   private static final long TAKEOVER_MS = 20_000;
   private Membership membership;
+  private GcJob gc;
 
   /** Config from the deployment options; metrics in a registry of its own (served on /metrics). */
   public KshakaVerticle() {
@@ -105,7 +110,9 @@ public final class KshakaVerticle extends VerticleBase {
         .register(registry);
     Gauge.builder("kshaka_peers_suspect", detector, d -> d.peers().stream().filter(d::suspect).count())
         .description("peers this node's failure detector suspects now (routing only)").register(registry);
-    http = new HttpVerticle(cfg, router, registry);
+    http = new HttpVerticle(cfg, new ClusterStatus(router,
+        () -> GcPorts.acceptorCounts(vertx, membership.current().members(), Math.max(1_000, cfg.sendTimeoutMs())),
+        () -> gc == null ? null : gc.status()), registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
     AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store, membership);
     return vertx.fileSystem().mkdirs(cfg.dataDir())
@@ -129,6 +136,7 @@ public final class KshakaVerticle extends VerticleBase {
               membership.reRegister();
               admin.reRegister();
             }, health))
+        .onSuccess(id -> startGc(cfg))
         .onFailure(e -> monitor.stop())
         .onSuccess(id -> {
           if (janitor != null) {
@@ -161,9 +169,22 @@ public final class KshakaVerticle extends VerticleBase {
     });
   }
 
+  /** Garbage collection of tombstones: one job per node (only the lowest live acceptor runs batches). */
+  private void startGc(NodeConfig cfg) {
+    ConfigRegister register = new ConfigRegister(proposer::submitInternal, membership::current);
+    gc = new GcJob(cfg.gc(), cfg.proposerOptions().maxValueBytes(), new GcPorts(vertx, cfg.nodeId(), store,
+        membership::current, detector::suspect, register, proposer::submitInternal,
+        (config, timeoutMs) -> membership.push(config, Membership.Need.ALL, Instant.now().plusMillis(timeoutMs))
+            .otherwise(e -> Set.of()),
+        Math.max(1_000, 4 * cfg.sendTimeoutMs())));
+    gc.registerMetrics(registry, store::tombstones);
+    gc.start(vertx);
+  }
+
   @Override
   public Future<?> stop() {
     if (driver != null) driver.stop();
+    if (gc != null) gc.stop();
     if (janitor != null) janitor.stop();
     if (monitor != null) monitor.stop();
     return Future.succeededFuture();

@@ -29,4 +29,12 @@ public interface KvService {
    * ready {@code "error"}: {@code "not_voting"} (then {@code "problem"} says why) or {@code "no_quorum"}.
    */
   Future<JsonObject> status();
+
+  /**
+   * What {@code GET /v1/cluster} shows: {@link #status} and, where the node adds them, the keys and tombstones of
+   * each acceptor and the garbage collection's state.
+   */
+  default Future<JsonObject> clusterStatus() {
+    return status();
+  }
 }

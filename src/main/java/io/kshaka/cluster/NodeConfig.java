@@ -28,6 +28,7 @@ import java.util.Set;
  *                 "batchMax": 256, "counterBlock": 10000 },
  *   "failureDetector": { "pingIntervalMs": 100, "suspectAfterMs": 400, "rejoinAfterMs": 2000 },  (routing only)
  *   "storage": { "snapshotBytes": 67108864 },
+ *   "gc": { "intervalMs": 10000, "tombstoneAgeMs": 60000, "batchMax": 5000, "concurrency": 64 },  (see {@link Gc})
  *   "eventLoops": 0 }                                        (optional; 0 = Vert.x default, 2 x cores)
  * </pre>
  */
@@ -126,6 +127,7 @@ public record NodeConfig(
         json.copy());
     config.proposerOptions(); // validates the remaining proposer fields
     config.failureDetector(); // and failureDetector.rejoinAfterMs
+    config.gc(); // and the garbage collection settings
     return config;
   }
 
@@ -151,6 +153,28 @@ public record NodeConfig(
     return new FailureDetector.Options(pingIntervalMs, suspectAfterMs, longIn(optionalObject(json,
         "failureDetector"), "failureDetector.rejoinAfterMs", FailureDetector.Options.DEFAULTS.rejoinAfterMs(), 0,
         600_000));
+  }
+
+  /**
+   * Garbage collection of tombstones ({@code "gc"}, see {@code io.kshaka.membership.GcJob}).
+   *
+   * @param intervalMs how often the job looks for work (a batch that fills {@code batchMax} is followed at once by
+   *     the next)
+   * @param tombstoneAgeMs how long this node must have seen a tombstone before it may be collected; also how far
+   *     back a collection's {@code forgottenBefore} fence reaches
+   * @param batchMax the most keys in one batch (one fenced epoch)
+   * @param concurrency the most touches, peeks or removals in flight at once
+   */
+  public record Gc(long intervalMs, long tombstoneAgeMs, int batchMax, int concurrency) {}
+
+  /** The garbage collection settings; each field is validated with a message naming it. */
+  public Gc gc() {
+    JsonObject gc = optionalObject(json, "gc");
+    return new Gc(
+        longIn(gc, "gc.intervalMs", 10_000, 10, 86_400_000),
+        longIn(gc, "gc.tombstoneAgeMs", 60_000, 0, 30L * 86_400_000),
+        (int) longIn(gc, "gc.batchMax", 5_000, 1, 1_000_000),
+        (int) longIn(gc, "gc.concurrency", 64, 1, 4_096));
   }
 
   private static IllegalArgumentException bad(String field, String why) {

@@ -155,7 +155,7 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void cluster(RoutingContext ctx) {
-    answer(ctx, status().map(s -> Reply.json(200, s)));
+    answer(ctx, deadline(kv::clusterStatus).map(s -> Reply.json(200, s)));
   }
 
   // ---------------------------------------------------------------- administration

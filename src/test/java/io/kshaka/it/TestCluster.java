@@ -32,6 +32,8 @@ public final class TestCluster implements AutoCloseable {
   private final JsonObject proposerOptions;
   /** Nodes 1..bootstrap form the bootstrap configuration; the others start outside it. */
   private final int bootstrap;
+  /** More top-level fields of every node's config (for example {@code "gc"}). */
+  private JsonObject extra = new JsonObject();
 
   private TestCluster(Path baseDir, int n, int bootstrap, JsonObject proposerOptions) {
     this.bootstrap = bootstrap;
@@ -61,6 +63,16 @@ public final class TestCluster implements AutoCloseable {
     return c;
   }
 
+  /** Starts n nodes together, each config with {@code extra}'s top-level fields added. */
+  public static TestCluster start(Path baseDir, int n, JsonObject proposerOptions, JsonObject extra) {
+    TestCluster c = new TestCluster(baseDir, n, n, proposerOptions);
+    c.extra = extra.copy();
+    List<Future<Vertx>> all = new ArrayList<>();
+    for (int i = 1; i <= n; i++) all.add(c.startAsync(i));
+    for (Future<Vertx> f : all) await(f);
+    return c;
+  }
+
   public int size() {
     return nodes.length;
   }
@@ -72,7 +84,7 @@ public final class TestCluster implements AutoCloseable {
       members.add("127.0.0.1:" + hzPorts[i]);
       if (i < bootstrap) acceptors.add(i + 1);
     }
-    return new JsonObject()
+    return extra.copy()
         .put("nodeId", node)
         .put("dataDir", baseDir.resolve("node-" + node).toString())
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPorts[node - 1]))
