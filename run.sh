@@ -4,6 +4,8 @@
 #   ./run.sh node CONF.json      run one node in the foreground (exec: the JVM gets this PID)
 #   ./run.sh check HISTORY.jsonl check a history for linearizability
 #   ./run.sh bench [options]     benchmark a running cluster (--help for options)
+#   ./run.sh admin status|add ID|remove ID|replace ID [--node URL] [--wait] [--json]
+#                                membership of a running cluster (--help for options)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -61,6 +63,6 @@ cluster() {
 
 case "${1:-}" in
   "") cluster ;;
-  node|check|bench) java_cmd "$@" ;;
-  *) echo "usage: ./run.sh [node CONF.json | check HISTORY.jsonl | bench [options]]" >&2; exit 2 ;;
+  node|check|bench|admin) java_cmd "$@" ;;
+  *) echo "usage: ./run.sh [node CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID]" >&2; exit 2 ;;
 esac

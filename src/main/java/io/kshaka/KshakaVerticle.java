@@ -16,6 +16,9 @@ import io.kshaka.membership.ConfigRegister;
 import io.kshaka.membership.GcJob;
 import io.kshaka.membership.GcPorts;
 import io.kshaka.membership.Membership;
+import io.kshaka.membership.MembershipAdmin;
+import io.kshaka.membership.MembershipDriver;
+import io.kshaka.membership.NodeDriverPorts;
 import io.kshaka.storage.DurableLong;
 import io.kshaka.storage.FileAcceptorStore;
 import io.kshaka.storage.StoreMetrics;
@@ -59,6 +62,12 @@ public final class KshakaVerticle extends VerticleBase {
   private PeerMonitor monitor;
   private FailureDetector detector;
   private KvRouter router;
+  private MembershipDriver driver;
+  private MembershipAdmin admin;
+  /** How often a node looks at the membership change (resume it, or take it over). */
+  private static final long WATCH_MS = 2_000;
+  /** A running change whose record did not move for this long is taken over (its driver heartbeats every 5 s). */
+  private static final long TAKEOVER_MS = 20_000;
   private Membership membership;
   private GcJob gc;
 
@@ -119,11 +128,13 @@ public final class KshakaVerticle extends VerticleBase {
             .compose(id -> vertx.deployVerticle(proposer = new ProposerVerticle(cfg, floor.get(), floor::store,
                 health, router, registry, membership))))
         .compose(id -> vertx.deployVerticle(http))
+        .compose(id -> startAdmin(cfg))
         .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, 1_000,
             () -> ownAddresses(cfg.nodeId(), acceptor), () -> clusterAddresses(cfg, membership), () -> {
               acceptor.reRegister();
               proposer.reRegister();
               membership.reRegister();
+              admin.reRegister();
             }, health))
         .onSuccess(id -> startGc(cfg))
         .onFailure(e -> monitor.stop())
@@ -137,6 +148,25 @@ public final class KshakaVerticle extends VerticleBase {
         .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {}{})", cfg.nodeId(),
             cfg.httpHost(), http.actualPort(), store.size(), membership.current().members(),
             membership.voting() ? "" : "; not voting yet: " + membership.notVotingReason()));
+  }
+
+  /**
+   * The membership procedure of this node: its driver (resumes a change it drove before a restart, takes over one
+   * whose driver went silent) and the admin API on HTTP and the event bus.
+   */
+  private Future<Void> startAdmin(NodeConfig cfg) {
+    int me = cfg.nodeId();
+    NodeDriverPorts ports = new NodeDriverPorts(vertx, me, membership::current, proposer::submitInternal,
+        (config, ms) -> membership.push(config, Membership.Need.BLOCKING, Instant.now().plusMillis(ms)).mapEmpty(),
+        Addresses::member, Addresses::acceptorAdmin, Math.max(2_000, cfg.sendTimeoutMs()));
+    driver = new MembershipDriver(vertx, ports, MembershipDriver.Options.defaults(), System::currentTimeMillis);
+    admin = new MembershipAdmin(vertx, driver, me, membership::current, membership::voting,
+        cfg.requestTimeoutMs() + 5_000);
+    return admin.register().onSuccess(v -> {
+      http.admin(admin);
+      driver.watch(() -> membership.voting() && membership.current().members().contains(me), WATCH_MS,
+          TAKEOVER_MS);
+    });
   }
 
   /** Garbage collection of tombstones: one job per node (only the lowest live acceptor runs batches). */
@@ -153,6 +183,7 @@ public final class KshakaVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (driver != null) driver.stop();
     if (gc != null) gc.stop();
     if (janitor != null) janitor.stop();
     if (monitor != null) monitor.stop();
@@ -182,6 +213,11 @@ public final class KshakaVerticle extends VerticleBase {
       all.add(Addresses.acceptor(node));
     }
     return all;
+  }
+
+  /** The node's membership driver, or null before start. */
+  public MembershipDriver membershipDriver() {
+    return driver;
   }
 
   /** The port the HTTP API listens on (useful with port 0). */

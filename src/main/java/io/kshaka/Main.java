@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
- * Command line: {@code node CONF.json} runs one node in the foreground until SIGTERM/Ctrl-C; {@code check} and
- * {@code bench} run the tools.
+ * Command line: {@code node CONF.json} runs one node in the foreground until SIGTERM/Ctrl-C; {@code check},
+ * {@code bench} and {@code admin} run the tools.
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -29,6 +29,9 @@ public final class Main {
       case "bench":
         System.exit(io.kshaka.bench.BenchCommand.run(rest));
         break;
+      case "admin":
+        System.exit(io.kshaka.membership.AdminCommand.run(rest));
+        break;
       case "node":
         if (rest.length != 1) usage();
         runNode(Path.of(rest[0]));
@@ -39,7 +42,7 @@ public final class Main {
   }
 
   private static void usage() {
-    System.err.println("usage: kshaka node CONF.json | check HISTORY.jsonl | bench [options]");
+    System.err.println("usage: kshaka node CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace");
     System.exit(2);
   }
 

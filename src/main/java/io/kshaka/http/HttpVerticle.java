@@ -1,5 +1,6 @@
 package io.kshaka.http;
 
+import io.kshaka.cluster.AdminService;
 import io.kshaka.cluster.KvError;
 import io.kshaka.cluster.KvService;
 import io.kshaka.cluster.NodeConfig;
@@ -54,6 +55,7 @@ public final class HttpVerticle extends VerticleBase {
   private final NodeConfig config;
   private final KvService kv;
   private final PrometheusMeterRegistry registry;
+  private volatile AdminService admin;
   private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys(IdempotencyKeys.DEFAULT_CAPACITY,
       System::currentTimeMillis);
   private HttpServer server;
@@ -62,6 +64,11 @@ public final class HttpVerticle extends VerticleBase {
     this.config = Objects.requireNonNull(config, "config");
     this.kv = Objects.requireNonNull(kv, "kv");
     this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  /** Serves the admin API ({@code /v1/admin/...}) through {@code service}; until then it answers 503. */
+  public void admin(AdminService service) {
+    this.admin = service;
   }
 
   @Override
@@ -98,6 +105,9 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(this::metrics);
     router.get("/v1/cluster").handler(this::cluster);
+    // administration: membership changes (AdminService)
+    router.get("/v1/admin/membership").handler(this::membershipStatus);
+    router.post("/v1/admin/membership").handler(this::readValue).handler(this::membershipChange);
     // the registers: key = the raw path after /v1/kv/, see KeyPath
     router.getWithRegex("/v1/kv/.*").handler(this::get);
     router.putWithRegex("/v1/kv/.*").handler(this::readValue).handler(this::put);
@@ -106,7 +116,7 @@ public final class HttpVerticle extends VerticleBase {
     // what the router answers by itself, shaped as our JSON errors
     router.errorHandler(400, ctx -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path"))));
     router.errorHandler(404, ctx -> replyFailure(ctx, new HttpError(404, "not_found",
-        "no such endpoint; see /v1/kv/{key}, /v1/cluster, /health, /ready, /metrics")));
+        "no such endpoint; see /v1/kv/{key}, /v1/cluster, /v1/admin/membership, /health, /ready, /metrics")));
     router.errorHandler(405, this::methodNotAllowed);
     router.errorHandler(413, this::valueTooLarge);
     router.errorHandler(500, this::internalError);
@@ -146,6 +156,44 @@ public final class HttpVerticle extends VerticleBase {
 
   private void cluster(RoutingContext ctx) {
     answer(ctx, deadline(kv::clusterStatus).map(s -> Reply.json(200, s)));
+  }
+
+  // ---------------------------------------------------------------- administration
+
+  /** {@code GET /v1/admin/membership}: epoch, configuration and the running change (or null). */
+  private void membershipStatus(RoutingContext ctx) {
+    adminCall(ctx, new JsonObject().put("op", "status"));
+  }
+
+  /** {@code POST /v1/admin/membership} {@code {"acceptors":[..]}} or {@code {"replace":n}}: 202 with the change. */
+  private void membershipChange(RoutingContext ctx) {
+    Buffer body = ctx.get(VALUE);
+    JsonObject request;
+    try {
+      Object parsed = body == null || body.length() == 0 ? null : io.vertx.core.json.Json.decodeValue(body);
+      if (!(parsed instanceof JsonObject o)) throw new io.vertx.core.json.DecodeException("not a JSON object");
+      request = o;
+      request.remove("op");
+      request.remove("forwarded");
+    } catch (io.vertx.core.json.DecodeException e) {
+      replyFailure(ctx, badRequest("the body must be a JSON object such as {\"acceptors\":[1,2,3,4]} or "
+          + "{\"replace\":2}"));
+      return;
+    }
+    adminCall(ctx, request);
+  }
+
+  private void adminCall(RoutingContext ctx, JsonObject request) {
+    AdminService service = admin;
+    if (service == null) {
+      send(ctx, Reply.json(503, new JsonObject().put("error", "unavailable")
+          .put("message", "the admin API of this node is not running yet")));
+      return;
+    }
+    Promise<Reply> reply = Promise.promise();
+    service.admin(request).onComplete(ar -> onOurContext(() -> reply.handle(ar.map(r -> Reply.json(r.status(),
+        r.body())))));
+    answer(ctx, reply.future());
   }
 
   // ---------------------------------------------------------------- registers

@@ -51,7 +51,7 @@ class FaultTest {
   void membershipChangesUnderFaultsKeepTheHistoryLinearizable() {
     long seed = Long.getLong("kshaka.faults.seed", new Random().nextLong() & Long.MAX_VALUE);
     FaultRun.Spec defaults = FaultRun.Spec.shortForm(seed);
-    FaultRun.Spec spec = new FaultRun.Spec(seed, 5, Duration.ofSeconds(75), 3_000, defaults.clients(),
+    FaultRun.Spec spec = new FaultRun.Spec(seed, 5, Duration.ofSeconds(60), 3_000, defaults.clients(),
         defaults.keys(), defaults.opsPerKey(), kinds(EnumSet.of(Nemesis.Kind.KILL, Nemesis.Kind.PAUSE,
             Nemesis.Kind.PARTITION)), defaults.requestTimeout(), defaults.checkPerKey(), 3,
         List.of(List.of(1, 2, 3, 4), List.of(1, 2, 3, 4, 5), List.of(2, 3, 4, 5), List.of(3, 4, 5)));

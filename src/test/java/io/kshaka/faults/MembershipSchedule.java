@@ -50,6 +50,8 @@ final class MembershipSchedule {
    */
   void run(List<List<Integer>> targets, Duration perChange) {
     for (List<Integer> target : targets) {
+      // a seeded gap before each change, so that the changes spread over the faults instead of finishing together
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2_000 + random.nextInt(6_000)));
       Set<Integer> want = new TreeSet<>(target);
       long deadline = System.nanoTime() + perChange.toNanos();
       events.log("membership: change toward " + want);

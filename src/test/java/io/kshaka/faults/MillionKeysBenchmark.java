@@ -80,7 +80,7 @@ class MillionKeysBenchmark {
   }
 
   /** Writes KEYS accepted states through the real store, 512 puts in flight (group commit), on one context. */
-  private static void fill(Path dataDir) throws Exception {
+  static void fill(Path dataDir) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
       Context ctx = vertx.getOrCreateContext();
@@ -177,7 +177,7 @@ class MillionKeysBenchmark {
     return text;
   }
 
-  private static void copy(Path from, Path to) throws IOException {
+  static void copy(Path from, Path to) throws IOException {
     Files.createDirectories(to);
     try (Stream<Path> files = Files.list(from)) {
       for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
