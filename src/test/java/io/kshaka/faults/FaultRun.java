@@ -49,13 +49,14 @@ final class FaultRun {
       Duration requestTimeout,
       Duration checkPerKey,
       int acceptors,
-      List<List<Integer>> changes) {
+      List<List<Integer>> changes,
+      int replace) {
 
     /** Every node an acceptor from the start, and no membership change. */
     Spec(long seed, int nodes, Duration duration, long targetOps, int clients, int keys, int opsPerKey,
         Set<Nemesis.Kind> kinds, Duration requestTimeout, Duration checkPerKey) {
       this(seed, nodes, duration, targetOps, clients, keys, opsPerKey, kinds, requestTimeout, checkPerKey, nodes,
-          List.of());
+          List.of(), 0);
     }
 
     static Spec shortForm(long seed) {
@@ -219,6 +220,14 @@ final class FaultRun {
           // every fault is healed now: the membership changes finish under calm load
           changer.join(TimeUnit.MINUTES.toMillis(5));
           events.log("membership schedule " + (changer.isAlive() ? "still running" : "done: " + membership.done()));
+        }
+        if (spec.replace() > 0 && changeFailures.isEmpty()) {
+          // after the faults: a lost disk and its replacement, under the same load
+          try {
+            membership.replace(spec.replace(), Duration.ofMinutes(4));
+          } catch (RuntimeException e) {
+            changeFailures.add(e.getMessage());
+          }
         }
         while (System.nanoTime() < calmUntil && workload.running()
             && (System.nanoTime() - calmFrom < TimeUnit.SECONDS.toNanos(3) || workload.operations() < spec.targetOps())) {

@@ -80,6 +80,56 @@ final class MembershipSchedule {
     }
   }
 
+  /**
+   * A lost disk, as an operator meets it: node {@code id} is killed, its data directory deleted, and it is started
+   * again (empty, so it must not vote); then {@code POST {"replace": id}} to another node, until the configuration
+   * holds a newer incarnation of it and no change runs.
+   */
+  void replace(int id, Duration within) {
+    NodeProcess node = cluster.node(id);
+    JsonObject before = status(other(id));
+    long incarnation = before == null ? 1 : before.getJsonObject("config").getJsonObject("incarnations")
+        .getLong(String.valueOf(id), 1L);
+    events.log("membership: node " + id + " loses its disk (kill -9, data directory deleted, started empty)");
+    node.kill();
+    FaultRun.deleteRecursively(cluster.dataDir(id));
+    node.start();
+    long deadline = System.nanoTime() + within.toNanos();
+    long posted = 0;
+    while (true) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("replace of node " + id + " not done within " + within.toSeconds()
+            + " s; last status: " + status(other(id)));
+      }
+      JsonObject status = status(other(id));
+      JsonObject change = status == null ? null : status.getJsonObject("change");
+      boolean running = change != null && "running".equals(change.getString("state"));
+      if (status != null && !running && status.getJsonObject("config").getJsonObject("incarnations")
+          .getLong(String.valueOf(id), 0L) > incarnation) {
+        break;
+      }
+      if (!running && System.nanoTime() - posted > TimeUnit.SECONDS.toNanos(5)) {
+        String via = other(id);
+        int code = post(via, new JsonObject().put("replace", id));
+        events.log("membership: POST replace " + id + " to " + via + " → " + code);
+        posted = System.nanoTime();
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
+    }
+    events.log("membership: node " + id + " is back as incarnation " + (incarnation + 1));
+    synchronized (done) {
+      done.add("replace " + id);
+    }
+  }
+
+  /** A node other than {@code id}, drawn at random. */
+  private String other(int id) {
+    while (true) {
+      NodeProcess n = cluster.nodes().get(random.nextInt(cluster.size()));
+      if (n.id != id) return n.baseUrl;
+    }
+  }
+
   /** True when the node's configuration has exactly {@code want} in both phases and no change runs. */
   static boolean reached(JsonObject status, Set<Integer> want) {
     JsonObject config = status.getJsonObject("config");
