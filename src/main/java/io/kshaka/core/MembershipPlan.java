@@ -22,7 +22,8 @@ import java.util.TreeSet;
  *       remove from odd n it runs after the removal is complete.
  *   <li>adds before removes (grow before shrink: fault tolerance never dips below that of the smaller of the old and
  *       new sets); adds in ascending id, removes in descending id.
- *   <li>replace x (lost disk): remove x, then add x back as a new incarnation ({@link Kind#REPLACE_ADD}).
+ *   <li>replace x (lost disk): remove x, then add x back as a new incarnation ({@link Kind#REPLACE_ADD}), always
+ *       with a rescan once its accepts are in force, so that it holds every key again.
  * </ul>
  *
  * <p>Invariant between steps (what makes plans composable): once a step and its rescan are done, every value that
@@ -200,7 +201,10 @@ public final class MembershipPlan {
     Set<Integer> grown = new TreeSet<>(s);
     grown.add(x);
     QuorumSpec half = new QuorumSpec(s, q(s.size()), grown, q(grown.size()));
-    steps.add(new Step(kind, x, half, needsRescan(at, half), kind == Kind.REPLACE_ADD));
+    // A new incarnation is rescanned in even when the quorums do not need it: it then holds every key again, and
+    // the cluster is back to as many copies of each value as before the disk was lost.
+    steps.add(new Step(kind, x, half, needsRescan(at, half) || kind == Kind.REPLACE_ADD,
+        kind == Kind.REPLACE_ADD));
     QuorumSpec full = QuorumSpec.majority(grown);
     steps.add(new Step(kind, x, full, needsRescan(half, full), false));
     return full;

@@ -385,7 +385,12 @@ public final class Membership extends VerticleBase {
       } else if (old.voting()) {
         log.warn("node {} stops voting: {}", nodeId, next.reason());
       } else if (!old.reason().equals("starting")) {
-        log.info("node {} does not vote: {}", nodeId, next.reason());
+        if (next.outside() || next.reason().startsWith("bootstrapping")) {
+          log.info("node {} does not vote: {}", nodeId, next.reason());
+        } else {
+          // a lost disk, a store of another cluster, an old incarnation: the operator must act
+          log.warn("node {} does not vote: {}", nodeId, next.reason());
+        }
       }
     }
     if (!old.config().equals(next.config()) || before != durable) {

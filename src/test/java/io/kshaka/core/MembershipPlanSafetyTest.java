@@ -155,6 +155,21 @@ class MembershipPlanSafetyTest {
     }
   }
 
+  /** A new incarnation is always rescanned in: it holds every key again, whatever the quorums need. */
+  @Test
+  void aReplaceRescansOnceTheNewIncarnationAccepts() {
+    for (int from = 1; from < 1 << N; from++) {
+      if (Integer.bitCount(from) < 2) continue;
+      QuorumSpec start = QuorumSpec.majority(set(from));
+      for (int x : set(from)) {
+        List<Step> steps = MembershipPlan.replace(start, x);
+        Step back = steps.stream().filter(Step::newIncarnation).findFirst().orElseThrow();
+        assertTrue(back.spec().acceptNodes().contains(x) && back.rescanAfter(), () -> "replace " + x + " in "
+            + start + ": " + steps);
+      }
+    }
+  }
+
   @Test
   void aReplaceResumesFromEachOfItsConfigs() {
     for (int from = 1; from < 1 << N; from++) {
@@ -273,6 +288,8 @@ class MembershipPlanSafetyTest {
         List<Step> steps = new ArrayList<>(MembershipPlan.replace(start, x));
         boolean moved = steps.get(1).rescanAfter();
         steps.set(1, withRescan(steps.get(1), false));
+        // nor the extra rescan of the new incarnation (only the one its quorums need)
+        steps.set(2, withRescan(steps.get(2), MembershipPlan.needsRescan(steps.get(1).spec(), steps.get(2).spec())));
         steps.set(3, withRescan(steps.get(3), steps.get(3).rescanAfter() || moved));
         Violation v = check(start, steps, x);
         if (v != null) {
