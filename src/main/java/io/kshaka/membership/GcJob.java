@@ -252,7 +252,8 @@ public final class GcJob {
         .register(registry);
     FunctionCounter.builder("kshaka_gc_batches", batches, AtomicLong::get)
         .description("garbage collection batches this node finished").register(registry);
-    Gauge.builder("kshaka_store_tombstones", storeTombstones, IntSupplier::getAsInt)
+    // strong reference: the supplier is a lambda nobody else holds (a weakly held one reads NaN after a GC)
+    Gauge.builder("kshaka_store_tombstones", storeTombstones, IntSupplier::getAsInt).strongReference(true)
         .description("keys of this node's acceptor whose accepted state is a tombstone").register(registry);
   }
 
