@@ -108,6 +108,11 @@ public final class FailureDetector {
     return new java.util.TreeSet<>(peers.keySet());
   }
 
+  /** True when {@code node} is one of the peers watched now (this node itself is not one). */
+  public synchronized boolean watches(int node) {
+    return peers.containsKey(node);
+  }
+
   public void addListener(Listener listener) {
     listeners.add(listener);
   }

@@ -66,6 +66,11 @@ public final class NodeHealth {
     return detector.steady(node, windowMs);
   }
 
+  /** See {@link FailureDetector#watches}. */
+  public boolean watches(int node) {
+    return detector.watches(node);
+  }
+
   /** What is wrong with this node's event-bus handlers as the cluster lists them, or null when nothing is. */
   public void registrationProblem(String problem) {
     registrationProblem = problem;

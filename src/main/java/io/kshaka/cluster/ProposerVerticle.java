@@ -180,8 +180,11 @@ public final class ProposerVerticle extends VerticleBase {
     // takeover, unless the router that made the id says this is its first dispatch, and nothing kept that router
     // and this node apart lately: a message that waited out a partition or a pause of this node in a buffer may
     // have been taken over meanwhile (then this run must look for it like any retry).
+    // Only a router this node watches can be judged steady: one it does not watch (a node outside the
+    // configuration, which routes only) may have been cut off from here without this node knowing.
     Integer from = Wire.freshFrom(msg.body());
-    boolean fresh = id == null || (from != null && health.steady(from, freshWindowMs));
+    boolean fresh = id == null || (from != null && (from == config.nodeId() || health.watches(from))
+        && health.steady(from, freshWindowMs));
     submit(key, change, id, fresh).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
   }
 

@@ -165,6 +165,21 @@ class FailureDetectorTest {
     assertTrue(d.steady(1, 1_000), "this node is always steady with itself");
   }
 
+  /**
+   * A node outside the watched peers (one outside the configuration, which only routes) is not watched: its
+   * requests cannot be judged steady (the proposer then treats them as possible repeats), whatever steady() says.
+   */
+  @Test
+  void onlyConfiguredPeersAreWatched() {
+    FailureDetector d = detector(100, 400);
+    assertTrue(d.watches(2));
+    assertTrue(d.watches(3));
+    assertFalse(d.watches(1), "not itself");
+    assertFalse(d.watches(5), "not a node outside the configuration");
+    d.setPeers(java.util.Set.of(2, 3, 5));
+    assertTrue(d.watches(5));
+  }
+
   @Test
   void nothingIsSteadyRightAfterThisNodeStalledOrWhileItsChecksAreOverdue() {
     FailureDetector d = detector(100, 400);
