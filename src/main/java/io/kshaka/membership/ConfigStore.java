@@ -71,7 +71,8 @@ public final class ConfigStore {
 
   private Future<Void> write(String name, JsonObject json) {
     Path target = dir.resolve(name);
-    Path tmp = dir.resolve(name + ".tmp");
+    // not "*.tmp": the acceptor store, which shares this directory, deletes those when it opens (a race at start)
+    Path tmp = dir.resolve(name + ".writing");
     Buffer content = Buffer.buffer(json.encodePrettily() + "\n");
     OpenOptions opts = new OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true);
     return vertx.fileSystem().mkdirs(dir.toString())
