@@ -69,10 +69,15 @@ public final class ConfigStore {
     });
   }
 
+  /**
+   * The suffix of a file being written. Not "*.tmp": the acceptor store, which shares this directory, deletes those
+   * when it opens, and both open at a node's start (a race that left a node unready).
+   */
+  static final String TEMP_SUFFIX = ".writing";
+
   private Future<Void> write(String name, JsonObject json) {
     Path target = dir.resolve(name);
-    // not "*.tmp": the acceptor store, which shares this directory, deletes those when it opens (a race at start)
-    Path tmp = dir.resolve(name + ".writing");
+    Path tmp = dir.resolve(name + TEMP_SUFFIX);
     Buffer content = Buffer.buffer(json.encodePrettily() + "\n");
     OpenOptions opts = new OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true);
     return vertx.fileSystem().mkdirs(dir.toString())
