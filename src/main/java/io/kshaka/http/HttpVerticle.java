@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Set;
@@ -96,7 +97,8 @@ public final class HttpVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
-  private Router router() {
+  /** The routes of this server (package-private: OpenApiDocumentTest checks each one is in openapi.json). */
+  Router router() {
     Router router = Router.router(vertx);
     router.route().handler(this::refuseBodiesOfUnknownLength);
     router.route().handler(HttpVerticle::keepDotSegmentsInKeys);
@@ -113,6 +115,11 @@ public final class HttpVerticle extends VerticleBase {
     router.putWithRegex("/v1/kv/.*").handler(this::readValue).handler(this::put);
     router.deleteWithRegex("/v1/kv/.*").handler(this::delete);
     router.postWithRegex("/v1/kv/.*").handler(this::post);
+    // the API contract (src/main/resources/openapi.json, served as is) and the dashboard (src/main/resources/ui/)
+    router.get("/openapi.json").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, JSON).sendFile("openapi.json"));
+    router.get("/ui").handler(ctx -> ctx.redirect("/ui/"));
+    router.get("/ui/*").handler(StaticHandler.create("ui").setCachingEnabled(false));
     // what the router answers by itself, shaped as our JSON errors
     router.errorHandler(400, ctx -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path"))));
     router.errorHandler(404, ctx -> replyFailure(ctx, new HttpError(404, "not_found",
