@@ -1,0 +1,108 @@
+package io.kshaka.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard (/ui/) in a real browser: Debian's chromium driven by chromedriver through Selenium, against three
+ * live nodes. It shows the nodes, writes a key through the key browser (confirming), which HTTP then reads, and
+ * shows a killed node in red. Skipped, saying so, when /usr/bin/chromium or /usr/bin/chromedriver is missing
+ * (.ci/run installs them). Leaves a screenshot in target/dashboard.png.
+ */
+class DashboardBrowserTest {
+  static final Path CHROMIUM = Path.of(System.getProperty("kshaka.chromium", "/usr/bin/chromium"));
+  static final Path CHROMEDRIVER = Path.of(System.getProperty("kshaka.chromedriver", "/usr/bin/chromedriver"));
+
+  @TempDir
+  static Path dir;
+
+  static TestCluster cluster;
+  static WebDriver browser;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "chromium or chromedriver missing (apt-get install chromium chromium-driver): browser test skipped");
+    cluster = TestCluster.start(dir.resolve("cluster"), 3, new JsonObject().put("requestTimeoutMs", 5_000));
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--window-size=1400,1000",
+        "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")));
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+    browser = new ChromeDriver(service, options);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) browser.quit();
+    if (cluster != null) cluster.close();
+  }
+
+  static WebDriverWait waiting() {
+    return new WebDriverWait(browser, Duration.ofSeconds(90), Duration.ofMillis(200));
+  }
+
+  static String rowClass(int node) {
+    List<WebElement> rows = browser.findElements(By.cssSelector("#nodes tbody tr[data-node='" + node + "']"));
+    return rows.isEmpty() ? "" : rows.get(0).getAttribute("class");
+  }
+
+  @Test
+  void theDashboardWritesAKeyAndShowsAKilledNodeInRed() throws Exception {
+    browser.get(cluster.url(1) + "/ui/");
+    // the three nodes, each answering
+    waiting().until(d -> "up".equals(rowClass(1)) && "up".equals(rowClass(2)) && "up".equals(rowClass(3)));
+
+    // write a key through the key browser, confirming the dialog
+    browser.findElement(By.id("key")).sendKeys("ui/greeting");
+    browser.findElement(By.id("value")).sendKeys("hello from the browser");
+    browser.findElement(By.id("put")).click();
+    waiting().until(ExpectedConditions.alertIsPresent()).accept();
+    waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("result"), "version 1"));
+    // ...which any node serves over HTTP
+    Http.Response r = Http.get(cluster.url(3) + "/v1/kv/ui/greeting");
+    assertEquals(200, r.status());
+    assertEquals("hello from the browser", r.body());
+    assertEquals("\"1\"", r.etag());
+    // and the page reads it back with its version
+    browser.findElement(By.id("get")).click();
+    waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("result"), "(version 1)"));
+
+    // some traffic for the charts, then the screenshot for the README
+    for (int i = 0; i < 40; i++) Http.put(cluster.url(1 + i % 3) + "/v1/kv/ui/load-" + (i % 7), "v" + i);
+    waiting().until(d -> !browser.findElement(By.id("now-rps")).getText().isEmpty());
+    Path shot = Path.of("target", "dashboard.png");
+    Files.createDirectories(shot.getParent());
+    Files.write(shot, ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+
+    // a killed node turns red
+    cluster.stopNode(3);
+    waiting().until(d -> "down".equals(rowClass(3)));
+    assertEquals("up", rowClass(1));
+    assertTrue(browser.findElement(By.cssSelector("#nodes tbody tr[data-node='3']")).getText()
+        .contains("does not answer"));
+  }
+}
