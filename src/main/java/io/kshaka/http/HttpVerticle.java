@@ -118,8 +118,12 @@ public final class HttpVerticle extends VerticleBase {
     // the API contract (src/main/resources/openapi.json, served as is) and the dashboard (src/main/resources/ui/)
     router.get("/openapi.json").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON).sendFile("openapi.json"));
-    router.get("/ui").handler(ctx -> ctx.redirect("/ui/"));
-    router.get("/ui/*").handler(StaticHandler.create("ui").setCachingEnabled(false));
+    router.get("/ui/*") // also matches /ui, whose relative links would miss: redirect it
+        .handler(ctx -> {
+          if ("/ui".equals(ctx.request().path())) ctx.redirect("/ui/");
+          else ctx.next();
+        })
+        .handler(StaticHandler.create("ui").setCachingEnabled(false));
     // what the router answers by itself, shaped as our JSON errors
     router.errorHandler(400, ctx -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path"))));
     router.errorHandler(404, ctx -> replyFailure(ctx, new HttpError(404, "not_found",
