@@ -4,8 +4,9 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const POLL_MS = 2000;
-const HISTORY = 90; // points per chart (3 minutes)
+// ?poll=<ms> polls faster or slower (250..60000; default every 2 s)
+const POLL_MS = Math.min(60000, Math.max(250, Number(new URLSearchParams(location.search).get('poll')) || 2000));
+const HISTORY = 90; // points per chart
 
 // ---------------------------------------------------------------- requests (with the optional bearer token)
 
@@ -38,6 +39,7 @@ function td(s) { return text(document.createElement('td'), s == null ? '' : Stri
 // ---------------------------------------------------------------- nodes
 
 $('origin').textContent = location.origin;
+$('poll').textContent = POLL_MS >= 1000 ? POLL_MS / 1000 + ' s' : POLL_MS + ' ms';
 
 async function refreshCluster() {
   const err = $('cluster-error');
@@ -214,7 +216,7 @@ function draw(id, lines, colors) {
     let pen = false;
     l.forEach((v, x) => {
       if (v == null) { pen = false; return; }
-      const px = pad + (w - 2 * pad) * x / (HISTORY - 1);
+      const px = w - pad - (w - 2 * pad) * (l.length - 1 - x) / (HISTORY - 1); // newest on the right
       const py = h - pad - (h - 2 * pad) * v / max;
       if (pen) ctx.lineTo(px, py); else ctx.moveTo(px, py);
       pen = true;

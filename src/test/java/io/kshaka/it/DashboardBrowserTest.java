@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -76,7 +77,7 @@ class DashboardBrowserTest {
 
   @Test
   void theDashboardWritesAKeyAndShowsAKilledNodeInRed() throws Exception {
-    browser.get(cluster.url(1) + "/ui/");
+    browser.get(cluster.url(1) + "/ui/?poll=500");
     // the three nodes, each answering
     waiting().until(d -> "up".equals(rowClass(1)) && "up".equals(rowClass(2)) && "up".equals(rowClass(3)));
 
@@ -96,7 +97,15 @@ class DashboardBrowserTest {
     waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("result"), "(version 1)"));
 
     // some traffic for the charts, then the screenshot for the README
-    for (int i = 0; i < 40; i++) Http.put(cluster.url(1 + i % 3) + "/v1/kv/ui/load-" + (i % 7), "v" + i);
+    // (bounded: at most 2,000 writes or 60 s, until the charts hold 16 points)
+    long until = System.nanoTime() + 60_000_000_000L;
+    for (int i = 0; i < 2_000 && System.nanoTime() < until; i++) {
+      Http.put(cluster.url(1 + i % 3) + "/v1/kv/ui/load-" + (i % 7), "v" + i);
+      if (i % 10 == 0 && ((Number) ((JavascriptExecutor) browser).executeScript("return series.rps[0].length;"))
+          .intValue() >= 16) {
+        break;
+      }
+    }
     waiting().until(d -> !browser.findElement(By.id("now-rps")).getText().isEmpty());
     Path shot = Path.of("target", "dashboard.png");
     Files.createDirectories(shot.getParent());
