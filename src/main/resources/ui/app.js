@@ -237,8 +237,8 @@ async function listKeys(more) {
   if (more && nextCursor != null) q += '&after=' + encodeURIComponent(nextCursor);
   const r = await json(q);
   if (r.status !== 200 || !r.body || !Array.isArray(r.body.keys)) {
-    text($('list-note'), 'list: ' + r.status + ' ' + ((r.body && r.body.message) || '')
-        + (r.status === 404 ? ' (this node has no list route)' : ''));
+    text($('list-note'), r.status === 404 ? 'this node cannot list keys (no GET /v1/kv): use Get with a key'
+        : 'list: ' + r.status + ' ' + ((r.body && r.body.message) || ''));
     return;
   }
   for (const e of r.body.keys) {
