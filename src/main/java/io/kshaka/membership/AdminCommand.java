@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +40,11 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the node's JSON answers only (for scripts).")
     boolean json;
+
+    @Option(names = "--conf", paramLabel = "DIR", defaultValue = "conf",
+        description = "When --node cannot be connected to, the nodes of DIR/node-*.json are tried (default: "
+            + "${DEFAULT-VALUE}).")
+    java.nio.file.Path conf;
   }
 
   @Override
@@ -68,7 +72,7 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Client c = new Client(common.node);
+      Client c = new Client(common.node, common.conf);
       Client.Response r = c.get();
       if (r == null) return 1;
       if (common.json) {
@@ -102,7 +106,7 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Client c = new Client(common.node);
+      Client c = new Client(common.node, common.conf);
       Client.Response r = c.post(new JsonObject().put(op(), id));
       if (r == null) return 1;
       if (r.status() != 202) {
@@ -272,48 +276,47 @@ public final class AdminCommand implements Callable<Integer> {
     return nodes.encode() + " quorum " + p.getValue("quorum");
   }
 
-  /** Blocking HTTP to one node. */
+  /** Blocking HTTP to a node, falling over to the next one while connecting fails (io.kshaka.cli.Nodes). */
   static final class Client {
     record Response(int status, JsonObject body) {}
 
-    private final String base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final io.kshaka.cli.Nodes nodes;
     private final PrintStream err = System.err;
 
-    Client(String node) {
-      this.base = node.endsWith("/") ? node.substring(0, node.length() - 1) : node;
+    Client(String node, java.nio.file.Path conf) {
+      this.nodes = io.kshaka.cli.Nodes.of(node, conf);
     }
 
     Response get() {
-      return send(HttpRequest.newBuilder(uri()).GET(), false);
+      return send(base -> HttpRequest.newBuilder(uri(base)).GET(), false);
     }
 
     Response getQuietly() {
-      return send(HttpRequest.newBuilder(uri()).GET(), true);
+      return send(base -> HttpRequest.newBuilder(uri(base)).GET(), true);
     }
 
     Response post(JsonObject body) {
-      return send(HttpRequest.newBuilder(uri()).header("Content-Type", "application/json")
+      return send(base -> HttpRequest.newBuilder(uri(base)).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body.encode())), false);
     }
 
-    private URI uri() {
+    private static URI uri(String base) {
       return URI.create(base + "/v1/admin/membership");
     }
 
-    private Response send(HttpRequest.Builder request, boolean quiet) {
+    private Response send(java.util.function.Function<String, HttpRequest.Builder> request, boolean quiet) {
       try {
-        HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(30)).build(),
-            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpResponse<byte[]> r = nodes.send(base -> request.apply(base).timeout(Duration.ofSeconds(30)).build());
+        String text = new String(r.body(), StandardCharsets.UTF_8);
         JsonObject body;
         try {
-          body = new JsonObject(r.body());
+          body = new JsonObject(text);
         } catch (DecodeException e) {
-          body = new JsonObject().put("error", "not_json").put("message", r.body());
+          body = new JsonObject().put("error", "not_json").put("message", text);
         }
         return new Response(r.statusCode(), body);
       } catch (Exception e) {
-        if (!quiet) err.println("cannot reach " + base + ": " + e);
+        if (!quiet) err.println("cannot reach " + nodes.current() + ": " + e.getMessage());
         if (e instanceof InterruptedException) Thread.currentThread().interrupt();
         return null;
       }

@@ -72,7 +72,10 @@ class AdminCommandTest {
     assertEquals(2, AdminCommand.run(new String[] {"add", "0", "--node", url}));
     assertEquals(2, AdminCommand.run(new String[] {"add"}), "usage");
     assertEquals(2, AdminCommand.run(new String[] {"frobnicate"}), "usage");
-    assertEquals(1, AdminCommand.run(new String[] {"status", "--node", "http://127.0.0.1:1"}), "unreachable");
+    assertEquals(1, AdminCommand.run(new String[] {"status", "--node", "http://127.0.0.1:1", "--conf",
+        "target/no-such-conf"}), "unreachable");
+    assertEquals(0, AdminCommand.run(new String[] {"status", "--node", "http://127.0.0.1:1," + url}),
+        "the next node when one cannot be connected to");
   }
 
   @Test
