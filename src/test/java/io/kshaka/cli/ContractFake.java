@@ -50,6 +50,15 @@ final class ContractFake {
     server.close().await();
   }
 
+  /** Closes unless closed already. */
+  void closeQuietly() {
+    try {
+      close();
+    } catch (RuntimeException ignored) {
+      // closed by the test
+    }
+  }
+
   /** Writes a key as a PUT would (from any thread). */
   void put(String key, String value) {
     vertx.runOnContext(v -> write(key, value.getBytes(StandardCharsets.UTF_8)));

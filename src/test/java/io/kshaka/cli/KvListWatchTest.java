@@ -32,7 +32,7 @@ class KvListWatchTest {
 
   @AfterEach
   void stop() {
-    fake.close();
+    fake.closeQuietly();
     vertx.close().await();
   }
 
@@ -114,7 +114,31 @@ class KvListWatchTest {
     assertEquals("Yw==", state.getString("value"));
   }
 
+  @Test
+  void aWatchWhoseNodeDiesResumesOnTheNextNodeFromTheLastVersionSeen() throws Exception {
+    ContractFake second = ContractFake.start(vertx);
+    try {
+      write("w3", "one");
+      second.put("w3", "one");
+      CompletableFuture<Cli> watch = CompletableFuture.supplyAsync(() -> Cli.run("watch", "w3", "--count", "2",
+          "--node", fake.url() + "," + second.url(), "--conf", noConf.toString()));
+      awaitWatches(fake, 1);
+      fake.close(); // the node carrying the watch goes away mid-wait
+      awaitWatches(second, 1);
+      second.put("w3", "two");
+      Cli done = watch.get(60, TimeUnit.SECONDS);
+      assertEquals(0, done.code(), done.toString());
+      assertEquals("1\tone\n2\ttwo", done.out().strip(), "each state once, in order");
+    } finally {
+      second.close();
+    }
+  }
+
   void awaitWatches(int n) throws InterruptedException {
+    awaitWatches(fake, n);
+  }
+
+  static void awaitWatches(ContractFake fake, int n) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (fake.watches() < n) {
       if (System.nanoTime() > deadline) throw new AssertionError("no watch request " + n + " within 60 s");
