@@ -180,6 +180,23 @@ class KvCommandTest {
   }
 
   @Test
+  void listAndTtlOnARealClusterWhereItServesThem() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Http.get(cluster.url(1) + "/v1/kv?limit=1").status() == 200,
+        "this build has no list route (KvListWatchTest covers list against a stand-in)");
+    for (int i = 0; i < 5; i++) assertEquals(0, kv("put", "cli-list/" + i, "v" + i).code());
+    Cli list = kv("list", "cli-list/", "--limit", "2", "--values");
+    assertEquals(0, list.code(), list.toString());
+    assertEquals("cli-list/0\t1\tv0\ncli-list/1\t1\tv1\ncli-list/2\t1\tv2\ncli-list/3\t1\tv3\ncli-list/4\t1\tv4",
+        list.out().strip());
+    Cli leased = kv("create", "cli-list/lock", "me", "--ttl", "1h", "--json");
+    assertEquals(0, leased.code(), leased.toString());
+    Cli get = kv("get", "cli-list/lock", "--json");
+    assertTrue(new JsonObject(get.out().strip()).getLong("expiresAt", 0L) > System.currentTimeMillis(), get.toString());
+    Cli badTtl = kv("put", "cli-list/x", "v", "--ttl", "0s");
+    assertEquals(KvCommand.USAGE, badTtl.code(), badTtl.toString());
+  }
+
+  @Test
   void noReachableNodeExits1() {
     int dead = TestCluster.freePort();
     Cli get = kvOn("http://127.0.0.1:" + dead, "get", "cli/x");

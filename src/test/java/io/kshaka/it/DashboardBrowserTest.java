@@ -107,6 +107,14 @@ class DashboardBrowserTest {
       }
     }
     waiting().until(d -> !browser.findElement(By.id("now-rps")).getText().isEmpty());
+    // the key browser lists what was written, where the node serves the list route
+    browser.findElement(By.id("prefix")).sendKeys("ui/");
+    browser.findElement(By.id("list")).click();
+    if (Http.get(cluster.url(1) + "/v1/kv?limit=1").status() == 200) {
+      waiting().until(d -> !browser.findElements(By.cssSelector("#keys tbody tr[data-key='ui/greeting']")).isEmpty());
+    } else {
+      waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("list-note"), "cannot list"));
+    }
     Path shot = Path.of("target", "dashboard.png");
     Files.createDirectories(shot.getParent());
     Files.write(shot, ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
