@@ -103,7 +103,8 @@ public final class KshakaVerticle extends VerticleBase {
     peers.remove(cfg.nodeId());
     detector = new FailureDetector(peers, cfg.failureDetector(), () -> System.nanoTime() / 1_000_000);
     NodeHealth health = new NodeHealth(detector);
-    monitor = PeerMonitor.start(vertx, detector);
+    Addresses addresses = cfg.addresses();
+    monitor = PeerMonitor.start(vertx, detector, addresses);
     router = new KvRouter(vertx, cfg, health);
     FunctionCounter.builder("kshaka_router_takeovers", router, KvRouter::takeovers)
         .description("forwarded requests taken over by this node's proposer (home suspect, silent or in doubt)")
@@ -111,10 +112,10 @@ public final class KshakaVerticle extends VerticleBase {
     Gauge.builder("kshaka_peers_suspect", detector, d -> d.peers().stream().filter(d::suspect).count())
         .description("peers this node's failure detector suspects now (routing only)").register(registry);
     http = new HttpVerticle(cfg, new ClusterStatus(router,
-        () -> GcPorts.acceptorCounts(vertx, membership.current().members(), Math.max(1_000, cfg.sendTimeoutMs())),
+        () -> GcPorts.acceptorCounts(vertx, addresses, membership.current().members(), Math.max(1_000, cfg.sendTimeoutMs())),
         () -> gc == null ? null : gc.status()), registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
-    AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store, membership);
+    AcceptorVerticle acceptor = new AcceptorVerticle(addresses, cfg.nodeId(), store, membership);
     return vertx.fileSystem().mkdirs(cfg.dataDir())
         .compose(v -> vertx.deployVerticle(membership))
         .compose(v -> {
@@ -129,8 +130,8 @@ public final class KshakaVerticle extends VerticleBase {
                 health, router, registry, membership))))
         .compose(id -> vertx.deployVerticle(http))
         .compose(id -> startAdmin(cfg))
-        .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, 1_000,
-            () -> ownAddresses(cfg.nodeId(), acceptor), () -> clusterAddresses(cfg, membership), () -> {
+        .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, addresses, 1_000,
+            () -> ownAddresses(addresses, cfg.nodeId(), acceptor), () -> clusterAddresses(cfg, membership), () -> {
               acceptor.reRegister();
               proposer.reRegister();
               membership.reRegister();
@@ -158,9 +159,9 @@ public final class KshakaVerticle extends VerticleBase {
     int me = cfg.nodeId();
     NodeDriverPorts ports = new NodeDriverPorts(vertx, me, membership::current, proposer::submitInternal,
         (config, ms) -> membership.push(config, Membership.Need.BLOCKING, Instant.now().plusMillis(ms)).mapEmpty(),
-        Addresses::member, Addresses::acceptorAdmin, Math.max(2_000, cfg.sendTimeoutMs()));
+        cfg.addresses()::member, cfg.addresses()::acceptorAdmin, Math.max(2_000, cfg.sendTimeoutMs()));
     driver = new MembershipDriver(vertx, ports, MembershipDriver.Options.defaults(), System::currentTimeMillis);
-    admin = new MembershipAdmin(vertx, driver, me, membership::current, membership::voting,
+    admin = new MembershipAdmin(vertx, cfg.addresses(), driver, me, membership::current, membership::voting,
         cfg.requestTimeoutMs() + 5_000);
     return admin.register().onSuccess(v -> {
       http.admin(admin);
@@ -172,7 +173,7 @@ public final class KshakaVerticle extends VerticleBase {
   /** Garbage collection of tombstones: one job per node (only the lowest live acceptor runs batches). */
   private void startGc(NodeConfig cfg) {
     ConfigRegister register = new ConfigRegister(proposer::submitInternal, membership::current);
-    gc = new GcJob(cfg.gc(), cfg.proposerOptions().maxValueBytes(), new GcPorts(vertx, cfg.nodeId(), store,
+    gc = new GcJob(cfg.gc(), cfg.proposerOptions().maxValueBytes(), new GcPorts(vertx, cfg.addresses(), cfg.nodeId(), store,
         membership::current, detector::suspect, register, proposer::submitInternal,
         (config, timeoutMs) -> membership.push(config, Membership.Need.ALL, Instant.now().plusMillis(timeoutMs))
             .otherwise(e -> Set.of()),
@@ -191,8 +192,8 @@ public final class KshakaVerticle extends VerticleBase {
   }
 
   /** The addresses other nodes reach this node on. */
-  private static Set<String> ownAddresses(int nodeId, AcceptorVerticle acceptor) {
-    Set<String> own = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(nodeId), Addresses.member(nodeId)));
+  private static Set<String> ownAddresses(Addresses addresses, int nodeId, AcceptorVerticle acceptor) {
+    Set<String> own = new HashSet<>(Set.of(addresses.kv(), addresses.kv(nodeId), addresses.member(nodeId)));
     if (acceptor.address() != null) own.add(acceptor.address());
     return own;
   }
@@ -206,11 +207,12 @@ public final class KshakaVerticle extends VerticleBase {
 
   /** Every Kshaka address of the configured nodes: their routing is refreshed after a split-brain merge. */
   private static Set<String> clusterAddresses(NodeConfig cfg, Membership membership) {
-    Set<String> all = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(cfg.nodeId()), Addresses.acceptor(cfg.nodeId())));
+    Addresses a = cfg.addresses();
+    Set<String> all = new HashSet<>(Set.of(a.kv(), a.kv(cfg.nodeId()), a.acceptor(cfg.nodeId())));
     for (int node : membership.current().members()) {
-      all.add(Addresses.member(node));
-      all.add(Addresses.kv(node));
-      all.add(Addresses.acceptor(node));
+      all.add(a.member(node));
+      all.add(a.kv(node));
+      all.add(a.acceptor(node));
     }
     return all;
   }

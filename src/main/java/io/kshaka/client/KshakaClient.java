@@ -31,8 +31,8 @@ import java.util.Objects;
  * <p>Thread-safe and cheap: it holds no connection; create one per verticle or share it.
  */
 public final class KshakaClient {
-  /** The codec name a node registers for {@link Change.Custom} bodies on the local-change address. */
-  public static final String LOCAL_CHANGE_CODEC = "kshaka.local-change";
+  /** The default namespace's codec name of change functions ({@link KshakaClientOptions#getLocalChangeCodec()}). */
+  public static final String LOCAL_CHANGE_CODEC = KshakaClientOptions.DEFAULT_LOCAL_CHANGE_CODEC;
   /** The header carrying the key of a local change. */
   public static final String KEY_HEADER = "key";
 
@@ -117,7 +117,7 @@ public final class KshakaClient {
     Objects.requireNonNull(fn, "fn");
     DeliveryOptions delivery = new DeliveryOptions()
         .setLocalOnly(true)
-        .setCodecName(LOCAL_CHANGE_CODEC)
+        .setCodecName(options.getLocalChangeCodec())
         .addHeader(KEY_HEADER, key)
         .setSendTimeout(options.getSendTimeoutMs());
     Future<Message<Object>> reply;
@@ -312,6 +312,6 @@ public final class KshakaClient {
   private KshakaException noLocalNode() {
     return new KshakaException(503, "no_local_node", Outcome.NOT_APPLIED, null,
         "change() runs its function on a Kshaka node in this JVM, and none runs here (nothing consumes '"
-            + options.getLocalChangeAddress() + "' with codec '" + LOCAL_CHANGE_CODEC + "')");
+            + options.getLocalChangeAddress() + "' with codec '" + options.getLocalChangeCodec() + "')");
   }
 }

@@ -128,7 +128,13 @@ public record NodeConfig(
     config.proposerOptions(); // validates the remaining proposer fields
     config.failureDetector(); // and failureDetector.rejoinAfterMs
     config.gc(); // and the garbage collection settings
+    config.addresses(); // and the namespace
     return config;
+  }
+
+  /** The event-bus addresses of this node's cluster, under its {@code "namespace"} (default {@code kshaka}). */
+  public Addresses addresses() {
+    return Addresses.from(json);
   }
 
   /**

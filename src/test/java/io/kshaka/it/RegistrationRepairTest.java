@@ -113,7 +113,7 @@ class RegistrationRepairTest {
       await("node 1 reaches kshaka.kv.2", () -> answers(vertx, get, quick));
 
       NodeSelector selector = nodeSelector(vertx);
-      selector.registrationsUpdated(new RegistrationUpdateEvent(Addresses.kv(2),
+      selector.registrationsUpdated(new RegistrationUpdateEvent(Addresses.DEFAULT.kv(2),
           List.of(new RegistrationInfo("a-node-incarnation-that-died", 1, false))));
       assertFalse(answers(vertx, get, quick), "node 1's cached handler list of kshaka.kv.2 is stale");
 
@@ -131,7 +131,7 @@ class RegistrationRepairTest {
 
   private static boolean answers(Vertx vertx, JsonObject request, DeliveryOptions options) {
     try {
-      vertx.eventBus().request(Addresses.kv(2), request, options).await(10, TimeUnit.SECONDS);
+      vertx.eventBus().request(Addresses.DEFAULT.kv(2), request, options).await(10, TimeUnit.SECONDS);
       return true;
     } catch (Exception e) {
       return false;
