@@ -29,6 +29,7 @@ import java.util.Set;
  *   "failureDetector": { "pingIntervalMs": 100, "suspectAfterMs": 400, "rejoinAfterMs": 2000 },  (routing only)
  *   "storage": { "snapshotBytes": 67108864 },
  *   "gc": { "intervalMs": 10000, "tombstoneAgeMs": 60000, "batchMax": 5000, "concurrency": 64 },  (see {@link Gc})
+ *   "namespace": "kshaka",                                   (optional; event-bus address prefix, {@link Addresses})
  *   "eventLoops": 0 }                                        (optional; 0 = Vert.x default, 2 x cores)
  * </pre>
  */
