@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The module's entry point: deploys one Kshaka node (acceptor, proposer and HTTP verticles) from one JSON config
- * (design.md §4) into any clustered Vert.x — a user's own application or {@link Main}. The config comes from the
+ * (README, "Configuration") into any clustered Vert.x — a user's own application or {@link Main}. The config comes from the
  * constructor or from the deployment options' config.
  *
  * <pre>
