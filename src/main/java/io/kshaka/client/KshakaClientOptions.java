@@ -8,11 +8,13 @@ public final class KshakaClientOptions {
   public static final String DEFAULT_LOCAL_CHANGE_ADDRESS = "kshaka.kv.local";
   public static final long DEFAULT_SEND_TIMEOUT_MS = 10_000;
   public static final long DEFAULT_DEADLINE_MS = 15_000;
+  public static final long DEFAULT_WATCH_WAIT_MS = 30_000;
 
   private String address = DEFAULT_ADDRESS;
   private String localChangeAddress = DEFAULT_LOCAL_CHANGE_ADDRESS;
   private long sendTimeoutMs = DEFAULT_SEND_TIMEOUT_MS;
   private long deadlineMs = DEFAULT_DEADLINE_MS;
+  private long watchWaitMs = DEFAULT_WATCH_WAIT_MS;
 
   public KshakaClientOptions() {}
 
@@ -21,6 +23,7 @@ public final class KshakaClientOptions {
     this.localChangeAddress = other.localChangeAddress;
     this.sendTimeoutMs = other.sendTimeoutMs;
     this.deadlineMs = other.deadlineMs;
+    this.watchWaitMs = other.watchWaitMs;
   }
 
   /** The clustered address of the nodes' key-value service ({@code kshaka.kv}). */
@@ -69,6 +72,23 @@ public final class KshakaClientOptions {
   public KshakaClientOptions setDeadlineMs(long deadlineMs) {
     if (deadlineMs <= 0) throw new IllegalArgumentException("deadlineMs must be > 0: " + deadlineMs);
     this.deadlineMs = deadlineMs;
+    return this;
+  }
+
+  /** How long one blocking read of {@link KshakaClient#watch} waits on a node before answering unchanged. */
+  public long getWatchWaitMs() {
+    return watchWaitMs;
+  }
+
+  /**
+   * How long one blocking read of a watch waits on a node (1 ms to 5 minutes, default 30 s). A shorter wait finds
+   * a failed node sooner: a read lost with its node is given up after this plus the send timeout.
+   */
+  public KshakaClientOptions setWatchWaitMs(long watchWaitMs) {
+    if (watchWaitMs < 1 || watchWaitMs > 300_000) {
+      throw new IllegalArgumentException("watchWaitMs must be from 1 to 300000: " + watchWaitMs);
+    }
+    this.watchWaitMs = watchWaitMs;
     return this;
   }
 
