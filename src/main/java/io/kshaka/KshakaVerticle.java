@@ -9,6 +9,7 @@ import io.kshaka.cluster.NodeConfig;
 import io.kshaka.cluster.NodeHealth;
 import io.kshaka.cluster.ProposerVerticle;
 import io.kshaka.cluster.RegistrationJanitor;
+import io.kshaka.cluster.Watches;
 import io.kshaka.core.ClusterConfig;
 import io.kshaka.http.HttpVerticle;
 import io.kshaka.membership.ClusterStatus;
@@ -62,6 +63,7 @@ public final class KshakaVerticle extends VerticleBase {
   private PeerMonitor monitor;
   private FailureDetector detector;
   private KvRouter router;
+  private Watches watches;
   private MembershipDriver driver;
   private MembershipAdmin admin;
   /** How often a node looks at the membership change (resume it, or take it over). */
@@ -111,11 +113,15 @@ public final class KshakaVerticle extends VerticleBase {
         .register(registry);
     Gauge.builder("kshaka_peers_suspect", detector, d -> d.peers().stream().filter(d::suspect).count())
         .description("peers this node's failure detector suspects now (routing only)").register(registry);
-    http = new HttpVerticle(cfg, new ClusterStatus(router,
+    watches = new Watches(vertx, router);
+    Gauge.builder("kshaka_watches_open", watches, Watches::open).description("watches (blocking GETs) open on this node")
+        .register(registry);
+    http = new HttpVerticle(cfg, new ClusterStatus(watches,
         () -> GcPorts.acceptorCounts(vertx, addresses, membership.current().members(), Math.max(1_000, cfg.sendTimeoutMs())),
         () -> gc == null ? null : gc.status()), registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
     AcceptorVerticle acceptor = new AcceptorVerticle(addresses, cfg.nodeId(), store, membership);
+    acceptor.onAccepted(watches::accepted);
     return vertx.fileSystem().mkdirs(cfg.dataDir())
         .compose(v -> vertx.deployVerticle(membership))
         .compose(v -> {
@@ -127,7 +133,7 @@ public final class KshakaVerticle extends VerticleBase {
         })
         .compose(floor -> vertx.deployVerticle(acceptor)
             .compose(id -> vertx.deployVerticle(proposer = new ProposerVerticle(cfg, floor.get(), floor::store,
-                health, router, registry, membership))))
+                health, watches, registry, membership))))
         .compose(id -> vertx.deployVerticle(http))
         .compose(id -> startAdmin(cfg))
         .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, addresses, 1_000,
@@ -186,6 +192,7 @@ public final class KshakaVerticle extends VerticleBase {
   public Future<?> stop() {
     if (driver != null) driver.stop();
     if (gc != null) gc.stop();
+    if (watches != null) watches.close();
     if (janitor != null) janitor.stop();
     if (monitor != null) monitor.stop();
     return Future.succeededFuture();

@@ -107,6 +107,27 @@ public final class KshakaClient {
   }
 
   /**
+   * The states of {@code key} from now on: first its current state if its version is above {@code fromVersion},
+   * then each new one, in version order, each once. Every state delivered is at least as new as any change
+   * acknowledged before it was asked for. After a node fails the stream goes on through another node from the last
+   * version delivered, so it may skip versions, never repeat them. The stream starts when a handler is set; close
+   * it with {@link WatchStream#close}.
+   */
+  public WatchStream watch(String key, long fromVersion) {
+    Objects.requireNonNull(key, "key");
+    if (fromVersion < 0) throw new IllegalArgumentException("fromVersion must be >= 0");
+    return new WatchStream(vertx, fromVersion, after -> {
+      long waitMs = options.getWatchWaitMs();
+      JsonObject request = request("watch", key).put("version", after).put("waitMs", waitMs);
+      long timeoutMs = waitMs + options.getSendTimeoutMs();
+      return vertx.eventBus().<Object>request(options.getAddress(), request,
+              new DeliveryOptions().setSendTimeout(timeoutMs))
+          .map(KshakaClient::versioned)
+          .recover(t -> Future.failedFuture(failure(t, timeoutMs)));
+    });
+  }
+
+  /**
    * Applies {@code fn} to the register on a node running in this JVM: {@code fn} gets the current value (null when
    * absent) and returns the next one (null to delete). It must be side-effect free: it may run more than once. A
    * function that throws changes nothing and fails the call with 422 change_rejected. Functions never cross the

@@ -10,12 +10,14 @@ public final class KshakaClientOptions {
   public static final String DEFAULT_LOCAL_CHANGE_CODEC = "kshaka.local-change";
   public static final long DEFAULT_SEND_TIMEOUT_MS = 10_000;
   public static final long DEFAULT_DEADLINE_MS = 15_000;
+  public static final long DEFAULT_WATCH_WAIT_MS = 30_000;
 
   private String address = DEFAULT_ADDRESS;
   private String localChangeAddress = DEFAULT_LOCAL_CHANGE_ADDRESS;
   private String localChangeCodec = DEFAULT_LOCAL_CHANGE_CODEC;
   private long sendTimeoutMs = DEFAULT_SEND_TIMEOUT_MS;
   private long deadlineMs = DEFAULT_DEADLINE_MS;
+  private long watchWaitMs = DEFAULT_WATCH_WAIT_MS;
 
   public KshakaClientOptions() {}
 
@@ -25,6 +27,7 @@ public final class KshakaClientOptions {
     this.localChangeCodec = other.localChangeCodec;
     this.sendTimeoutMs = other.sendTimeoutMs;
     this.deadlineMs = other.deadlineMs;
+    this.watchWaitMs = other.watchWaitMs;
   }
 
   /**
@@ -98,6 +101,23 @@ public final class KshakaClientOptions {
   public KshakaClientOptions setDeadlineMs(long deadlineMs) {
     if (deadlineMs <= 0) throw new IllegalArgumentException("deadlineMs must be > 0: " + deadlineMs);
     this.deadlineMs = deadlineMs;
+    return this;
+  }
+
+  /** How long one blocking read of {@link KshakaClient#watch} waits on a node before answering unchanged. */
+  public long getWatchWaitMs() {
+    return watchWaitMs;
+  }
+
+  /**
+   * How long one blocking read of a watch waits on a node (1 ms to 5 minutes, default 30 s). A shorter wait finds
+   * a failed node sooner: a read lost with its node is given up after this plus the send timeout.
+   */
+  public KshakaClientOptions setWatchWaitMs(long watchWaitMs) {
+    if (watchWaitMs < 1 || watchWaitMs > 300_000) {
+      throw new IllegalArgumentException("watchWaitMs must be from 1 to 300000: " + watchWaitMs);
+    }
+    this.watchWaitMs = watchWaitMs;
     return this;
   }
 

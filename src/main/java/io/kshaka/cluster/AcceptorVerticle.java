@@ -39,6 +39,8 @@ public final class AcceptorVerticle extends VerticleBase {
   private final AcceptorAdmin admin;
   private MessageConsumer<Object> adminConsumer;
   private volatile boolean stopped;
+  /** Told the key of every accept made durable here (watches wake up on it). */
+  private volatile java.util.function.Consumer<String> onAccepted = key -> {};
 
   public AcceptorVerticle(int nodeId, AcceptorStore store) {
     this(Addresses.DEFAULT, nodeId, store, null);
@@ -52,6 +54,11 @@ public final class AcceptorVerticle extends VerticleBase {
     this.store = store;
     this.membership = membership;
     this.admin = new AcceptorAdmin(nodeId, store, membership == null ? () -> 0 : () -> membership.fence().epoch());
+  }
+
+  /** Tells {@code listener} the key of every accept this acceptor makes durable (from its event loop). */
+  public void onAccepted(java.util.function.Consumer<String> listener) {
+    this.onAccepted = listener;
   }
 
   /** Opens the store on this verticle's event loop (the store's home), then starts voting. */
@@ -149,6 +156,7 @@ public final class AcceptorVerticle extends VerticleBase {
     durable.onComplete(ar -> {
       if (ar.succeeded()) {
         reply.complete(Wire.encode(t.reply()));
+        if (t.next() != null && request instanceof AcceptorRequest.Accept) onAccepted.accept(request.key());
       } else if (ar.cause() instanceof StoreRefusedException refused) {
         if (refused.reason() == StoreRefusedException.Reason.BUSY) {
           log.debug("acceptor {} refuses a request on key '{}': {}", nodeId, request.key(), refused.getMessage());
