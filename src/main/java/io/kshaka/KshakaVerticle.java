@@ -86,6 +86,21 @@ public final class KshakaVerticle extends VerticleBase {
   private static final long TAKEOVER_MS = 20_000;
   private Membership membership;
   private GcJob gc;
+  /** The started nodes by deployment id, for hosts that deploy by name ({@link #deployed}). */
+  private static final java.util.Map<String, KshakaVerticle> DEPLOYED = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The node a deployment started, for a host that deployed it by name and wants its {@link #httpRouter()} or
+   * {@link #readinessProcedure()}; null if no started node has this deployment id (or it was undeployed).
+   *
+   * <pre>
+   * String id = vertx.deployVerticle("io.kshaka.KshakaVerticle", new DeploymentOptions().setConfig(json)).await();
+   * KshakaVerticle kshaka = KshakaVerticle.deployed(id);
+   * </pre>
+   */
+  public static KshakaVerticle deployed(String deploymentId) {
+    return deploymentId == null ? null : DEPLOYED.get(deploymentId);
+  }
 
   /**
    * Config from the deployment options; meters in the host's Micrometer registry if its Vert.x has metrics enabled,
@@ -177,6 +192,9 @@ public final class KshakaVerticle extends VerticleBase {
               admin.reRegister();
             }, health))
         .onSuccess(id -> startGc(cfg))
+        .onSuccess(id -> {
+          if (deploymentID() != null) DEPLOYED.put(deploymentID(), this);
+        })
         .onFailure(e -> monitor.stop())
         .onSuccess(id -> {
           if (janitor != null) {
@@ -224,6 +242,7 @@ public final class KshakaVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (deploymentID() != null) DEPLOYED.remove(deploymentID(), this);
     if (driver != null) driver.stop();
     if (gc != null) gc.stop();
     if (janitor != null) janitor.stop();
