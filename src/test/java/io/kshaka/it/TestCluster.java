@@ -73,6 +73,19 @@ public final class TestCluster implements AutoCloseable {
     return c;
   }
 
+  /**
+   * A cluster of n nodes (all bootstrap acceptors) with none started: start them with {@link #startNodeAsync}, or
+   * host one in a Vert.x of your own with {@link #config}.
+   */
+  public static TestCluster prepare(Path baseDir, int n, JsonObject proposerOptions) {
+    return new TestCluster(baseDir, n, n, proposerOptions);
+  }
+
+  /** Starts the node (as {@link #startNode} does) without waiting. */
+  public Future<Vertx> startNodeAsync(int node) {
+    return startAsync(node);
+  }
+
   public int size() {
     return nodes.length;
   }
