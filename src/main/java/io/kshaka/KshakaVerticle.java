@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The module's entry point: deploys one Kshaka node (acceptor, proposer and HTTP verticles) from one JSON config
- * into any clustered Vert.x — a user's own application or {@link Main}. The config comes from the constructor or
- * from the deployment options' config.
+ * (README, "Configuration") into any clustered Vert.x — a user's own application or {@link Main}. The config comes
+ * from the constructor or from the deployment options' config.
  *
  * <pre>
  * vertx.deployVerticle(new KshakaVerticle(), new DeploymentOptions().setConfig(nodeJson));

@@ -12,7 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Base64;
 
 /**
- * Drives the event-bus contract of design.md §3: a JSON request to {@code kshaka.kv}, a JSON reply, or a
+ * Drives the event-bus contract of docs/http.md: a JSON request to {@code kshaka.kv}, a JSON reply, or a
  * {@link ReplyException} whose failure code mirrors the HTTP status (412 conflict, 503, 504, ...).
  */
 final class EventBusTarget implements Target {

@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A typed API over the event bus for verticles in this JVM or anywhere in the cluster (design.md §3). Requests
+ * A typed API over the event bus for verticles in this JVM or anywhere in the cluster (docs/http.md). Requests
  * go to {@code kshaka.kv} as {@code {"op","key","value":base64,"version","delta"}}; replies are
  * {@code {"version":n,"value":base64?}}. Every method completes with the register after the change, or fails with
  * a {@link KshakaException} whose status, error code and outcome mirror the HTTP API.

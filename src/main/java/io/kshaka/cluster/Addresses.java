@@ -1,6 +1,6 @@
 package io.kshaka.cluster;
 
-/** Event-bus addresses (design.md §2). */
+/** Event-bus addresses (README, "How it works"). */
 public final class Addresses {
   private Addresses() {}
 

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One node's configuration (design.md §4), read from JSON and validated: a bad field fails fast with an
+ * One node's configuration (README, "Configuration"), read from JSON and validated: a bad field fails fast with an
  * {@link IllegalArgumentException} naming it. {@code acceptors}, {@code prepare} and {@code accept} are the
  * bootstrap configuration (epoch 1) of a brand-new cluster; once the cluster exists its durable configuration
  * ({@code dataDir/cluster.json}, see {@code io.kshaka.membership.Membership}) is the one in force.

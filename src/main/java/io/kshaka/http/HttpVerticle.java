@@ -33,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API of one node (design.md §3). Every key-value request becomes one {@link KvService#execute} call;
+ * The HTTP API of one node (docs/http.md). Every key-value request becomes one {@link KvService#execute} call;
  * {@link #replyFailure} is the one place where a failure becomes a status and a JSON error body.
  *
  * <p>The verticle binds its own server unless {@code http.enabled} is false; either way {@link #mountableRouter()}
