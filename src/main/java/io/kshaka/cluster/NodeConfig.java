@@ -130,6 +130,7 @@ public record NodeConfig(
     config.failureDetector(); // and failureDetector.rejoinAfterMs
     config.gc(); // and the garbage collection settings
     config.addresses(); // and the namespace
+    config.httpServing(); // and http.enabled
     return config;
   }
 
@@ -153,6 +154,11 @@ public record NodeConfig(
         (int) longIn(proposer, "proposer.requestLogBound", RequestLog.DEFAULT_BOUND, 1, 64),
         // A state bigger than the store's record limit would be refused by every acceptor: never send one.
         Math.min(maxValueBytes, StoreOptions.DEFAULT_MAX_RECORD_BYTES - 8192));
+  }
+
+  /** Whether this node binds its own HTTP server ({@code http.enabled}, default true). */
+  public HttpServing httpServing() {
+    return HttpServing.from(json);
   }
 
   /** The failure detector's settings ({@code "failureDetector"}); used for routing only. */

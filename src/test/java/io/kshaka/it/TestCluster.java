@@ -88,6 +88,11 @@ public final class TestCluster implements AutoCloseable {
     for (Future<Vertx> f : all) await(f);
   }
 
+  /** Starts the node (as {@link #startNode} does) without waiting. */
+  public Future<Vertx> startNodeAsync(int node) {
+    return startAsync(node);
+  }
+
   public int size() {
     return nodes.length;
   }
