@@ -788,7 +788,7 @@ public final class HttpVerticle extends VerticleBase {
     ctx.put(TIMED, Boolean.TRUE);
     long start = System.nanoTime();
     HttpServerRequest request = ctx.request();
-    String route = routeName(localPath(ctx, request.path()));
+    String route = routeName(localPath(ctx, request.path()), request.query());
     ctx.addEndHandler(ar -> Timer.builder(TIMER)
         .description("HTTP requests by route, method and status")
         .tag("route", route)
