@@ -128,6 +128,7 @@ public record NodeConfig(
     config.proposerOptions(); // validates the remaining proposer fields
     config.failureDetector(); // and failureDetector.rejoinAfterMs
     config.gc(); // and the garbage collection settings
+    config.auth(); // and client authentication (auth.*)
     return config;
   }
 
@@ -175,6 +176,11 @@ public record NodeConfig(
         longIn(gc, "gc.tombstoneAgeMs", 60_000, 0, 30L * 86_400_000),
         (int) longIn(gc, "gc.batchMax", 5_000, 1, 1_000_000),
         (int) longIn(gc, "gc.concurrency", 64, 1, 4_096));
+  }
+
+  /** Client authentication: bearer tokens and which operational endpoints stay open ({@code "auth"}). */
+  public io.kshaka.security.AuthSettings auth() {
+    return io.kshaka.security.AuthSettings.from(json);
   }
 
   private static IllegalArgumentException bad(String field, String why) {

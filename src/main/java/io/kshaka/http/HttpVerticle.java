@@ -5,6 +5,8 @@ import io.kshaka.cluster.KvError;
 import io.kshaka.cluster.KvService;
 import io.kshaka.cluster.NodeConfig;
 import io.kshaka.cluster.Wire;
+import io.kshaka.security.Role;
+import io.kshaka.security.Tokens;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -20,6 +22,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +62,7 @@ public final class HttpVerticle extends VerticleBase {
   private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys(IdempotencyKeys.DEFAULT_CAPACITY,
       System::currentTimeMillis);
   private HttpServer server;
+  private Router router;
 
   public HttpVerticle(NodeConfig config, KvService kv, PrometheusMeterRegistry registry) {
     this.config = Objects.requireNonNull(config, "config");
@@ -73,7 +77,13 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = router();
+    var auth = config.auth();
+    return (auth.enabled() ? Tokens.load(vertx, auth.tokensFile()) : Future.<Tokens>succeededFuture(null))
+        .compose(tokens -> listen(new Guard(auth, tokens)));
+  }
+
+  private Future<?> listen(Guard guard) {
+    router = router(guard);
     long deadlineSeconds = TimeUnit.MILLISECONDS.toSeconds(config.requestTimeoutMs() + DEADLINE_MARGIN_MS);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.httpHost())
@@ -91,29 +101,38 @@ public final class HttpVerticle extends VerticleBase {
         });
   }
 
+  /** The routes of the running server (for tests that go over every route). */
+  java.util.List<Route> routes() {
+    return router == null ? java.util.List.of() : router.getRoutes();
+  }
+
   /** The port the server listens on (useful with port 0), or -1 before it started. */
   public int actualPort() {
     return server == null ? -1 : server.actualPort();
   }
 
-  private Router router() {
+  /** The table of contents. Every route but /health starts with its guard (a pass-through when auth is off). */
+  private Router router(Guard guard) {
     Router router = Router.router(vertx);
     router.route().handler(this::refuseBodiesOfUnknownLength);
     router.route().handler(HttpVerticle::keepDotSegmentsInKeys);
-    // operations
+    // operations: /health is always open; /ready and /metrics as auth.readyOpen and auth.metricsOpen say
     router.get("/health").handler(this::health);
-    router.get("/ready").handler(this::ready);
-    router.get("/metrics").handler(this::metrics);
-    router.get("/v1/cluster").handler(this::cluster);
-    // administration: membership changes (AdminService)
+    router.get("/ready").handler(guard.ready()).handler(this::ready);
+    router.get("/metrics").handler(guard.metrics()).handler(this::metrics);
+    router.get("/v1/cluster").handler(guard.need(Role.READ)).handler(this::cluster);
+    // administration: membership changes (AdminService); anything under /v1/admin/ needs role admin
+    router.route("/v1/admin/*").handler(guard.need(Role.ADMIN));
     router.get("/v1/admin/membership").handler(this::membershipStatus);
     router.post("/v1/admin/membership").handler(this::readValue).handler(this::membershipChange);
     // the registers: key = the raw path after /v1/kv/, see KeyPath
-    router.getWithRegex("/v1/kv/.*").handler(this::get);
-    router.putWithRegex("/v1/kv/.*").handler(this::readValue).handler(this::put);
-    router.deleteWithRegex("/v1/kv/.*").handler(this::delete);
-    router.postWithRegex("/v1/kv/.*").handler(this::post);
+    router.getWithRegex("/v1/kv/.*").handler(guard.need(Role.READ)).handler(this::get);
+    router.putWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::readValue).handler(this::put);
+    router.deleteWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::delete);
+    router.postWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::post);
     // what the router answers by itself, shaped as our JSON errors
+    router.errorHandler(401, this::refused);
+    router.errorHandler(403, this::refused);
     router.errorHandler(400, ctx -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path"))));
     router.errorHandler(404, ctx -> replyFailure(ctx, new HttpError(404, "not_found",
         "no such endpoint; see /v1/kv/{key}, /v1/cluster, /v1/admin/membership, /health, /ready, /metrics")));
@@ -518,6 +537,26 @@ public final class HttpVerticle extends VerticleBase {
   private void internalError(RoutingContext ctx) {
     LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
     replyFailure(ctx, new HttpError(500, "internal_error", routerMessage(ctx, "internal error")));
+  }
+
+  /**
+   * 401 (no token, or an unknown one; with {@code WWW-Authenticate: Bearer}) or 403 (the token's role is too
+   * low). A body the client is still sending is not read: the connection closes once it is sent.
+   */
+  private void refused(RoutingContext ctx) {
+    Tokens.Refused refused = ctx.failure() instanceof Guard.Refusal r ? r.refused
+        : new Tokens.Refused(ctx.statusCode(), ctx.statusCode() == 403 ? "forbidden" : "unauthorized",
+            "not allowed");
+    HttpServerResponse response = ctx.response();
+    if (refused.status() == 401) {
+      response.putHeader("WWW-Authenticate", "Bearer realm=\"kshaka\"");
+    }
+    boolean bodyPending = !ctx.request().isEnded();
+    if (bodyPending) response.putHeader(HttpHeaders.CONNECTION, "close");
+    send(ctx, Reply.json(refused.status(), refused.body()))
+        .onComplete(ar -> {
+          if (bodyPending) closeAfterBody(ctx.request());
+        });
   }
 
   private void methodNotAllowed(RoutingContext ctx) {
