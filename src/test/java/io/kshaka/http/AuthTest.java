@@ -32,6 +32,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -336,6 +338,54 @@ class AuthTest {
     assertEquals("v", TestCluster.await(client(TOKENS.get(Role.READ)).get("client-key")).asString());
     assertEquals("vw", TestCluster.await(client(TOKENS.get(Role.ADMIN)).change("client-key",
         v -> (new String(v, StandardCharsets.UTF_8) + "w").getBytes(StandardCharsets.UTF_8))).asString());
+  }
+
+  // ------------------------------------------------------------------ command line
+
+  @Test
+  void adminCommandSendsItsToken() {
+    String url = cluster.url(1);
+    assertEquals(1, io.kshaka.membership.AdminCommand.run(new String[] {"status", "--node", url}), "no token");
+    assertEquals(1, io.kshaka.membership.AdminCommand.run(new String[] {"status", "--node", url, "--token",
+        TOKENS.get(Role.WRITE)}), "role write is too low");
+    assertEquals(0, io.kshaka.membership.AdminCommand.run(new String[] {"status", "--node", url, "--token",
+        TOKENS.get(Role.ADMIN)}));
+  }
+
+  static int bench(StringWriter out, StringWriter err, String... args) {
+    return io.kshaka.bench.BenchCommand.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+  }
+
+  @Test
+  void benchSendsItsTokenOverHttpAndTheEventBus() throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    String[] http = {"--endpoints", cluster.url(1), "--clients", "2", "--keys", "10", "--duration", "1",
+        "--warmup", "0", "--max-ops", "50"};
+    assertEquals(1, bench(out, err, http), () -> "without a token: " + out + err);
+    assertTrue(err.toString().contains("401"), err::toString);
+
+    Path json = dir.resolve("bench-http.json");
+    List<String> args = new ArrayList<>(List.of(http));
+    args.addAll(List.of("--token", TOKENS.get(Role.WRITE), "--json", json.toString()));
+    assertEquals(0, bench(out, err, args.toArray(String[]::new)), () -> out + "\n" + err);
+    JsonObject r = new JsonObject(Files.readString(json));
+    assertTrue(r.getLong("ops") > 0, r::encode);
+    assertEquals(0L, r.getLong("errors"), r::encode);
+
+    JsonObject c = cluster.config(1).getJsonObject("cluster");
+    List<String> bus = new ArrayList<>(List.of("--event-bus", "--members", (String) c.getJsonArray("members")
+        .getValue(0), "--cluster-name", c.getString("name"), "--hz-property", "hazelcast.partition.count=11",
+        "--cluster-port", String.valueOf(TestCluster.freePort()), "--clients", "2", "--keys", "10", "--duration",
+        "1", "--warmup", "0", "--max-ops", "50", "--timeout", "5000"));
+    assertEquals(1, bench(out, err, bus.toArray(String[]::new)), () -> "without a token: " + out + err);
+    assertTrue(err.toString().contains("401"), err::toString);
+    Path busJson = dir.resolve("bench-bus.json");
+    bus.addAll(List.of("--token", TOKENS.get(Role.WRITE), "--json", busJson.toString()));
+    assertEquals(0, bench(out, err, bus.toArray(String[]::new)), () -> out + "\n" + err);
+    JsonObject b = new JsonObject(Files.readString(busJson));
+    assertTrue(b.getLong("ops") > 0, b::encode);
+    assertEquals(0L, b.getLong("errors"), b::encode);
   }
 
   // ------------------------------------------------------------------ logs
