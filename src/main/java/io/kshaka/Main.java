@@ -56,6 +56,7 @@ public final class Main {
     NodeConfig config;
     try {
       config = NodeConfig.fromJson(new JsonObject(Files.readString(confFile)));
+      if (config.auth().enabled()) io.kshaka.security.Tokens.load(Path.of(config.auth().tokensFile()));
     } catch (Exception e) {
       System.err.println("kshaka: cannot use " + confFile + ": " + e.getMessage());
       System.exit(2);

@@ -551,7 +551,9 @@ public final class HttpVerticle extends VerticleBase {
     if (refused.status() == 401) {
       response.putHeader("WWW-Authenticate", "Bearer realm=\"kshaka\"");
     }
-    boolean bodyPending = !ctx.request().isEnded();
+    HttpServerRequest req = ctx.request();
+    boolean bodyPending = !req.isEnded()
+        && (contentLength(req) > 0 || req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
     if (bodyPending) response.putHeader(HttpHeaders.CONNECTION, "close");
     send(ctx, Reply.json(refused.status(), refused.body()))
         .onComplete(ar -> {

@@ -86,6 +86,15 @@ public final class Tokens {
     return new Tokens(entries);
   }
 
+  /** Reads and parses the tokens file, blocking: for the command line, before any event loop runs. */
+  public static Tokens load(java.nio.file.Path path) {
+    try {
+      return parse(java.nio.file.Files.readString(path, StandardCharsets.UTF_8), path.toString());
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("config: field 'auth.tokensFile': cannot read " + path + ": " + e);
+    }
+  }
+
   /** Reads and parses the tokens file without blocking the event loop. */
   public static Future<Tokens> load(Vertx vertx, String path) {
     return vertx.fileSystem().readFile(path)
