@@ -265,6 +265,28 @@ class AuthTest {
     assertEquals(0L, r.bodyAsJsonObject().getLong("version"), "the register was never written");
   }
 
+  /** Sends raw bytes on a new connection and returns everything the server sends until it closes it. */
+  static String rawHttp(String request) {
+    var socket = TestCluster.await(plain.createNetClient().connect(cluster.httpPort(1), "127.0.0.1"));
+    Buffer received = Buffer.buffer();
+    io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+    socket.handler(received::appendBuffer);
+    socket.closeHandler(v -> closed.tryComplete());
+    socket.write(request);
+    TestCluster.await(closed.future().timeout(20, java.util.concurrent.TimeUnit.SECONDS));
+    return received.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
+  void aRefusedGetKeepsTheConnectionAndARefusedBodyIsAnsweredThenTheConnectionCloses() {
+    String twoGets = rawHttp("GET /v1/kv/a HTTP/1.1\r\nHost: x\r\n\r\n"
+        + "GET /v1/kv/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertEquals(2, twoGets.split("HTTP/1.1 401 Unauthorized", -1).length - 1, twoGets);
+    String put = rawHttp("PUT /v1/kv/a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789");
+    assertTrue(put.startsWith("HTTP/1.1 401 Unauthorized"), put);
+    assertTrue(put.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), put);
+  }
+
   // ------------------------------------------------------------------ event bus
 
   static ReplyException busFailure(Future<?> f) {
