@@ -29,8 +29,11 @@ public enum Role {
     return null;
   }
 
-  /** The role an event-bus request needs: {@code get} reads, every other op (a change, or an unknown op) writes. */
+  /**
+   * The role an event-bus request needs: {@code get} and {@code watch} read; every other op (a change, or an
+   * unknown op) writes.
+   */
   public static Role forOp(Object op) {
-    return "get".equals(op) ? READ : WRITE;
+    return "get".equals(op) || "watch".equals(op) ? READ : WRITE;
   }
 }

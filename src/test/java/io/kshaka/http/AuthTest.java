@@ -328,6 +328,11 @@ class AuthTest {
     }
     assertEquals(1L, TestCluster.await(raw(put, bearer(TOKENS.get(Role.WRITE)))).body().getLong("version"));
     assertEquals(1L, TestCluster.await(raw(get, bearer(TOKENS.get(Role.READ)))).body().getLong("version"));
+    JsonObject watch = new JsonObject().put("op", "watch").put("key", "bus-key").put("version", 0L)
+        .put("waitMs", 1_000L);
+    assertBusRefused(busFailure(raw(watch, null)), 401, "unauthorized");
+    assertEquals(1L, TestCluster.await(raw(watch, bearer(TOKENS.get(Role.READ)))).body().getLong("version"),
+        "watch is a read");
   }
 
   static KshakaException clientFailure(Future<?> f) {

@@ -39,6 +39,7 @@ class TokensTest {
     assertFalse(Role.READ.allows(Role.WRITE));
     assertFalse(Role.WRITE.allows(Role.ADMIN));
     assertEquals(Role.READ, Role.forOp("get"));
+    assertEquals(Role.READ, Role.forOp("watch"));
     for (String op : List.of("put", "cas", "create", "delete", "add", "other")) assertEquals(Role.WRITE, Role.forOp(op));
   }
 
