@@ -7,6 +7,8 @@
 #   ./run.sh bench [options]     benchmark a running cluster (--help for options)
 #   ./run.sh admin status|add ID|remove ID|replace ID [--node URL] [--wait] [--json]
 #                                membership of a running cluster (--help for options)
+#   ./run.sh token --role R --name N
+#                                a new bearer token (read|write|admin) and its line for the tokens file
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -64,6 +66,6 @@ cluster() {
 
 case "${1:-}" in
   "") cluster ;;
-  node|config|check|bench|admin) java_cmd "$@" ;;
-  *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID]" >&2; exit 2 ;;
+  node|config|check|bench|admin|token) java_cmd "$@" ;;
+  *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | token --role R --name N]" >&2; exit 2 ;;
 esac

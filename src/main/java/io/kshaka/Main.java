@@ -13,9 +13,9 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Command line: {@code node CONF.json} runs one node in the foreground until SIGTERM/Ctrl-C; {@code config CONF.json}
- * prints the configuration a node would run with; {@code check}, {@code bench} and {@code admin} run the tools.
- * The node's configuration is the file overridden by {@code KSHAKA_*} environment variables and {@code kshaka.*}
- * system properties (see {@link KshakaConfig}).
+ * prints the configuration a node would run with; {@code check}, {@code bench}, {@code admin} and {@code token} run
+ * the tools. The node's configuration is the file overridden by {@code KSHAKA_*} environment variables and
+ * {@code kshaka.*} system properties (see {@link KshakaConfig}).
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -35,6 +35,9 @@ public final class Main {
       case "admin":
         System.exit(io.kshaka.membership.AdminCommand.run(rest));
         break;
+      case "token":
+        System.exit(io.kshaka.security.TokenCommand.run(rest));
+        break;
       case "node":
         if (rest.length != 1) usage();
         runNode(Path.of(rest[0]));
@@ -51,7 +54,7 @@ public final class Main {
 
   private static void usage() {
     System.err.println("usage: kshaka node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] "
-        + "| admin status|add|remove|replace");
+        + "| admin status|add|remove|replace | token --role read|write|admin --name NAME");
     System.exit(2);
   }
 
@@ -61,6 +64,15 @@ public final class Main {
     KshakaConfig.Loaded loaded = loadConfig(confFile);
     NodeConfig config = loaded.config();
     if (!loaded.applied().isEmpty()) log.info("configuration overrides: {}", String.join(", ", loaded.applied()));
+    if (config.auth().enabled()) { // a bad tokens file fails here, at once, not as a deployment that never ends
+      try {
+        io.kshaka.security.Tokens.load(Path.of(config.auth().tokensFile()));
+      } catch (Exception e) {
+        System.err.println("kshaka: cannot use " + confFile + ": " + e.getMessage());
+        System.exit(2);
+        return;
+      }
+    }
     NodeRunner node = new NodeRunner(config);
     try {
       node.start();

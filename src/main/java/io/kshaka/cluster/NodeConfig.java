@@ -131,6 +131,7 @@ public record NodeConfig(
     config.gc(); // and the garbage collection settings
     config.addresses(); // and the namespace
     config.httpServing(); // and http.enabled
+    config.auth(); // and client authentication (auth.*)
     return config;
   }
 
@@ -188,6 +189,11 @@ public record NodeConfig(
         longIn(gc, "gc.tombstoneAgeMs", 60_000, 0, 30L * 86_400_000),
         (int) longIn(gc, "gc.batchMax", 5_000, 1, 1_000_000),
         (int) longIn(gc, "gc.concurrency", 64, 1, 4_096));
+  }
+
+  /** Client authentication: bearer tokens and which operational endpoints stay open ({@code "auth"}). */
+  public io.kshaka.security.AuthSettings auth() {
+    return io.kshaka.security.AuthSettings.from(json);
   }
 
   private static IllegalArgumentException bad(String field, String why) {

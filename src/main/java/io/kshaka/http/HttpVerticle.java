@@ -6,6 +6,8 @@ import io.kshaka.cluster.KvService;
 import io.kshaka.cluster.NodeConfig;
 import io.kshaka.cluster.Watches;
 import io.kshaka.cluster.Wire;
+import io.kshaka.security.Role;
+import io.kshaka.security.Tokens;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -24,6 +26,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -73,6 +76,9 @@ public final class HttpVerticle extends VerticleBase {
   private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys(IdempotencyKeys.DEFAULT_CAPACITY,
       System::currentTimeMillis);
   private HttpServer server;
+  private Router router;
+  /** Credentials in front of every route (a pass-through when auth is off); set by start. */
+  private Guard guard;
 
   /**
    * @param registry where request timings go; {@code /metrics} serves it as Prometheus text if it is (or a
@@ -104,12 +110,21 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    if (!config.httpServing().enabled()) {
-      LOG.info("HTTP server of node {} disabled (http.enabled=false): mount KshakaVerticle.httpRouter() to serve "
-          + "the API", config.nodeId());
-      return Future.succeededFuture();
-    }
-    Router router = router(false);
+    var auth = config.auth();
+    return (auth.enabled() ? Tokens.load(vertx, auth.tokensFile()) : Future.<Tokens>succeededFuture(null))
+        .compose(tokens -> {
+          guard = new Guard(auth, tokens);
+          if (!config.httpServing().enabled()) {
+            LOG.info("HTTP server of node {} disabled (http.enabled=false): mount KshakaVerticle.httpRouter() to "
+                + "serve the API", config.nodeId());
+            return Future.succeededFuture();
+          }
+          return listen();
+        });
+  }
+
+  private Future<?> listen() {
+    router = router(false);
     long deadlineSeconds = TimeUnit.MILLISECONDS.toSeconds(config.requestTimeoutMs() + DEADLINE_MARGIN_MS);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.httpHost())
@@ -127,6 +142,11 @@ public final class HttpVerticle extends VerticleBase {
         });
   }
 
+  /** The routes of the running server (for tests that go over every route). */
+  java.util.List<Route> routes() {
+    return router == null ? java.util.List.of() : router.getRoutes();
+  }
+
   /** The port the server listens on (useful with port 0), or -1 before it started. */
   public int actualPort() {
     return server == null ? -1 : server.actualPort();
@@ -135,20 +155,21 @@ public final class HttpVerticle extends VerticleBase {
   /**
    * The whole API as a router for a host application's server, to mount under a path of its own:
    * {@code hostRouter.route("/kshaka/*").subRouter(httpVerticle.mountableRouter())}. It answers exactly as the
-   * node's own server does (error bodies, 404/405, 413, {@code /ready}, {@code /metrics}, admin routes) and times
-   * its requests into the same meter. Works whether or not this verticle binds a server; call it after deploy.
-   * Requests the host's router refuses before they reach this one (an invalid percent-encoding, a path whose dot
-   * segments leave the mount point) are answered by the host.
+   * node's own server does (error bodies, 404/405, 413, {@code /ready}, {@code /metrics}, admin routes, the same
+   * credentials) and times its requests into the same meter. Works whether or not this verticle binds a server;
+   * call it after deploy. Requests the host's router refuses before they reach this one (an invalid
+   * percent-encoding, a path whose dot segments leave the mount point) are answered by the host.
    */
   public Router mountableRouter() {
-    if (vertx == null) throw new IllegalStateException("deploy the HttpVerticle before asking for its router");
+    if (guard == null) throw new IllegalStateException("deploy the HttpVerticle before asking for its router");
     return router(true);
   }
 
   /**
-   * The API's routes. {@code mounted}: for use as a sub-router, where the parent router, not this one, would answer
-   * a failure or a request no route matches; so this router answers them itself (same bodies), and times requests
-   * itself (the node's own server times them in {@link #measured}).
+   * The table of contents. Every route but /health starts with its guard (a pass-through when auth is off).
+   * {@code mounted}: for use as a sub-router, where the parent router, not this one, would answer a failure or a
+   * request no route matches; so this router answers them itself (same bodies), and times requests itself (the
+   * node's own server times them in {@link #measured}).
    */
   private Router router(boolean mounted) {
     Router router = Router.router(vertx);
@@ -158,20 +179,23 @@ public final class HttpVerticle extends VerticleBase {
     }
     router.route().handler(this::refuseBodiesOfUnknownLength);
     router.route().handler(HttpVerticle::keepDotSegmentsInKeys);
-    // operations
+    // operations: /health is always open; /ready and /metrics as auth.readyOpen and auth.metricsOpen say
     router.get("/health").handler(this::health);
-    router.get("/ready").handler(this::ready);
-    router.get("/metrics").handler(this::metrics);
-    router.get("/v1/cluster").handler(this::cluster);
-    // administration: membership changes (AdminService)
+    router.get("/ready").handler(guard.ready()).handler(this::ready);
+    router.get("/metrics").handler(guard.metrics()).handler(this::metrics);
+    router.get("/v1/cluster").handler(guard.need(Role.READ)).handler(this::cluster);
+    // administration: membership changes (AdminService); anything under /v1/admin/ needs role admin
+    router.route("/v1/admin/*").handler(guard.need(Role.ADMIN));
     router.get("/v1/admin/membership").handler(this::membershipStatus);
     router.post("/v1/admin/membership").handler(this::readValue).handler(this::membershipChange);
     // the registers: key = the raw path after /v1/kv/, see KeyPath
-    router.getWithRegex("/v1/kv/.*").handler(this::get);
-    router.putWithRegex("/v1/kv/.*").handler(this::readValue).handler(this::put);
-    router.deleteWithRegex("/v1/kv/.*").handler(this::delete);
-    router.postWithRegex("/v1/kv/.*").handler(this::post);
+    router.getWithRegex("/v1/kv/.*").handler(guard.need(Role.READ)).handler(this::get);
+    router.putWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::readValue).handler(this::put);
+    router.deleteWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::delete);
+    router.postWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::post);
     // what the router answers by itself, shaped as our JSON errors
+    router.errorHandler(401, this::refused);
+    router.errorHandler(403, this::refused);
     router.errorHandler(400, ctx -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path"))));
     router.errorHandler(404, ctx -> replyFailure(ctx, notFound()));
     router.errorHandler(405, this::methodNotAllowed);
@@ -196,6 +220,7 @@ public final class HttpVerticle extends VerticleBase {
     switch (ctx.statusCode()) {
       case 400 -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path")));
       case 404 -> replyFailure(ctx, notFound());
+      case 401, 403 -> refused(ctx);
       case 405 -> methodNotAllowed(ctx);
       case 413 -> valueTooLarge(ctx);
       default -> internalError(ctx);
@@ -700,6 +725,28 @@ public final class HttpVerticle extends VerticleBase {
   private void internalError(RoutingContext ctx) {
     LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
     replyFailure(ctx, new HttpError(500, "internal_error", routerMessage(ctx, "internal error")));
+  }
+
+  /**
+   * 401 (no token, or an unknown one; with {@code WWW-Authenticate: Bearer}) or 403 (the token's role is too
+   * low). A body the client is still sending is not read: the connection closes once it is sent.
+   */
+  private void refused(RoutingContext ctx) {
+    Tokens.Refused refused = ctx.failure() instanceof Guard.Refusal r ? r.refused
+        : new Tokens.Refused(ctx.statusCode(), ctx.statusCode() == 403 ? "forbidden" : "unauthorized",
+            "not allowed");
+    HttpServerResponse response = ctx.response();
+    if (refused.status() == 401) {
+      response.putHeader("WWW-Authenticate", "Bearer realm=\"kshaka\"");
+    }
+    HttpServerRequest req = ctx.request();
+    boolean bodyPending = !req.isEnded()
+        && (contentLength(req) > 0 || req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
+    if (bodyPending) response.putHeader(HttpHeaders.CONNECTION, "close");
+    send(ctx, Reply.json(refused.status(), refused.body()))
+        .onComplete(ar -> {
+          if (bodyPending) closeAfterBody(ctx.request());
+        });
   }
 
   private void methodNotAllowed(RoutingContext ctx) {

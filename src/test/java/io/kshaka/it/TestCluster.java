@@ -108,8 +108,9 @@ public final class TestCluster implements AutoCloseable {
         .put("nodeId", node)
         .put("dataDir", baseDir.resolve("node-" + node).toString())
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPorts[node - 1]))
-        .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1")
-            .put("port", hzPorts[node - 1]).put("members", members))
+        // extra's "cluster" fields (for example secretFile) join the ones made here
+        .put("cluster", (extra.getValue("cluster") instanceof JsonObject more ? more.copy() : new JsonObject())
+            .put("name", clusterName).put("host", "127.0.0.1").put("port", hzPorts[node - 1]).put("members", members))
         .put("acceptors", acceptors)
         .put("proposer", proposerOptions == null ? new JsonObject() : proposerOptions.copy());
   }
