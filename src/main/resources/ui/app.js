@@ -14,11 +14,14 @@ const tokenInput = $('token');
 tokenInput.value = sessionStorage.getItem('kshaka.token') || '';
 tokenInput.addEventListener('change', () => sessionStorage.setItem('kshaka.token', tokenInput.value.trim()));
 
+// the API lives beside ui/: at the root of the node's own server, or under a host application's mount point
+const BASE = location.pathname.replace(/\/ui\/[^]*$/, '');
+
 function call(method, path, body, headers) {
   const h = Object.assign({}, headers || {});
   const token = tokenInput.value.trim();
   if (token) h['Authorization'] = 'Bearer ' + token;
-  return fetch(path, { method, body, headers: h, cache: 'no-store' });
+  return fetch(BASE + path, { method, body, headers: h, cache: 'no-store' });
 }
 
 async function json(path) {

@@ -1,5 +1,6 @@
 package io.kshaka.bench;
 
+import io.kshaka.cluster.Addresses;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -84,6 +85,11 @@ public final class BenchCommand implements Callable<Integer> {
       description = "With --event-bus: the Hazelcast cluster name (default: ${DEFAULT-VALUE}).")
   String clusterName;
 
+  @Option(names = "--namespace", defaultValue = Addresses.DEFAULT_NAMESPACE,
+      description = "With --event-bus: the nodes' address namespace, requests go to NAMESPACE.kv "
+          + "(default: ${DEFAULT-VALUE}).")
+  String namespace;
+
   @Option(names = "--cluster-host", defaultValue = "127.0.0.1",
       description = "With --event-bus: this client's cluster address (default: ${DEFAULT-VALUE}).")
   String clusterHost;
@@ -141,6 +147,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE",
       description = "Write the results as JSON: one object for a run, {\"runs\":[...]} for a suite.")
   Path json;
+
+  @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:KSHAKA_TOKEN}",
+      description = "Bearer token for nodes with auth.tokensFile, sent on every request over HTTP or the event bus "
+          + "(role write; read for --mix get=100). Default: $KSHAKA_TOKEN.")
+  String token;
 
   @Option(names = "--seed", description = "Seed for the choice of ops, keys and values (default: random, printed).")
   Long seed;
@@ -281,7 +292,7 @@ public final class BenchCommand implements Callable<Integer> {
         Vertx member = vertx;
         leaveOnExit = new Thread(() -> BenchRun.awaitQuietly(member.close(), 5), "bench-leave-cluster");
         Runtime.getRuntime().addShutdownHook(leaveOnExit);
-        busTarget = new EventBusTarget(vertx, timeoutMs);
+        busTarget = new EventBusTarget(vertx, new Addresses(namespace).kv(), timeoutMs, token);
         awaitHandler(vertx, busTarget);
       } else {
         vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(eventLoops)).build();
@@ -432,13 +443,18 @@ public final class BenchCommand implements Callable<Integer> {
     if (keyPrefix == null || keyPrefix.isEmpty()) usage("--key-prefix must not be empty");
     if (eventBus && matched("--endpoints")) usage("--endpoints is for HTTP; with --event-bus give --members");
     if (!eventBus) {
-      for (String o : List.of("--members", "--cluster-name", "--cluster-host", "--cluster-port", "--hz-property",
+      for (String o : List.of("--members", "--cluster-name", "--namespace", "--cluster-host", "--cluster-port", "--hz-property",
           "--join-timeout")) {
         if (matched(o)) usage(o + " only applies with --event-bus");
       }
     }
     if (joinTimeoutSeconds <= 0 || !Double.isFinite(joinTimeoutSeconds)) usage("--join-timeout must be > 0");
     if (clusterPort < 1 || clusterPort > 65535) usage("--cluster-port must be 1..65535");
+    try {
+      new Addresses(namespace);
+    } catch (IllegalArgumentException e) {
+      usage("--namespace must be 1 to 64 characters of [A-Za-z0-9_-]");
+    }
     if (!suite) {
       for (String o : List.of("--suite-clients", "--suite-keys", "--suite-ops")) {
         if (matched(o)) usage(o + " only applies with --suite");
@@ -526,7 +542,8 @@ public final class BenchCommand implements Callable<Integer> {
       ready.toCompletionStage().toCompletableFuture().get((long) (joinTimeoutSeconds * 1000) + timeoutMs + 1000,
           TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new BenchFailure("no handler answered on " + EventBusTarget.ADDRESS + " in cluster '" + clusterName
+      if (e.getCause() instanceof BenchFailure refused) throw refused;
+      throw new BenchFailure("no handler answered on " + target.address() + " in cluster '" + clusterName
           + "' within " + joinTimeoutSeconds + " s: is the cluster running (./run.sh), with the same cluster name "
           + "and Hazelcast properties?");
     }
@@ -534,7 +551,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private HttpTarget httpTarget(Vertx vertx, List<Endpoint> eps, Workload w, PrintWriter err)
       throws InterruptedException {
-    HttpTarget target = new HttpTarget(vertx, eps, w.clients(), timeoutMs);
+    HttpTarget target = new HttpTarget(vertx, eps, w.clients(), timeoutMs, token);
     List<String> down;
     try {
       down = onContext(vertx, () -> target.unreachable(w.registerKey(0))).toCompletionStage().toCompletableFuture()

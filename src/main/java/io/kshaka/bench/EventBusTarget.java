@@ -16,16 +16,29 @@ import java.util.Base64;
  * {@link ReplyException} whose failure code mirrors the HTTP status (412 conflict, 503, 504, ...).
  */
 final class EventBusTarget implements Target {
+  /** The default namespace's address; {@code --namespace} picks another. */
   static final String ADDRESS = "kshaka.kv";
 
   private final Vertx vertx;
   private final EventBus bus;
+  private final String address;
   private final DeliveryOptions delivery;
 
   EventBusTarget(Vertx vertx, long timeoutMs) {
+    this(vertx, ADDRESS, timeoutMs);
+  }
+
+  EventBusTarget(Vertx vertx, String address, long timeoutMs) {
+    this(vertx, address, timeoutMs, null);
+  }
+
+  /** @param token the bearer token for nodes with auth.tokensFile, sent as header authorization (null: none) */
+  EventBusTarget(Vertx vertx, String address, long timeoutMs, String token) {
     this.vertx = vertx;
+    this.address = address;
     this.bus = vertx.eventBus();
     this.delivery = new DeliveryOptions().setSendTimeout(timeoutMs);
+    if (token != null) delivery.addHeader("authorization", "Bearer " + token);
   }
 
   @Override
@@ -65,10 +78,19 @@ final class EventBusTarget implements Target {
     return request(new JsonObject().put("op", "get").put("key", key)).<Void>mapEmpty().recover(failure -> {
       boolean noHandler = failure instanceof ReplyException
           && ((ReplyException) failure).failureType() == ReplyFailure.NO_HANDLERS;
+      if (failure instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+          && re.failureCode() == 401) {
+        return Future.failedFuture(new BenchFailure("the nodes refused the request (401 unauthorized): give "
+            + "--token a valid token"));
+      }
       if (!noHandler) return Future.succeededFuture();
       if (System.nanoTime() - deadlineNanos >= 0) return Future.failedFuture(failure);
       return vertx.timer(200).compose(v -> awaitHandler(key, deadlineNanos));
     });
+  }
+
+  String address() {
+    return address;
   }
 
   @Override
@@ -77,7 +99,7 @@ final class EventBusTarget implements Target {
   }
 
   private Future<JsonObject> request(JsonObject body) {
-    return bus.<Object>request(ADDRESS, body, delivery).map(EventBusTarget::json);
+    return bus.<Object>request(address, body, delivery).map(EventBusTarget::json);
   }
 
   /** The version of {@code key} (0 when never written), -1 when the reply carries none. */

@@ -9,6 +9,8 @@ import io.kshaka.core.Proposer;
 import io.kshaka.core.ProposerEffect;
 import io.kshaka.core.ProposerResult;
 import io.kshaka.core.RequestId;
+import io.kshaka.security.Role;
+import io.kshaka.security.Tokens;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -43,6 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class ProposerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ProposerVerticle.class);
   private final NodeConfig config;
+  private final Addresses addresses;
   private final long counterFloor;
   private final Function<Long, Future<Void>> storeFloor;
   private final NodeHealth health;
@@ -50,6 +53,8 @@ public final class ProposerVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Proposer proposer;
+  /** The client tokens when auth.tokensFile is set (null: kshaka.kv and kshaka.kv.local are open). */
+  private Tokens tokens;
   private final io.kshaka.membership.Membership membership;
   /** A refresh of the configuration asked after a StaleEpoch answer is running (one at a time). */
   private boolean refreshing;
@@ -84,6 +89,7 @@ public final class ProposerVerticle extends VerticleBase {
       NodeHealth health, KvService router, MeterRegistry registry, io.kshaka.membership.Membership membership) {
     this.membership = membership;
     this.config = config;
+    this.addresses = config.addresses();
     this.counterFloor = counterFloor;
     this.storeFloor = storeFloor;
     this.health = health;
@@ -93,6 +99,18 @@ public final class ProposerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    var auth = config.auth();
+    return (auth.enabled() ? Tokens.load(vertx, auth.tokensFile()) : Future.<Tokens>succeededFuture(null))
+        .compose(t -> {
+          tokens = t;
+          if (t != null) {
+            log.info("node {}: client requests need a bearer token ({} known)", config.nodeId(), t.size());
+          }
+          return startRole();
+        });
+  }
+
+  private Future<?> startRole() {
     proposer = new Proposer(config.nodeId(), membership == null ? config.quorums()
         : membership.current().quorums(), config.proposerOptions(), random, counterFloor);
     if (membership != null) {
@@ -102,9 +120,9 @@ public final class ProposerVerticle extends VerticleBase {
     freshWindowMs = Math.max(1_000, 2 * config.failureDetector().suspectAfterMs());
     acceptorOptions = new DeliveryOptions().setSendTimeout(config.sendTimeoutMs());
     registerMetrics();
-    vertx.eventBus().registerCodec(new LocalChangeCodec());
+    vertx.eventBus().registerCodec(new LocalChangeCodec(addresses.localChangeCodec()));
     consumers.addAll(clusteredConsumers());
-    consumers.add(vertx.eventBus().<Change.Custom>localConsumer(Addresses.KV_LOCAL, this::handleLocal));
+    consumers.add(vertx.eventBus().<Change.Custom>localConsumer(addresses.kvLocal(), this::handleLocal));
     List<Future<Void>> ready = new ArrayList<>();
     for (MessageConsumer<?> c : consumers) ready.add(c.completion());
     return Future.all(ready);
@@ -137,10 +155,30 @@ public final class ProposerVerticle extends VerticleBase {
   /** The handlers other nodes reach: {@code kshaka.kv.<nodeId>} and {@code kshaka.kv}. */
   private List<MessageConsumer<?>> clusteredConsumers() {
     return List.of(
-        vertx.eventBus().<JsonObject>consumer(Addresses.kv(config.nodeId()), this::handleKv),
-        vertx.eventBus().<JsonObject>consumer(Addresses.KV,
-            msg -> router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null,
-                ar.cause()))));
+        vertx.eventBus().<JsonObject>consumer(addresses.kv(config.nodeId()), this::handleKv),
+        vertx.eventBus().<JsonObject>consumer(addresses.kv(), msg -> {
+          if (refused(msg, Role.forOp(op(msg)))) return;
+          router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+        }));
+  }
+
+  /**
+   * With auth on, a client request ({@code kshaka.kv}, {@code kshaka.kv.local}) must carry header
+   * {@code authorization: Bearer <token>} with a role that allows {@code needed}; a refused one is failed with 401
+   * or 403 and a JSON body as HTTP's, before anything else looks at it.
+   */
+  private boolean refused(Message<?> msg, Role needed) {
+    if (tokens == null) return false;
+    if (tokens.check(msg.headers().getAll(Tokens.HEADER), needed) instanceof Tokens.Refused r) {
+      msg.fail(r.status(), r.body().encode());
+      return true;
+    }
+    return false;
+  }
+
+  private static Object op(Message<?> msg) {
+    Object body = msg.body();
+    return body instanceof JsonObject o ? o.getValue("op") : null;
   }
 
   /**
@@ -158,7 +196,7 @@ public final class ProposerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    vertx.eventBus().unregisterCodec(Addresses.LOCAL_CHANGE_CODEC);
+    vertx.eventBus().unregisterCodec(addresses.localChangeCodec());
     List<Future<Void>> done = new ArrayList<>();
     for (MessageConsumer<?> c : consumers) done.add(c.unregister());
     return Future.join(done);
@@ -189,6 +227,7 @@ public final class ProposerVerticle extends VerticleBase {
   }
 
   private void handleLocal(Message<Change.Custom> msg) {
+    if (refused(msg, Role.WRITE)) return;
     String key = msg.headers().get("key");
     JsonObject keyOnly = new JsonObject().put("key", key);
     try {
@@ -309,7 +348,7 @@ public final class ProposerVerticle extends VerticleBase {
       for (Outgoing o : queue) parts.add(o.body());
       body = Wire.batch(parts);
     }
-    vertx.eventBus().<Buffer>request(Addresses.acceptor(to), body, acceptorOptions).onComplete(ar -> {
+    vertx.eventBus().<Buffer>request(addresses.acceptor(to), body, acceptorOptions).onComplete(ar -> {
       List<AcceptorReply> replies = null;
       if (ar.succeeded()) {
         health.success(to);

@@ -28,6 +28,7 @@ import picocli.CommandLine.Parameters;
     footer = {"", "Examples:", "  ./run.sh admin status", "  ./run.sh admin add 4 --wait",
         "  ./run.sh admin remove 2 --node http://127.0.0.1:8083 --wait",
         "  ./run.sh admin replace 2 --wait        (node 2 lost its disk and runs again, empty)",
+        "  KSHAKA_TOKEN=... ./run.sh admin status  (nodes with auth.tokensFile: a token with role admin)",
         "Exit codes: 0 done, 1 failed or unreachable, 2 usage or invalid target, 3 refused (a change runs)."})
 public final class AdminCommand implements Callable<Integer> {
   static final String DEFAULT_NODE = "http://127.0.0.1:8081";
@@ -45,6 +46,11 @@ public final class AdminCommand implements Callable<Integer> {
         description = "When --node cannot be connected to, the nodes of DIR/node-*.json are tried (default: "
             + "${DEFAULT-VALUE}).")
     java.nio.file.Path conf;
+
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:KSHAKA_TOKEN}",
+        description = "Bearer token with role admin, for nodes with auth.tokensFile (default: $KSHAKA_TOKEN, which "
+            + "keeps it out of the process list).")
+    String token;
   }
 
   @Override
@@ -72,7 +78,7 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Client c = new Client(common.node, common.conf);
+      Client c = new Client(common.node, common.conf, common.token);
       Client.Response r = c.get();
       if (r == null) return 1;
       if (common.json) {
@@ -106,7 +112,7 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Client c = new Client(common.node, common.conf);
+      Client c = new Client(common.node, common.conf, common.token);
       Client.Response r = c.post(new JsonObject().put(op(), id));
       if (r == null) return 1;
       if (r.status() != 202) {
@@ -282,9 +288,12 @@ public final class AdminCommand implements Callable<Integer> {
 
     private final io.kshaka.cli.Nodes nodes;
     private final PrintStream err = System.err;
+    private final String token;
 
-    Client(String node, java.nio.file.Path conf) {
+    /** @param token the bearer token sent as {@code Authorization: Bearer <token>}, or null for none */
+    Client(String node, java.nio.file.Path conf, String token) {
       this.nodes = io.kshaka.cli.Nodes.of(node, conf);
+      this.token = token == null || token.isBlank() ? null : token.strip();
     }
 
     Response get() {
@@ -306,7 +315,11 @@ public final class AdminCommand implements Callable<Integer> {
 
     private Response send(java.util.function.Function<String, HttpRequest.Builder> request, boolean quiet) {
       try {
-        HttpResponse<byte[]> r = nodes.send(base -> request.apply(base).timeout(Duration.ofSeconds(30)).build());
+        HttpResponse<byte[]> r = nodes.send(base -> {
+          HttpRequest.Builder b = request.apply(base).timeout(Duration.ofSeconds(30));
+          if (token != null) b.header("Authorization", "Bearer " + token);
+          return b.build();
+        });
         String text = new String(r.body(), StandardCharsets.UTF_8);
         JsonObject body;
         try {

@@ -100,7 +100,7 @@ class OpenApiRoutesTest {
     HttpResponse<Buffer> redirect = client.get(verticle.actualPort(), "127.0.0.1", "/ui").followRedirects(false)
         .send().await();
     assertEquals(302, redirect.statusCode());
-    assertEquals("/ui/", redirect.getHeader("location"));
+    assertEquals("ui/", redirect.getHeader("location"));
     HttpResponse<Buffer> index = client.get(verticle.actualPort(), "127.0.0.1", "/ui/").send().await();
     assertEquals(200, index.statusCode());
     assertTrue(index.getHeader("content-type").startsWith("text/html"), index.getHeader("content-type"));
