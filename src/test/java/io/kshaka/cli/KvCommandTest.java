@@ -197,6 +197,18 @@ class KvCommandTest {
   }
 
   @Test
+  void watchFromAVersionPrintsTheNextStateOnARealCluster() throws Exception {
+    assertEquals(0, kv("put", "cli/watched", "one").code());
+    java.util.concurrent.CompletableFuture<Cli> watch = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> kvOn(cluster.url(2), "watch", "cli/watched", "--from", "1", "--count", "1", "--wait", "20s"));
+    // answered at once if the change lands first, else when it does: no race either way
+    assertEquals(0, kv("put", "cli/watched", "two").code());
+    Cli done = watch.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(0, done.code(), done.toString());
+    assertEquals("2\ttwo", done.out().strip());
+  }
+
+  @Test
   void noReachableNodeExits1() {
     int dead = TestCluster.freePort();
     Cli get = kvOn("http://127.0.0.1:" + dead, "get", "cli/x");
