@@ -59,7 +59,8 @@ async function refreshCluster() {
   const s = status.body || {};
   if (status.status !== 200 && !s.acceptors) {
     err.hidden = false;
-    text(err, '/v1/cluster: ' + status.status + ' ' + (s.message || ''));
+    text(err, '/v1/cluster: ' + status.status + ' ' + (s.message || '') + (status.status === 401 || status.status === 403
+        ? ' (enter a token with role read, or admin for membership, in the field at the top right)' : ''));
     return;
   }
   err.hidden = true;

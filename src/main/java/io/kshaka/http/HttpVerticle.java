@@ -153,11 +153,6 @@ public final class HttpVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
-  /** The routes of the node's own server (package-private: OpenApiRoutesTest checks each is in openapi.json). */
-  Router router() {
-    return router(false);
-  }
-
   /**
    * The whole API as a router for a host application's server, to mount under a path of its own:
    * {@code hostRouter.route("/kshaka/*").subRouter(httpVerticle.mountableRouter())}. It answers exactly as the

@@ -86,7 +86,9 @@ class AuthTest {
       new Endpoint(HttpMethod.GET, "/v1/kv/k", Role.READ),
       new Endpoint(HttpMethod.PUT, "/v1/kv/k", Role.WRITE),
       new Endpoint(HttpMethod.DELETE, "/v1/kv/k", Role.WRITE),
-      new Endpoint(HttpMethod.POST, "/v1/kv/k?op=add&delta=1", Role.WRITE));
+      new Endpoint(HttpMethod.POST, "/v1/kv/k?op=add&delta=1", Role.WRITE),
+      new Endpoint(HttpMethod.GET, "/openapi.json", null), // the API contract: no data
+      new Endpoint(HttpMethod.GET, "/ui/x", null)); // the dashboard's static files: its API calls send the token
 
   @BeforeAll
   static void start() throws Exception {

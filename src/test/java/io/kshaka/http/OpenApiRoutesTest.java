@@ -57,7 +57,7 @@ class OpenApiRoutesTest {
     OpenApi api = OpenApi.load();
     List<String> missing = new ArrayList<>();
     int checked = 0;
-    for (Route route : verticle.router().getRoutes()) {
+    for (Route route : verticle.routes()) {
       if (route.methods() == null || route.methods().isEmpty()) continue; // the handlers every request passes
       String sample = sample(route);
       String template = api.template(sample);
