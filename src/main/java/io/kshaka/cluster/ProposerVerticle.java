@@ -94,7 +94,8 @@ public final class ProposerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     proposer = new Proposer(config.nodeId(), membership == null ? config.quorums()
-        : membership.current().quorums(), config.proposerOptions(), random, counterFloor);
+        : membership.current().quorums(), config.proposerOptions(), random, counterFloor)
+        .wallClock(mono -> System.currentTimeMillis()); // TTLs: this node's wall clock (README, "List and TTL")
     if (membership != null) {
       configure(membership.view());
       membership.onChange(c -> context.runOnContext(v -> configure(membership.view())));
