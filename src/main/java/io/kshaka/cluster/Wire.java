@@ -406,7 +406,8 @@ public final class Wire {
   }
 
   // ==== acceptor admin (JSON on kshaka.acceptor.<id>.admin, handled by AcceptorAdmin; helper "store") ====
-  // {"op":"keys","after":k|null,"limit":1..10000 (default 1000)} -> {"keys":[...],"next":k|null,"total":n,"tombstones":n}
+  // {"op":"keys","after":k|null,"limit":1..10000 (default 1000)[,"prefix":p]} -> {"keys":[...],"next":k|null,"total":n,"tombstones":n}
+  //     (with "prefix": only the keys that start with it; "next" is null once no more such keys follow)
   // {"op":"peek","keys":[up to 10000],"values":bool} -> {"states":[{"key","promised":{"counter","node"},"accepted":{...},
   //     "version","present"[,"value":base64 when values and present]}]}
   // {"op":"remove","key":k,"ballot":{"counter","node"},"epoch":e} -> {"removed":bool}; 409 stale_epoch if e < node's epoch
@@ -418,7 +419,11 @@ public final class Wire {
   /** An admin request, parsed by {@link #adminRequest}. */
   public sealed interface AdminRequest permits AdminKeys, AdminPeek, AdminRemove {}
 
-  public record AdminKeys(String after, int limit) implements AdminRequest {}
+  public record AdminKeys(String after, int limit, String prefix) implements AdminRequest {
+    public AdminKeys(String after, int limit) {
+      this(after, limit, "");
+    }
+  }
 
   public record AdminPeek(List<String> keys, boolean values) implements AdminRequest {}
 
@@ -430,6 +435,11 @@ public final class Wire {
 
   public static JsonObject adminKeys(String after, int limit) {
     return new JsonObject().put("op", "keys").put("after", after).put("limit", limit);
+  }
+
+  /** An admin {@code keys} request for the keys starting with {@code prefix}. */
+  public static JsonObject adminKeys(String after, int limit, String prefix) {
+    return adminKeys(after, limit).put("prefix", prefix);
   }
 
   public static JsonObject adminPeek(List<String> keys, boolean values) {
@@ -457,7 +467,12 @@ public final class Wire {
         if (limit != null && (limit < 1 || limit > ADMIN_MAX_KEYS)) {
           throw failure(KvError.BAD_REQUEST, "field 'limit' must be 1.." + ADMIN_MAX_KEYS + ", got " + limit, null);
         }
-        return new AdminKeys((String) after, limit == null ? ADMIN_DEFAULT_LIMIT : limit.intValue());
+        Object prefix = request.getValue("prefix");
+        if (prefix != null && !(prefix instanceof String)) {
+          throw failure(KvError.BAD_REQUEST, "field 'prefix' must be a string", null);
+        }
+        return new AdminKeys((String) after, limit == null ? ADMIN_DEFAULT_LIMIT : limit.intValue(),
+            prefix == null ? "" : (String) prefix);
       }
       case "peek": {
         Object keys = request.getValue("keys");
