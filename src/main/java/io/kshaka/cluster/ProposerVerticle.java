@@ -166,6 +166,10 @@ public final class ProposerVerticle extends VerticleBase {
   }
 
   private void handleKv(Message<JsonObject> msg) {
+    if ("list".equals(msg.body().getValue("op"))) { // not one key's: the router lists (KeyLister)
+      router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+      return;
+    }
     String key;
     Change change;
     RequestId id;

@@ -111,7 +111,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/v1/admin/membership").handler(this::membershipStatus);
     router.post("/v1/admin/membership").handler(this::readValue).handler(this::membershipChange);
     // the registers: key = the raw path after /v1/kv/, see KeyPath
-    router.get("/v1/kv").handler(this::list);
+    router.getWithRegex("/v1/kv").handler(this::list); // exactly: /v1/kv/ is an (empty) key
     router.getWithRegex("/v1/kv/.*").handler(this::get);
     router.putWithRegex("/v1/kv/.*").handler(this::readValue).handler(this::put);
     router.deleteWithRegex("/v1/kv/.*").handler(this::delete);
