@@ -46,6 +46,7 @@ public final class KvRouter implements KvService {
 
   private final Vertx vertx;
   private final NodeConfig config;
+  private final Addresses addresses;
   private final NodeHealth health;
   /** The current members, sorted (recomputed on each configuration change only). */
   private volatile List<Integer> homes;
@@ -62,11 +63,12 @@ public final class KvRouter implements KvService {
   public KvRouter(Vertx vertx, NodeConfig config, NodeHealth health) {
     this.vertx = vertx;
     this.config = config;
+    this.addresses = config.addresses();
     this.health = health;
     this.homes = new ArrayList<>(new TreeSet<>(config.acceptors()));
     // The home proposer gives up at its own deadline and answers 503/504 itself; wait a little longer than that.
     this.requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000);
-    this.lister = new KeyLister(vertx, this::quorumsInForce, this::execute, Addresses::acceptorAdmin,
+    this.lister = new KeyLister(vertx, this::quorumsInForce, this::execute, addresses::acceptorAdmin,
         Math.max(config.sendTimeoutMs(), 2_000));
     health.detector().addListener(new FailureDetector.Listener() {
       @Override
@@ -225,7 +227,7 @@ public final class KvRouter implements KvService {
   }
 
   private Future<JsonObject> send(int node, JsonObject request) {
-    return vertx.eventBus().<JsonObject>request(Addresses.kv(node), request, requestOptions).map(Message::body);
+    return vertx.eventBus().<JsonObject>request(addresses.kv(node), request, requestOptions).map(Message::body);
   }
 
   /** An answer that the change was evaluated and refused (a condition failed): no version was written. */
@@ -371,7 +373,7 @@ public final class KvRouter implements KvService {
     List<Future<Boolean>> answers = new ArrayList<>();
     for (int node : nodes) {
       answers.add(health.answeredWithin(node, 1_000) ? Future.succeededFuture(true)
-          : vertx.eventBus().request(Addresses.acceptor(node), Wire.ping(), ping).map(m -> {
+          : vertx.eventBus().request(addresses.acceptor(node), Wire.ping(), ping).map(m -> {
             health.success(node);
             return true;
           }).otherwise(false));

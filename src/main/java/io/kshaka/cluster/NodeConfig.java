@@ -29,6 +29,7 @@ import java.util.Set;
  *   "failureDetector": { "pingIntervalMs": 100, "suspectAfterMs": 400, "rejoinAfterMs": 2000 },  (routing only)
  *   "storage": { "snapshotBytes": 67108864 },
  *   "gc": { "intervalMs": 10000, "tombstoneAgeMs": 60000, "batchMax": 5000, "concurrency": 64 },  (see {@link Gc})
+ *   "namespace": "kshaka",                                   (optional; event-bus address prefix, {@link Addresses})
  *   "eventLoops": 0 }                                        (optional; 0 = Vert.x default, 2 x cores)
  * </pre>
  */
@@ -128,7 +129,14 @@ public record NodeConfig(
     config.proposerOptions(); // validates the remaining proposer fields
     config.failureDetector(); // and failureDetector.rejoinAfterMs
     config.gc(); // and the garbage collection settings
+    config.addresses(); // and the namespace
+    config.httpServing(); // and http.enabled
     return config;
+  }
+
+  /** The event-bus addresses of this node's cluster, under its {@code "namespace"} (default {@code kshaka}). */
+  public Addresses addresses() {
+    return Addresses.from(json);
   }
 
   /**
@@ -146,6 +154,11 @@ public record NodeConfig(
         (int) longIn(proposer, "proposer.requestLogBound", RequestLog.DEFAULT_BOUND, 1, 64),
         // A state bigger than the store's record limit would be refused by every acceptor: never send one.
         Math.min(maxValueBytes, StoreOptions.DEFAULT_MAX_RECORD_BYTES - 8192));
+  }
+
+  /** Whether this node binds its own HTTP server ({@code http.enabled}, default true). */
+  public HttpServing httpServing() {
+    return HttpServing.from(json);
   }
 
   /** The failure detector's settings ({@code "failureDetector"}); used for routing only. */

@@ -27,13 +27,15 @@ public final class PeerMonitor {
   private final Vertx vertx;
   private final Context context;
   private final FailureDetector detector;
+  private final Addresses addresses;
   private final DeliveryOptions pingOptions;
   private final long timer;
   private HazelcastClusterManager hazelcast;
   private UUID membershipListener;
 
-  private PeerMonitor(Vertx vertx, Context context, FailureDetector detector) {
+  private PeerMonitor(Vertx vertx, Context context, FailureDetector detector, Addresses addresses) {
     this.vertx = vertx;
+    this.addresses = addresses;
     this.context = context;
     this.detector = detector;
     FailureDetector.Options o = detector.options();
@@ -53,8 +55,8 @@ public final class PeerMonitor {
   }
 
   /** Starts monitoring from the caller's context (the timer and pings run on it). */
-  public static PeerMonitor start(Vertx vertx, FailureDetector detector) {
-    PeerMonitor m = new PeerMonitor(vertx, vertx.getOrCreateContext(), detector);
+  public static PeerMonitor start(Vertx vertx, FailureDetector detector, Addresses addresses) {
+    PeerMonitor m = new PeerMonitor(vertx, vertx.getOrCreateContext(), detector, addresses);
     m.listenToMembership();
     return m;
   }
@@ -83,7 +85,7 @@ public final class PeerMonitor {
 
   private void ping(List<Integer> nodes) {
     for (int node : nodes) {
-      vertx.eventBus().request(Addresses.acceptor(node), Wire.ping(), pingOptions).onComplete(ar -> {
+      vertx.eventBus().request(addresses.acceptor(node), Wire.ping(), pingOptions).onComplete(ar -> {
         if (ar.succeeded()) {
           detector.alive(node);
         } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {

@@ -1,41 +1,36 @@
 package io.kshaka.http;
 
-/**
- * Durations in query parameters (docs/http.md): {@code <int>(ms|s|m|h)}, for example {@code 500ms}, {@code 30s},
- * {@code 5m}, {@code 1h}.
- */
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations in query parameters: a whole number and a unit, {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
 public final class Durations {
+  private static final Pattern FORM = Pattern.compile("([0-9]{1,12})(ms|s|m|h)");
+
   private Durations() {}
 
-  /** Thrown for a malformed duration; the message names what is wrong. */
-  public static final class BadDuration extends IllegalArgumentException {
-    private static final long serialVersionUID = 1L;
-
-    BadDuration(String message) {
-      super(message);
+  /**
+   * The duration in milliseconds.
+   *
+   * @throws IllegalArgumentException naming the parameter and the accepted form, or the bounds
+   */
+  public static long parseMillis(String name, String text, long minMs, long maxMs) {
+    Matcher m = text == null ? null : FORM.matcher(text);
+    if (m == null || !m.matches()) {
+      throw new IllegalArgumentException("query parameter '" + name + "' must be a duration such as 500ms, 30s, 5m or 1h");
     }
-  }
-
-  /** The duration in milliseconds; a malformed one (or one over 2^63 ms) throws {@link BadDuration}. */
-  public static long parseMillis(String text) {
-    if (text == null || text.isEmpty()) throw new BadDuration("empty duration (use e.g. 500ms, 30s, 5m, 1h)");
-    int unitAt = 0;
-    while (unitAt < text.length() && Character.isDigit(text.charAt(unitAt)) && text.charAt(unitAt) < 0x80) unitAt++;
-    if (unitAt == 0 || unitAt > 18) {
-      throw new BadDuration("'" + text + "' is not a duration <int>(ms|s|m|h), e.g. 500ms, 30s, 5m, 1h");
-    }
-    long n = Long.parseLong(text.substring(0, unitAt));
-    long factor = switch (text.substring(unitAt)) {
-      case "ms" -> 1;
-      case "s" -> 1_000;
-      case "m" -> 60_000;
-      case "h" -> 3_600_000;
-      default -> throw new BadDuration("'" + text + "' has no unit ms, s, m or h (e.g. 500ms, 30s, 5m, 1h)");
+    long n = Long.parseLong(m.group(1));
+    long unit = switch (m.group(2)) {
+      case "ms" -> 1L;
+      case "s" -> 1_000L;
+      case "m" -> 60_000L;
+      default -> 3_600_000L;
     };
-    try {
-      return Math.multiplyExact(n, factor);
-    } catch (ArithmeticException e) {
-      throw new BadDuration("'" + text + "' is too long");
+    long ms = n > maxMs / unit + 1 ? Long.MAX_VALUE : n * unit;
+    if (ms < minMs || ms > maxMs) {
+      throw new IllegalArgumentException("query parameter '" + name + "' must be from " + minMs + " ms to " + maxMs
+          + " ms, got " + text);
     }
+    return ms;
   }
 }

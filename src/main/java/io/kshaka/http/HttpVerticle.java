@@ -4,9 +4,13 @@ import io.kshaka.cluster.AdminService;
 import io.kshaka.cluster.KvError;
 import io.kshaka.cluster.KvService;
 import io.kshaka.cluster.NodeConfig;
+import io.kshaka.cluster.Watches;
 import io.kshaka.cluster.Wire;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -32,6 +36,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP API of one node (docs/http.md). Every key-value request becomes one {@link KvService#execute} call;
  * {@link #replyFailure} is the one place where a failure becomes a status and a JSON error body.
+ *
+ * <p>The verticle binds its own server unless {@code http.enabled} is false; either way {@link #mountableRouter()}
+ * gives the same API as a router a host application mounts under a path of its own
+ * ({@code hostRouter.route("/kshaka/*").subRouter(router)}).
  */
 public final class HttpVerticle extends VerticleBase {
   /** How much of a refused body is read and dropped so that the client sees the 413 (see closeAfterBody). */
@@ -42,6 +50,9 @@ public final class HttpVerticle extends VerticleBase {
   static final int MAX_INITIAL_LINE_LENGTH = 4096;
   /** The proposer gives up after requestTimeoutMs; we wait that much longer before answering 504 ourselves. */
   static final long DEADLINE_MARGIN_MS = 2_000;
+  /** The header of a watch's answer that carries the key's version (also in the ETag). */
+  static final String VERSION_HEADER = "X-Kshaka-Version";
+  static final long DEFAULT_WATCH_WAIT_MS = 30_000;
   static final String TIMER = "kshaka.http.requests";
   private static final long PREALLOCATE_MAX = 64 * 1024;
 
@@ -52,20 +63,40 @@ public final class HttpVerticle extends VerticleBase {
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String VALUE = "kshaka.value";
   private static final String RAW_PATH = "kshaka.rawPath";
+  private static final String TIMED = "kshaka.timed";
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH");
 
   private final NodeConfig config;
   private final KvService kv;
-  private final PrometheusMeterRegistry registry;
+  private final MeterRegistry registry;
+  /** The Prometheus registry /metrics serves: the registry itself, or one inside a composite; null if none. */
+  private final PrometheusMeterRegistry prometheus;
   private volatile AdminService admin;
   private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys(IdempotencyKeys.DEFAULT_CAPACITY,
       System::currentTimeMillis);
   private HttpServer server;
 
-  public HttpVerticle(NodeConfig config, KvService kv, PrometheusMeterRegistry registry) {
+  /**
+   * @param registry where request timings go; {@code /metrics} serves it as Prometheus text if it is (or a
+   *     composite holding) a {@link PrometheusMeterRegistry}, and answers 404 naming why otherwise
+   */
+  public HttpVerticle(NodeConfig config, KvService kv, MeterRegistry registry) {
     this.config = Objects.requireNonNull(config, "config");
     this.kv = Objects.requireNonNull(kv, "kv");
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.prometheus = prometheusIn(registry);
+  }
+
+  /** The Prometheus registry in {@code registry} (itself, or the first one found in a composite), or null. */
+  static PrometheusMeterRegistry prometheusIn(MeterRegistry registry) {
+    if (registry instanceof PrometheusMeterRegistry p) return p;
+    if (registry instanceof CompositeMeterRegistry composite) {
+      for (MeterRegistry inner : composite.getRegistries()) {
+        PrometheusMeterRegistry p = prometheusIn(inner);
+        if (p != null) return p;
+      }
+    }
+    return null;
   }
 
   /** Serves the admin API ({@code /v1/admin/...}) through {@code service}; until then it answers 503. */
@@ -75,14 +106,19 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = router();
+    if (!config.httpServing().enabled()) {
+      LOG.info("HTTP server of node {} disabled (http.enabled=false): mount KshakaVerticle.httpRouter() to serve "
+          + "the API", config.nodeId());
+      return Future.succeededFuture();
+    }
+    Router router = router(false);
     long deadlineSeconds = TimeUnit.MILLISECONDS.toSeconds(config.requestTimeoutMs() + DEADLINE_MARGIN_MS);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.httpHost())
         .setPort(config.httpPort())
         .setMaxInitialLineLength(MAX_INITIAL_LINE_LENGTH)
-        // idle keep-alive connections go after a minute; never while a request waits for its deadline
-        .setIdleTimeout((int) Math.max(60, deadlineSeconds + 10))
+        // idle keep-alive connections go after a while; never while a request (a watch: up to 5 minutes) waits
+        .setIdleTimeout((int) (deadlineSeconds + TimeUnit.MILLISECONDS.toSeconds(Watches.MAX_WAIT_MS) + 10))
         .setIdleTimeoutUnit(TimeUnit.SECONDS);
     return vertx.createHttpServer(options)
         .requestHandler(request -> measured(request, router))
@@ -98,8 +134,30 @@ public final class HttpVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
-  private Router router() {
+  /**
+   * The whole API as a router for a host application's server, to mount under a path of its own:
+   * {@code hostRouter.route("/kshaka/*").subRouter(httpVerticle.mountableRouter())}. It answers exactly as the
+   * node's own server does (error bodies, 404/405, 413, {@code /ready}, {@code /metrics}, admin routes) and times
+   * its requests into the same meter. Works whether or not this verticle binds a server; call it after deploy.
+   * Requests the host's router refuses before they reach this one (an invalid percent-encoding, a path whose dot
+   * segments leave the mount point) are answered by the host.
+   */
+  public Router mountableRouter() {
+    if (vertx == null) throw new IllegalStateException("deploy the HttpVerticle before asking for its router");
+    return router(true);
+  }
+
+  /**
+   * The API's routes. {@code mounted}: for use as a sub-router, where the parent router, not this one, would answer
+   * a failure or a request no route matches; so this router answers them itself (same bodies), and times requests
+   * itself (the node's own server times them in {@link #measured}).
+   */
+  private Router router(boolean mounted) {
     Router router = Router.router(vertx);
+    if (mounted) {
+      router.route().handler(this::timed);
+      router.route().failureHandler(this::failed);
+    }
     router.route().handler(this::refuseBodiesOfUnknownLength);
     router.route().handler(HttpVerticle::keepDotSegmentsInKeys);
     // operations
@@ -118,12 +176,54 @@ public final class HttpVerticle extends VerticleBase {
     router.postWithRegex("/v1/kv/.*").handler(this::post);
     // what the router answers by itself, shaped as our JSON errors
     router.errorHandler(400, ctx -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path"))));
-    router.errorHandler(404, ctx -> replyFailure(ctx, new HttpError(404, "not_found",
-        "no such endpoint; see /v1/kv/{key}, /v1/cluster, /v1/admin/membership, /health, /ready, /metrics")));
+    router.errorHandler(404, ctx -> replyFailure(ctx, notFound()));
     router.errorHandler(405, this::methodNotAllowed);
     router.errorHandler(413, this::valueTooLarge);
     router.errorHandler(500, this::internalError);
+    if (mounted) router.route().handler(this::noRoute);
     return router;
+  }
+
+  /** Mounted: what the Router answers by itself when no route matches (404, or 405 for a known path). */
+  private void noRoute(RoutingContext ctx) {
+    String path = localPath(ctx, ctx.request().path());
+    if (path.startsWith(KeyPath.PREFIX) || ROUTE_PATHS.contains(path)) {
+      methodNotAllowed(ctx);
+    } else {
+      replyFailure(ctx, notFound());
+    }
+  }
+
+  /** Mounted: the failures the node's own server answers through {@code router.errorHandler}. */
+  private void failed(RoutingContext ctx) {
+    switch (ctx.statusCode()) {
+      case 400 -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path")));
+      case 404 -> replyFailure(ctx, notFound());
+      case 405 -> methodNotAllowed(ctx);
+      case 413 -> valueTooLarge(ctx);
+      default -> internalError(ctx);
+    }
+  }
+
+  private static HttpError notFound() {
+    return new HttpError(404, "not_found",
+        "no such endpoint; see /v1/kv/{key}, /v1/cluster, /v1/admin/membership, /health, /ready, /metrics");
+  }
+
+  /** The paths of the routes other than the registers (for 405 versus 404 when mounted). */
+  private static final Set<String> ROUTE_PATHS = Set.of("/health", "/ready", "/metrics", "/v1/cluster",
+      "/v1/admin/membership");
+
+  /**
+   * {@code path} (a path of the request) without the mount point of the router that handles it: the path the API
+   * sees, as on its own server. A path outside the mount point is returned as is.
+   */
+  static String localPath(RoutingContext ctx, String path) {
+    String mount = ctx.mountPoint();
+    if (path == null || mount == null || mount.isEmpty() || mount.equals("/")) return path;
+    String base = mount.endsWith("/") ? mount.substring(0, mount.length() - 1) : mount;
+    return path.startsWith(base) && (path.length() == base.length() || path.charAt(base.length()) == '/')
+        ? path.substring(base.length()) : path;
   }
 
   // ---------------------------------------------------------------- operations
@@ -140,21 +240,40 @@ public final class HttpVerticle extends VerticleBase {
    * ready.
    */
   private void ready(RoutingContext ctx) {
-    answer(ctx, status()
+    answer(ctx, readiness().map(r -> Reply.json("ready".equals(r.getString("status")) ? 200 : 503, r)));
+  }
+
+  /**
+   * What {@code GET /ready} answers, as JSON: {@code {"status":"ready"}}, or {@code {"status":"not_ready",
+   * "error": "not_voting"|"no_quorum", "message": why}}. Never fails. Usable from any context after deploy (the
+   * readiness procedure of {@code KshakaVerticle.readinessProcedure()} calls it).
+   */
+  public Future<JsonObject> readiness() {
+    return status()
         .map(s -> Boolean.TRUE.equals(s.getValue("ready"))
-            ? Reply.json(200, new JsonObject().put("status", "ready"))
+            ? new JsonObject().put("status", "ready")
             : notReady(s.getString("error", "no_quorum"),
                 s.getString("problem", "not enough acceptors answer for a prepare and an accept quorum")))
-        .recover(t -> Future.succeededFuture(notReady("no_quorum", "node status unavailable: " + t.getMessage()))));
+        .recover(t -> Future.succeededFuture(notReady("no_quorum", "node status unavailable: " + t.getMessage())));
   }
 
-  /** 503 naming why: {@code not_voting} (this node's acceptor may not vote) or {@code no_quorum}. */
-  private static Reply notReady(String error, String why) {
-    return Reply.json(503, new JsonObject().put("status", "not_ready").put("error", error).put("message", why));
+  /** Not ready, naming why: {@code not_voting} (this node's acceptor may not vote) or {@code no_quorum}. */
+  private static JsonObject notReady(String error, String why) {
+    return new JsonObject().put("status", "not_ready").put("error", error).put("message", why);
   }
 
+  /**
+   * Prometheus text of the registry, or 404 naming why when the node's meters live in a registry that is not a
+   * Prometheus one (a host application's Micrometer backend such as JMX or InfluxDB: scrape it there).
+   */
   private void metrics(RoutingContext ctx) {
-    send(ctx, new Reply(200, PROMETHEUS_TEXT, Buffer.buffer(registry.scrape()), null));
+    if (prometheus == null) {
+      replyFailure(ctx, new HttpError(404, "no_prometheus_registry", "this node's meters are in the host "
+          + "application's " + registry.getClass().getSimpleName() + ", which is not a Prometheus registry: read "
+          + "them from the host's metrics backend"));
+      return;
+    }
+    send(ctx, new Reply(200, PROMETHEUS_TEXT, Buffer.buffer(prometheus.scrape()), null));
   }
 
   private void cluster(RoutingContext ctx) {
@@ -194,7 +313,8 @@ public final class HttpVerticle extends VerticleBase {
       return;
     }
     Promise<Reply> reply = Promise.promise();
-    service.admin(request).onComplete(ar -> onOurContext(() -> reply.handle(ar.map(r -> Reply.json(r.status(),
+    Context caller = callerContext();
+    service.admin(request).onComplete(ar -> onContext(caller, () -> reply.handle(ar.map(r -> Reply.json(r.status(),
         r.body())))));
     answer(ctx, reply.future());
   }
@@ -260,25 +380,29 @@ public final class HttpVerticle extends VerticleBase {
       return Future.failedFuture(new HttpError(400, "bad_parameter", "malformed query string"));
     }
     if (ttl == null) return Future.succeededFuture(null);
-    long ms;
     try {
-      ms = Durations.parseMillis(ttl);
-    } catch (Durations.BadDuration e) {
-      return Future.failedFuture(new HttpError(400, "bad_parameter", "ttl: " + e.getMessage()));
+      return Future.succeededFuture(Durations.parseMillis("ttl", ttl, Wire.MIN_TTL_MS, Wire.MAX_TTL_MS));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new HttpError(400, "bad_parameter", "ttl: " + e.getMessage() + " (1s..30d)"));
     }
-    if (ms < Wire.MIN_TTL_MS || ms > Wire.MAX_TTL_MS) {
-      return Future.failedFuture(new HttpError(400, "bad_parameter", "ttl: must be 1s..30d (720h), got '" + ttl
-          + "'"));
-    }
-    return Future.succeededFuture(ms);
   }
 
   /** {@code GET /v1/kv/{key}}: 200 with the raw value, or 404 with the version of the absent register. */
   private void get(RoutingContext ctx) {
+    Watch watch;
+    try {
+      watch = watch(ctx);
+    } catch (IllegalArgumentException e) {
+      replyFailure(ctx, badRequest(e.getMessage()));
+      return;
+    }
     answer(ctx, key(ctx)
-        .compose(key -> execute(Wire.kvRequest("get", key, null, null, null)))
+        .compose(key -> watch == null ? execute(Wire.kvRequest("get", key, null, null, null))
+            : deadline(() -> kv.execute(watch.request(key)), watch.waitMs() + config.requestTimeoutMs()
+                + DEADLINE_MARGIN_MS))
         .map(reply -> {
           long version = reply.getLong("version");
+          if (watch != null) ctx.response().putHeader(VERSION_HEADER, Long.toString(version));
           byte[] value = Wire.replyValue(reply);
           if (value == null) {
             JsonObject body = new JsonObject().put("error", "not_found").put("message", "key has no value")
@@ -287,6 +411,38 @@ public final class HttpVerticle extends VerticleBase {
           }
           return new Reply(200, OCTETS, Buffer.buffer(value), version, reply.getLong("expiresAt"));
         }));
+  }
+
+  /** A blocking GET: answer once the version is above {@code version}, or after {@code waitMs}. */
+  private record Watch(long version, long waitMs) {
+    JsonObject request(String key) {
+      return new JsonObject().put("op", "watch").put("key", key).put("version", version).put("waitMs", waitMs);
+    }
+  }
+
+  /** {@code ?watch=V&wait=30s} of a GET, or null for a plain read. */
+  private static Watch watch(RoutingContext ctx) {
+    String version;
+    String wait;
+    try {
+      version = ctx.request().getParam("watch");
+      wait = ctx.request().getParam("wait");
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("malformed query string");
+    }
+    if (version == null) {
+      if (wait != null) throw new IllegalArgumentException("query parameter 'wait' needs 'watch=<version>'");
+      return null;
+    }
+    long v;
+    try {
+      v = Long.parseLong(version);
+    } catch (NumberFormatException e) {
+      v = -1;
+    }
+    if (v < 0) throw new IllegalArgumentException("query parameter 'watch' must be a version: an integer >= 0");
+    long waitMs = wait == null ? DEFAULT_WATCH_WAIT_MS : Durations.parseMillis("wait", wait, 0, Watches.MAX_WAIT_MS);
+    return new Watch(v, waitMs);
   }
 
   /** {@code PUT /v1/kv/{key}}: put, or cas with {@code If-Match}, or create with {@code If-None-Match: *}. */
@@ -382,10 +538,10 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private static void keepDotSegmentsInKeys(RoutingContext ctx) {
-    String raw = ctx.request().path();
+    String raw = localPath(ctx, ctx.request().path());
     String normalized;
     try {
-      normalized = ctx.normalizedPath();
+      normalized = localPath(ctx, ctx.normalizedPath());
     } catch (IllegalArgumentException e) { // invalid percent-encoding: what the router itself answers with 400
       ctx.fail(400, e);
       return;
@@ -393,15 +549,22 @@ public final class HttpVerticle extends VerticleBase {
     if (raw != null && raw.startsWith(KeyPath.PREFIX) && ctx.get(RAW_PATH) == null
         && !normalized.startsWith(KeyPath.PREFIX)) {
       ctx.put(RAW_PATH, raw);
-      ctx.reroute(ctx.request().method(), KeyPath.PREFIX + "_");
+      ctx.reroute(ctx.request().method(), mountBase(ctx) + KeyPath.PREFIX + "_");
       return;
     }
     ctx.next();
   }
 
+  /** The mount point without its trailing slash ("" on the node's own server). */
+  private static String mountBase(RoutingContext ctx) {
+    String mount = ctx.mountPoint();
+    if (mount == null) return "";
+    return mount.endsWith("/") ? mount.substring(0, mount.length() - 1) : mount;
+  }
+
   private static Future<String> key(RoutingContext ctx) {
     try {
-      return Future.succeededFuture(KeyPath.key(ctx.get(RAW_PATH, ctx.request().path())));
+      return Future.succeededFuture(KeyPath.key(ctx.get(RAW_PATH, localPath(ctx, ctx.request().path()))));
     } catch (KeyPath.BadKey e) {
       return Future.failedFuture(badRequest(e.getMessage()));
     }
@@ -522,8 +685,12 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> deadline(java.util.function.Supplier<Future<JsonObject>> call) {
+    return deadline(call, config.requestTimeoutMs() + DEADLINE_MARGIN_MS);
+  }
+
+  private Future<JsonObject> deadline(java.util.function.Supplier<Future<JsonObject>> call, long deadlineMs) {
     Promise<JsonObject> answer = Promise.promise();
-    long deadlineMs = config.requestTimeoutMs() + DEADLINE_MARGIN_MS;
+    Context caller = callerContext();
     long timer = vertx.setTimer(deadlineMs, id -> answer.tryFail(Wire.failure(KvError.OUTCOME_UNKNOWN,
         "the node did not answer within " + deadlineMs + " ms", null)));
     Future<JsonObject> result;
@@ -532,7 +699,7 @@ public final class HttpVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    result.onComplete(ar -> onOurContext(() -> {
+    result.onComplete(ar -> onContext(caller, () -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         answer.tryComplete(ar.result());
@@ -543,12 +710,21 @@ public final class HttpVerticle extends VerticleBase {
     return answer.future();
   }
 
-  /** The node may complete on its own event loop: answer HTTP from ours. */
-  private void onOurContext(Runnable action) {
-    if (Vertx.currentContext() == context) {
+  /**
+   * The context a request is handled on: the server's (this verticle's, or a host application's when the router is
+   * mounted there), or this verticle's when called from no context.
+   */
+  private Context callerContext() {
+    Context current = Vertx.currentContext();
+    return current != null ? current : context;
+  }
+
+  /** The node may complete on its own event loop: answer HTTP from the caller's. */
+  private static void onContext(Context caller, Runnable action) {
+    if (Vertx.currentContext() == caller) {
       action.run();
     } else {
-      context.runOnContext(v -> action.run());
+      caller.runOnContext(v -> action.run());
     }
   }
 
@@ -613,7 +789,7 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void methodNotAllowed(RoutingContext ctx) {
-    boolean kvPath = ctx.request().path().startsWith(KeyPath.PREFIX);
+    boolean kvPath = localPath(ctx, ctx.request().path()).startsWith(KeyPath.PREFIX);
     String allowed = kvPath ? "GET, PUT, DELETE, POST" : "GET";
     ctx.response().putHeader(HttpHeaders.ALLOW, allowed);
     replyFailure(ctx, new HttpError(405, "method_not_allowed",
@@ -678,7 +854,7 @@ public final class HttpVerticle extends VerticleBase {
     long start = System.nanoTime();
     request.response().endHandler(v -> Timer.builder(TIMER)
         .description("HTTP requests by route, method and status")
-        .tag("route", routeName(request.path()))
+        .tag("route", routeName(request.path(), request.query()))
         .tag("method", safeMethod(request))
         .tag("status", Integer.toString(request.response().getStatusCode()))
         .publishPercentileHistogram()
@@ -687,9 +863,40 @@ public final class HttpVerticle extends VerticleBase {
     router.handle(request);
   }
 
+  /**
+   * Mounted: times the request into {@link #TIMER} like {@link #measured}, through the routing context's end
+   * handlers (the host's router owns the response's).
+   */
+  private void timed(RoutingContext ctx) {
+    if (ctx.get(TIMED) != null) { // rerouted (see keepDotSegmentsInKeys): timed once already
+      ctx.next();
+      return;
+    }
+    ctx.put(TIMED, Boolean.TRUE);
+    long start = System.nanoTime();
+    HttpServerRequest request = ctx.request();
+    String route = routeName(localPath(ctx, request.path()));
+    ctx.addEndHandler(ar -> Timer.builder(TIMER)
+        .description("HTTP requests by route, method and status")
+        .tag("route", route)
+        .tag("method", safeMethod(request))
+        .tag("status", Integer.toString(request.response().getStatusCode()))
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    ctx.next();
+  }
+
   static String routeName(String rawPath) {
+    return routeName(rawPath, null);
+  }
+
+  /** The route tag of a request: watches apart from plain reads, which they would drown in latency. */
+  static String routeName(String rawPath, String query) {
     if (rawPath == null) return "other";
-    if (rawPath.startsWith(KeyPath.PREFIX)) return "kv";
+    if (rawPath.startsWith(KeyPath.PREFIX)) {
+      return query != null && (query.startsWith("watch=") || query.contains("&watch=")) ? "kv_watch" : "kv";
+    }
     switch (rawPath) {
       case "/health":
         return "health";

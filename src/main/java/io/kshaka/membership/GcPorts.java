@@ -29,6 +29,7 @@ public final class GcPorts implements GcJob.Ports {
   static final int SCAN_PAGE = 4_096;
 
   private final Vertx vertx;
+  private final Addresses addresses;
   private final int nodeId;
   private final AcceptorStore store;
   private final Supplier<ClusterConfig> installed;
@@ -44,10 +45,11 @@ public final class GcPorts implements GcJob.Ports {
    *     that persisted it ({@code Membership.push(config, Need.ALL, deadline)})
    * @param adminTimeoutMs send timeout of each admin request
    */
-  public GcPorts(Vertx vertx, int nodeId, AcceptorStore store, Supplier<ClusterConfig> installed,
+  public GcPorts(Vertx vertx, Addresses addresses, int nodeId, AcceptorStore store, Supplier<ClusterConfig> installed,
       IntPredicate suspect, ConfigRegister register, BiFunction<String, Change, Future<JsonObject>> submit,
       BiFunction<ClusterConfig, Long, Future<Set<Integer>>> pushAll, long adminTimeoutMs) {
     this.vertx = vertx;
+    this.addresses = addresses;
     this.nodeId = nodeId;
     this.store = store;
     this.installed = installed;
@@ -153,7 +155,7 @@ public final class GcPorts implements GcJob.Ports {
 
   @Override
   public Future<List<GcJob.Peeked>> peek(int acceptor, List<String> keys) {
-    return vertx.eventBus().<JsonObject>request(Addresses.acceptorAdmin(acceptor), Wire.adminPeek(keys, false), admin)
+    return vertx.eventBus().<JsonObject>request(addresses.acceptorAdmin(acceptor), Wire.adminPeek(keys, false), admin)
         .map(m -> {
           JsonArray states = m.body().getJsonArray("states");
           List<GcJob.Peeked> out = new ArrayList<>(states.size());
@@ -168,7 +170,7 @@ public final class GcPorts implements GcJob.Ports {
 
   @Override
   public Future<Boolean> remove(int acceptor, String key, Ballot bt, long epoch) {
-    return vertx.eventBus().<JsonObject>request(Addresses.acceptorAdmin(acceptor), Wire.adminRemove(key, bt, epoch),
+    return vertx.eventBus().<JsonObject>request(addresses.acceptorAdmin(acceptor), Wire.adminRemove(key, bt, epoch),
         admin).map(m -> m.body().getBoolean("removed"));
   }
 
@@ -181,12 +183,13 @@ public final class GcPorts implements GcJob.Ports {
    * Keys and tombstones of each acceptor of {@code members} (admin op {@code keys} with limit 1), for
    * {@code /v1/cluster}: {@code {"1":{"keys":n,"tombstones":m}, "2":{"error":"..."}}}.
    */
-  public static Future<JsonObject> acceptorCounts(Vertx vertx, Set<Integer> members, long timeoutMs) {
+  public static Future<JsonObject> acceptorCounts(Vertx vertx, Addresses addresses, Set<Integer> members,
+      long timeoutMs) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs);
     List<Integer> nodes = new ArrayList<>(members);
     List<Future<JsonObject>> answers = new ArrayList<>();
     for (int node : nodes) {
-      answers.add(vertx.eventBus().<JsonObject>request(Addresses.acceptorAdmin(node), Wire.adminKeys(null, 1), options)
+      answers.add(vertx.eventBus().<JsonObject>request(addresses.acceptorAdmin(node), Wire.adminKeys(null, 1), options)
           .map(m -> new JsonObject().put("keys", m.body().getInteger("total"))
               .put("tombstones", m.body().getInteger("tombstones")))
           .otherwise(e -> new JsonObject().put("error", String.valueOf(e.getMessage()))));

@@ -72,6 +72,7 @@ public final class Membership extends VerticleBase {
       boolean outside) {}
 
   private final NodeConfig nodeConfig;
+  private final Addresses addresses;
   private final int nodeId;
   private final List<Integer> bootstrapAcceptors;
   private final ClusterConfig provisional;
@@ -97,6 +98,7 @@ public final class Membership extends VerticleBase {
 
   public Membership(NodeConfig nodeConfig) {
     this.nodeConfig = nodeConfig;
+    this.addresses = nodeConfig.addresses();
     this.nodeId = nodeConfig.nodeId();
     this.bootstrapAcceptors = List.copyOf(new TreeSet<>(nodeConfig.quorums().allNodes()));
     this.provisional = ClusterConfig.bootstrap("", nodeConfig.quorums());
@@ -128,7 +130,7 @@ public final class Membership extends VerticleBase {
       publish(null);
       log.info("node {}: membership {}", nodeId, view.voting() ? "voting in cluster " + durable.clusterId()
           + " at epoch " + durable.epoch() : "not voting yet: " + view.reason());
-      consumer = vertx.eventBus().consumer(Addresses.member(nodeId), this::handle);
+      consumer = vertx.eventBus().consumer(addresses.member(nodeId), this::handle);
       return consumer.completion();
     }).onSuccess(v -> schedule(0));
   }
@@ -148,7 +150,7 @@ public final class Membership extends VerticleBase {
     runOnContext(() -> {
       if (stopped || consumer == null) return;
       MessageConsumer<JsonObject> old = consumer;
-      consumer = vertx.eventBus().consumer(Addresses.member(nodeId), this::handle);
+      consumer = vertx.eventBus().consumer(addresses.member(nodeId), this::handle);
       old.unregister();
     });
   }
@@ -694,7 +696,7 @@ public final class Membership extends VerticleBase {
   // ---------------------------------------------------------------- helpers
 
   private Future<JsonObject> ask(int node, JsonObject request) {
-    return vertx.eventBus().<JsonObject>request(Addresses.member(node), request, askOptions).map(Message::body);
+    return vertx.eventBus().<JsonObject>request(addresses.member(node), request, askOptions).map(Message::body);
   }
 
   private static Identity optionalIdentity(JsonObject status) {

@@ -257,7 +257,7 @@ class ListAndTtlTest {
   static boolean heldByNoAcceptor(String key) {
     for (int node = 1; node <= 3; node++) {
       JsonObject reply = TestCluster.await(cluster.vertx(1).eventBus().<JsonObject>request(
-          io.kshaka.cluster.Addresses.acceptorAdmin(node), io.kshaka.cluster.Wire.adminPeek(List.of(key), false)))
+          io.kshaka.cluster.Addresses.DEFAULT.acceptorAdmin(node), io.kshaka.cluster.Wire.adminPeek(List.of(key), false)))
           .body();
       if (!io.kshaka.cluster.Wire.adminStates(reply).get(0).accepted().equals(io.kshaka.core.Ballot.ZERO)) return false;
     }
