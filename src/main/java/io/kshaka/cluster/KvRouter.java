@@ -57,6 +57,8 @@ public final class KvRouter implements KvService {
   private final Map<Integer, Set<Forward>> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong takeovers = new AtomicLong();
   private final AtomicLong resends = new AtomicLong();
+  /** The {@code list} operation: pages of the acceptors' key indexes, each key read through this router. */
+  private final KeyLister lister;
 
   public KvRouter(Vertx vertx, NodeConfig config, NodeHealth health) {
     this.vertx = vertx;
@@ -66,6 +68,8 @@ public final class KvRouter implements KvService {
     this.homes = new ArrayList<>(new TreeSet<>(config.acceptors()));
     // The home proposer gives up at its own deadline and answers 503/504 itself; wait a little longer than that.
     this.requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000);
+    this.lister = new KeyLister(vertx, this::quorumsInForce, this::execute, addresses::acceptorAdmin,
+        Math.max(config.sendTimeoutMs(), 2_000));
     health.detector().addListener(new FailureDetector.Listener() {
       @Override
       public void suspected(int node) {
@@ -166,8 +170,16 @@ public final class KvRouter implements KvService {
     return n;
   }
 
+  /** The quorums of the configuration in force (the bootstrap configuration until membership is known). */
+  private io.kshaka.core.QuorumSpec quorumsInForce() {
+    io.kshaka.membership.Membership members = membership;
+    io.kshaka.membership.Membership.View view = members == null ? null : members.view();
+    return view == null ? config.quorums() : view.config().quorums();
+  }
+
   @Override
   public Future<JsonObject> execute(JsonObject request) {
+    if ("list".equals(request.getValue("op"))) return lister.list(request);
     String key;
     try {
       key = Wire.key(request);

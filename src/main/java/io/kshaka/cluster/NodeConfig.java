@@ -132,6 +132,7 @@ public record NodeConfig(
     config.addresses(); // and the namespace
     config.httpServing(); // and http.enabled
     config.auth(); // and client authentication (auth.*)
+    config.bus(); // and cluster.busPort
     return config;
   }
 
@@ -194,6 +195,11 @@ public record NodeConfig(
   /** Client authentication: bearer tokens and which operational endpoints stay open ({@code "auth"}). */
   public io.kshaka.security.AuthSettings auth() {
     return io.kshaka.security.AuthSettings.from(json);
+  }
+
+  /** The event-bus port ({@code cluster.busPort}, 0 = any free port), see {@link BusSettings}. */
+  public BusSettings bus() {
+    return BusSettings.from(json);
   }
 
   private static IllegalArgumentException bad(String field, String why) {
