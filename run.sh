@@ -6,6 +6,7 @@
 #   ./run.sh bench [options]     benchmark a running cluster (--help for options)
 #   ./run.sh admin status|add ID|remove ID|replace ID [--node URL] [--wait] [--json]
 #                                membership of a running cluster (--help for options)
+#   ./run.sh secret > FILE       write a new random cluster secret (for cluster.secretFile)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -63,6 +64,6 @@ cluster() {
 
 case "${1:-}" in
   "") cluster ;;
-  node|check|bench|admin) java_cmd "$@" ;;
-  *) echo "usage: ./run.sh [node CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID]" >&2; exit 2 ;;
+  node|check|bench|admin|secret) java_cmd "$@" ;;
+  *) echo "usage: ./run.sh [node CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | secret]" >&2; exit 2 ;;
 esac

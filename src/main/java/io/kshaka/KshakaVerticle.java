@@ -19,6 +19,8 @@ import io.kshaka.membership.Membership;
 import io.kshaka.membership.MembershipAdmin;
 import io.kshaka.membership.MembershipDriver;
 import io.kshaka.membership.NodeDriverPorts;
+import io.kshaka.security.BusGuard;
+import io.kshaka.security.ClusterSecret;
 import io.kshaka.storage.DurableLong;
 import io.kshaka.storage.FileAcceptorStore;
 import io.kshaka.storage.StoreMetrics;
@@ -97,24 +99,36 @@ public final class KshakaVerticle extends VerticleBase {
         .withSnapshotThresholds(Math.min(cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_MIN_LOG_BYTES),
             cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_LIVE_RATIO)
         .withMetrics(storeMetrics(cfg.nodeId())));
-    membership = new Membership(cfg);
+    ClusterSecret secret;
+    try {
+      secret = cfg.clusterSecret();
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    if (!secret.enabled()) {
+      log.warn("node {}: node-to-node messages are unauthenticated (no cluster.secretFile): any member of the "
+          + "cluster can send votes and membership changes to this node", cfg.nodeId());
+    }
+    BusGuard guard = BusGuard.create(secret.auth(), registry);
+    membership = new Membership(cfg, guard);
     Set<Integer> peers = new TreeSet<>(cfg.acceptors());
     peers.addAll(cfg.quorums().allNodes());
     peers.remove(cfg.nodeId());
     detector = new FailureDetector(peers, cfg.failureDetector(), () -> System.nanoTime() / 1_000_000);
     NodeHealth health = new NodeHealth(detector);
-    monitor = PeerMonitor.start(vertx, detector);
-    router = new KvRouter(vertx, cfg, health);
+    monitor = PeerMonitor.start(vertx, detector, guard);
+    router = new KvRouter(vertx, cfg, health, guard);
     FunctionCounter.builder("kshaka_router_takeovers", router, KvRouter::takeovers)
         .description("forwarded requests taken over by this node's proposer (home suspect, silent or in doubt)")
         .register(registry);
     Gauge.builder("kshaka_peers_suspect", detector, d -> d.peers().stream().filter(d::suspect).count())
         .description("peers this node's failure detector suspects now (routing only)").register(registry);
     http = new HttpVerticle(cfg, new ClusterStatus(router,
-        () -> GcPorts.acceptorCounts(vertx, membership.current().members(), Math.max(1_000, cfg.sendTimeoutMs())),
+        () -> GcPorts.acceptorCounts(vertx, guard, membership.current().members(),
+            Math.max(1_000, cfg.sendTimeoutMs())),
         () -> gc == null ? null : gc.status()), registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
-    AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store, membership);
+    AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store, membership, guard);
     return vertx.fileSystem().mkdirs(cfg.dataDir())
         .compose(v -> vertx.deployVerticle(membership))
         .compose(v -> {
@@ -126,9 +140,9 @@ public final class KshakaVerticle extends VerticleBase {
         })
         .compose(floor -> vertx.deployVerticle(acceptor)
             .compose(id -> vertx.deployVerticle(proposer = new ProposerVerticle(cfg, floor.get(), floor::store,
-                health, router, registry, membership))))
+                health, router, registry, membership, guard))))
         .compose(id -> vertx.deployVerticle(http))
-        .compose(id -> startAdmin(cfg))
+        .compose(id -> startAdmin(cfg, guard))
         .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, 1_000,
             () -> ownAddresses(cfg.nodeId(), acceptor), () -> clusterAddresses(cfg, membership), () -> {
               acceptor.reRegister();
@@ -136,7 +150,7 @@ public final class KshakaVerticle extends VerticleBase {
               membership.reRegister();
               admin.reRegister();
             }, health))
-        .onSuccess(id -> startGc(cfg))
+        .onSuccess(id -> startGc(cfg, guard))
         .onFailure(e -> monitor.stop())
         .onSuccess(id -> {
           if (janitor != null) {
@@ -154,11 +168,11 @@ public final class KshakaVerticle extends VerticleBase {
    * The membership procedure of this node: its driver (resumes a change it drove before a restart, takes over one
    * whose driver went silent) and the admin API on HTTP and the event bus.
    */
-  private Future<Void> startAdmin(NodeConfig cfg) {
+  private Future<Void> startAdmin(NodeConfig cfg, BusGuard guard) {
     int me = cfg.nodeId();
     NodeDriverPorts ports = new NodeDriverPorts(vertx, me, membership::current, proposer::submitInternal,
         (config, ms) -> membership.push(config, Membership.Need.BLOCKING, Instant.now().plusMillis(ms)).mapEmpty(),
-        Addresses::member, Addresses::acceptorAdmin, Math.max(2_000, cfg.sendTimeoutMs()));
+        Addresses::member, Addresses::acceptorAdmin, Math.max(2_000, cfg.sendTimeoutMs()), guard);
     driver = new MembershipDriver(vertx, ports, MembershipDriver.Options.defaults(), System::currentTimeMillis);
     admin = new MembershipAdmin(vertx, driver, me, membership::current, membership::voting,
         cfg.requestTimeoutMs() + 5_000);
@@ -170,13 +184,13 @@ public final class KshakaVerticle extends VerticleBase {
   }
 
   /** Garbage collection of tombstones: one job per node (only the lowest live acceptor runs batches). */
-  private void startGc(NodeConfig cfg) {
+  private void startGc(NodeConfig cfg, BusGuard guard) {
     ConfigRegister register = new ConfigRegister(proposer::submitInternal, membership::current);
     gc = new GcJob(cfg.gc(), cfg.proposerOptions().maxValueBytes(), new GcPorts(vertx, cfg.nodeId(), store,
         membership::current, detector::suspect, register, proposer::submitInternal,
         (config, timeoutMs) -> membership.push(config, Membership.Need.ALL, Instant.now().plusMillis(timeoutMs))
             .otherwise(e -> Set.of()),
-        Math.max(1_000, 4 * cfg.sendTimeoutMs())));
+        Math.max(1_000, 4 * cfg.sendTimeoutMs()), guard));
     gc.registerMetrics(registry, store::tombstones);
     gc.start(vertx);
   }

@@ -12,7 +12,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Command line: {@code node CONF.json} runs one node in the foreground until SIGTERM/Ctrl-C; {@code check},
- * {@code bench} and {@code admin} run the tools.
+ * {@code bench} and {@code admin} run the tools; {@code secret} prints a new cluster secret.
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -32,6 +32,9 @@ public final class Main {
       case "admin":
         System.exit(io.kshaka.membership.AdminCommand.run(rest));
         break;
+      case "secret":
+        System.out.println(io.kshaka.security.ClusterSecret.generate()); // the command's output: the new secret
+        break;
       case "node":
         if (rest.length != 1) usage();
         runNode(Path.of(rest[0]));
@@ -42,7 +45,8 @@ public final class Main {
   }
 
   private static void usage() {
-    System.err.println("usage: kshaka node CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace");
+    System.err.println("usage: kshaka node CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace"
+        + " | secret");
     System.exit(2);
   }
 

@@ -1,5 +1,6 @@
 package io.kshaka.cluster;
 
+import io.kshaka.security.BusGuard;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -56,8 +57,15 @@ public final class KvRouter implements KvService {
   private final Map<Integer, Set<Forward>> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong takeovers = new AtomicLong();
   private final AtomicLong resends = new AtomicLong();
+  /** Signs forwards and pings and checks their replies (an unauthenticated reply is no reply). */
+  private final BusGuard guard;
 
   public KvRouter(Vertx vertx, NodeConfig config, NodeHealth health) {
+    this(vertx, config, health, BusGuard.OFF);
+  }
+
+  public KvRouter(Vertx vertx, NodeConfig config, NodeHealth health, BusGuard guard) {
+    this.guard = guard;
     this.vertx = vertx;
     this.config = config;
     this.health = health;
@@ -213,7 +221,8 @@ public final class KvRouter implements KvService {
   }
 
   private Future<JsonObject> send(int node, JsonObject request) {
-    return vertx.eventBus().<JsonObject>request(Addresses.kv(node), request, requestOptions).map(Message::body);
+    return guard.<JsonObject>request(vertx, Addresses.kv(node), request, requestOptions, BusGuard.Kind.FORWARD)
+        .map(Message::body);
   }
 
   /** An answer that the change was evaluated and refused (a condition failed): no version was written. */
@@ -359,7 +368,7 @@ public final class KvRouter implements KvService {
     List<Future<Boolean>> answers = new ArrayList<>();
     for (int node : nodes) {
       answers.add(health.answeredWithin(node, 1_000) ? Future.succeededFuture(true)
-          : vertx.eventBus().request(Addresses.acceptor(node), Wire.ping(), ping).map(m -> {
+          : guard.request(vertx, Addresses.acceptor(node), Wire.ping(), ping, BusGuard.Kind.ACCEPTOR).map(m -> {
             health.success(node);
             return true;
           }).otherwise(false));

@@ -128,6 +128,7 @@ public record NodeConfig(
     config.proposerOptions(); // validates the remaining proposer fields
     config.failureDetector(); // and failureDetector.rejoinAfterMs
     config.gc(); // and the garbage collection settings
+    io.kshaka.security.ClusterSecret.from(json); // cluster.secretFile: readable, long enough
     return config;
   }
 
@@ -146,6 +147,11 @@ public record NodeConfig(
         (int) longIn(proposer, "proposer.requestLogBound", RequestLog.DEFAULT_BOUND, 1, 64),
         // A state bigger than the store's record limit would be refused by every acceptor: never send one.
         Math.min(maxValueBytes, StoreOptions.DEFAULT_MAX_RECORD_BYTES - 8192));
+  }
+
+  /** The cluster secret ({@code cluster.secretFile}), read from its file on each call. */
+  public io.kshaka.security.ClusterSecret clusterSecret() {
+    return io.kshaka.security.ClusterSecret.from(json);
   }
 
   /** The failure detector's settings ({@code "failureDetector"}); used for routing only. */

@@ -2,6 +2,7 @@ package io.kshaka.cluster;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import io.kshaka.security.BusGuard;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -31,8 +32,10 @@ public final class PeerMonitor {
   private final long timer;
   private HazelcastClusterManager hazelcast;
   private UUID membershipListener;
+  private final BusGuard guard;
 
-  private PeerMonitor(Vertx vertx, Context context, FailureDetector detector) {
+  private PeerMonitor(Vertx vertx, Context context, FailureDetector detector, BusGuard guard) {
+    this.guard = guard;
     this.vertx = vertx;
     this.context = context;
     this.detector = detector;
@@ -54,7 +57,12 @@ public final class PeerMonitor {
 
   /** Starts monitoring from the caller's context (the timer and pings run on it). */
   public static PeerMonitor start(Vertx vertx, FailureDetector detector) {
-    PeerMonitor m = new PeerMonitor(vertx, vertx.getOrCreateContext(), detector);
+    return start(vertx, detector, BusGuard.OFF);
+  }
+
+  /** As above, with pings signed and their answers checked by {@code guard} (an unauthenticated pong is none). */
+  public static PeerMonitor start(Vertx vertx, FailureDetector detector, BusGuard guard) {
+    PeerMonitor m = new PeerMonitor(vertx, vertx.getOrCreateContext(), detector, guard);
     m.listenToMembership();
     return m;
   }
@@ -83,7 +91,7 @@ public final class PeerMonitor {
 
   private void ping(List<Integer> nodes) {
     for (int node : nodes) {
-      vertx.eventBus().request(Addresses.acceptor(node), Wire.ping(), pingOptions).onComplete(ar -> {
+      guard.request(vertx, Addresses.acceptor(node), Wire.ping(), pingOptions, BusGuard.Kind.ACCEPTOR).onComplete(ar -> {
         if (ar.succeeded()) {
           detector.alive(node);
         } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
