@@ -91,15 +91,16 @@ public final class PeerMonitor {
 
   private void ping(List<Integer> nodes) {
     for (int node : nodes) {
-      guard.request(vertx, Addresses.acceptor(node), Wire.ping(), pingOptions, BusGuard.Kind.ACCEPTOR).onComplete(ar -> {
-        if (ar.succeeded()) {
-          detector.alive(node);
-        } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-          detector.lost(node);
-        } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
-          detector.alive(node); // it answered, even if with a failure
-        }
-      });
+      guard.request(vertx, Addresses.acceptor(node), Wire.ping(), pingOptions, BusGuard.Kind.ACCEPTOR)
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              detector.alive(node);
+            } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+              detector.lost(node);
+            } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+              detector.alive(node); // it answered, even if with a failure
+            }
+          });
     }
   }
 

@@ -327,25 +327,26 @@ public final class ProposerVerticle extends VerticleBase {
       for (Outgoing o : queue) parts.add(o.body());
       body = Wire.batch(parts);
     }
-    guard.<Buffer>request(vertx, Addresses.acceptor(to), body, acceptorOptions, BusGuard.Kind.ACCEPTOR).onComplete(ar -> {
-      List<AcceptorReply> replies = null;
-      if (ar.succeeded()) {
-        health.success(to);
-        try {
-          replies = decodeReplies(ar.result().body(), queue.size());
-        } catch (IllegalArgumentException e) {
-          log.warn("malformed reply from acceptor {}: {}", to, e.getMessage());
-        }
-      } else {
-        health.failure(to, ar.cause());
-      }
-      for (int i = 0; i < queue.size(); i++) {
-        ProposerEffect.Send s = queue.get(i).send();
-        run(replies != null && replies.get(i) != null
-            ? proposer.onReply(now(), s.roundId(), to, replies.get(i))
-            : proposer.onNoVote(now(), s.roundId(), to));
-      }
-    });
+    guard.<Buffer>request(vertx, Addresses.acceptor(to), body, acceptorOptions, BusGuard.Kind.ACCEPTOR)
+        .onComplete(ar -> {
+          List<AcceptorReply> replies = null;
+          if (ar.succeeded()) {
+            health.success(to);
+            try {
+              replies = decodeReplies(ar.result().body(), queue.size());
+            } catch (IllegalArgumentException e) {
+              log.warn("malformed reply from acceptor {}: {}", to, e.getMessage());
+            }
+          } else {
+            health.failure(to, ar.cause());
+          }
+          for (int i = 0; i < queue.size(); i++) {
+            ProposerEffect.Send s = queue.get(i).send();
+            run(replies != null && replies.get(i) != null
+                ? proposer.onReply(now(), s.roundId(), to, replies.get(i))
+                : proposer.onNoVote(now(), s.roundId(), to));
+          }
+        });
   }
 
   /** The replies in order; null where the acceptor refused that request ({@link Wire#refused}: no vote). */

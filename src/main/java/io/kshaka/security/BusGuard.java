@@ -100,7 +100,9 @@ public final class BusGuard {
     return vertx.eventBus().<T>request(address, body, signed).transform(ar -> {
       if (ar.succeeded()) {
         Message<T> reply = ar.result();
-        if (auth.verifyReply(mac, reply.body(), reply.headers().get(BusAuth.HEADER))) return Future.succeededFuture(reply);
+        if (auth.verifyReply(mac, reply.body(), reply.headers().get(BusAuth.HEADER))) {
+          return Future.succeededFuture(reply);
+        }
         refusedReplies.get(kind).increment();
         warn("refused an unauthenticated reply from {} ({}): a handler without the cluster secret answered", address,
             reply.headers().contains(BusAuth.HEADER) ? "wrong kshaka-mac" : "no kshaka-mac");
