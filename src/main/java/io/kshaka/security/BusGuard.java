@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * {@link #admit} first, before it decodes anything: a request without a valid MAC is failed with 401
  * {@code {"error":"unauthenticated"}} and never reaches the protocol. Its answers go through {@link #reply}, which
  * binds them to the request. A sender calls {@link #request}, which signs the request and checks the reply: a
- * reply without a valid MAC is treated as no reply (a {@link ReplyFailure#TIMEOUT}), and so is a 401 refusal
- * (the peer holds another secret, or none). Every refusal counts in {@code kshaka_auth_refused} (tags
+ * reply without a valid MAC is treated as no reply (the request is sent again, then it fails as a
+ * {@link ReplyFailure#TIMEOUT}), and so is a 401 refusal (the peer holds another secret, or none). Every refusal counts in {@code kshaka_auth_refused} (tags
  * {@code address_kind}: acceptor, admin, member, forward; {@code message}: request, reply) and is logged at most
  * once per {@link #LOG_EVERY_NANOS}, without any MAC or secret.
  *
@@ -32,6 +32,8 @@ public final class BusGuard {
   /** The failure code of a refused request. */
   public static final int UNAUTHENTICATED = 401;
   static final long LOG_EVERY_NANOS = 10_000_000_000L;
+  /** The most sends of one request while only unauthenticated replies come back. */
+  static final int ATTEMPTS = 3;
 
   /** The kind of address a message went to (the counter's {@code address_kind} tag). */
   public enum Kind {
@@ -86,8 +88,12 @@ public final class BusGuard {
   }
 
   /**
-   * Sends a signed request and completes with the reply only if it is authenticated; an unauthenticated reply,
-   * or a refusal of the request for its MAC, fails with {@link ReplyFailure#TIMEOUT} (no usable answer).
+   * Sends a signed request and completes with the reply only if it is authenticated. A reply without a valid MAC
+   * is no reply: the request goes again (at most {@link #ATTEMPTS} sends in all), because Vert.x hands each send on
+   * an address to the next of its handlers, so a rogue handler registered beside the real one would otherwise
+   * take every other message (for a proposer, always the same phase of its rounds). When no authenticated reply
+   * comes, or the peer refuses the request for its MAC (it holds another secret, or none), the future fails with
+   * {@link ReplyFailure#TIMEOUT}: no usable answer, and the request may or may not have been handled.
    */
   public <T> Future<Message<T>> request(Vertx vertx, String address, Object body, DeliveryOptions options,
       Kind kind) {
@@ -97,6 +103,11 @@ public final class BusGuard {
         .setLocalOnly(options.isLocalOnly()).addHeader(BusAuth.HEADER, mac);
     if (options.getCodecName() != null) signed.setCodecName(options.getCodecName());
     if (options.getHeaders() != null) options.getHeaders().forEach(e -> signed.addHeader(e.getKey(), e.getValue()));
+    return send(vertx, address, body, signed, mac, kind, ATTEMPTS);
+  }
+
+  private <T> Future<Message<T>> send(Vertx vertx, String address, Object body, DeliveryOptions signed, String mac,
+      Kind kind, int attempts) {
     return vertx.eventBus().<T>request(address, body, signed).transform(ar -> {
       if (ar.succeeded()) {
         Message<T> reply = ar.result();
@@ -106,6 +117,7 @@ public final class BusGuard {
         refusedReplies.get(kind).increment();
         warn("refused an unauthenticated reply from {} ({}): a handler without the cluster secret answered", address,
             reply.headers().contains(BusAuth.HEADER) ? "wrong kshaka-mac" : "no kshaka-mac");
+        if (attempts > 1) return send(vertx, address, body, signed, mac, kind, attempts - 1);
         return Future.failedFuture(new ReplyException(ReplyFailure.TIMEOUT, "unauthenticated reply from " + address
             + " (no valid kshaka-mac): treated as no reply"));
       }

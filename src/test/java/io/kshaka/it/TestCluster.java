@@ -88,10 +88,15 @@ public final class TestCluster implements AutoCloseable {
         .put("nodeId", node)
         .put("dataDir", baseDir.resolve("node-" + node).toString())
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPorts[node - 1]))
-        .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1")
+        .put("cluster", extraCluster().put("name", clusterName).put("host", "127.0.0.1")
             .put("port", hzPorts[node - 1]).put("members", members))
         .put("acceptors", acceptors)
         .put("proposer", proposerOptions == null ? new JsonObject() : proposerOptions.copy());
+  }
+
+  /** The {@code "cluster"} fields of {@code extra} (for example {@code secretFile}), to which each node's are added. */
+  private JsonObject extraCluster() {
+    return extra.getValue("cluster") instanceof JsonObject c ? c.copy() : new JsonObject();
   }
 
   public String url(int node) {
