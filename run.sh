@@ -17,7 +17,7 @@ HZ_FLAGS="--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNN
 --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED"
 JAVA_OPTS="${KSHAKA_JAVA_OPTS:--Xms128m -Xmx1g -XX:+UseSerialGC}"
 
-jar_path() { ls $JAR_GLOB 2>/dev/null | head -n 1; }
+jar_path() { ls $JAR_GLOB 2>/dev/null | head -n 1 || true; }
 
 build_if_needed() {
   local jar; jar=$(jar_path)
