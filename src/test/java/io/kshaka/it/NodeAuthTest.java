@@ -68,15 +68,7 @@ class NodeAuthTest {
         new JsonObject().put("cluster", new JsonObject().put("secretFile", file.toString())));
     insider = BusGuard.create(new BusAuth(secret.getBytes(StandardCharsets.UTF_8)), new SimpleMeterRegistry());
     wrongSecret = new BusAuth(ClusterSecret.generate().getBytes(StandardCharsets.UTF_8));
-    JsonObject c = cluster.config(1).getJsonObject("cluster");
-    List<String> members = new ArrayList<>();
-    c.getJsonArray("members").forEach(m -> members.add((String) m));
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
-    rogue = TestCluster.await(Vertx.builder().with(options)
-        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.hazelcast(c.getString("name"), "127.0.0.1",
-            TestCluster.freePort(), members)))
-        .buildClustered());
+    rogue = joinAsRogue(cluster);
   }
 
   @AfterAll
@@ -214,28 +206,7 @@ class NodeAuthTest {
   @Order(4)
   void aRogueHandlerOnAcceptorAddressesCannotMakeAProposerDecide() throws Exception {
     AtomicInteger rogueMessages = new AtomicInteger();
-    List<MessageConsumer<Buffer>> rogues = new ArrayList<>();
-    for (int node = 2; node <= 3; node++) {
-      rogues.add(rogue.eventBus().<Buffer>consumer(Addresses.acceptor(node), m -> {
-        rogueMessages.incrementAndGet();
-        Buffer b = m.body();
-        // every prepare promised with nothing accepted, every accept accepted; the request's MAC sent back
-        DeliveryOptions echo = new DeliveryOptions();
-        if (m.headers().get(BusAuth.HEADER) != null) echo.addHeader(BusAuth.HEADER, m.headers().get(BusAuth.HEADER));
-        if (Wire.isPing(b)) {
-          m.reply(Wire.pong(), echo);
-          return;
-        }
-        List<Buffer> replies = new ArrayList<>();
-        for (Buffer part : Wire.isBatch(b) ? Wire.unbatch(b) : List.of(b)) {
-          replies.add(Wire.decodeRequest(part) instanceof AcceptorRequest.Prepare
-              ? Wire.encode(new AcceptorReply.Promise(Ballot.ZERO, RegisterState.EMPTY))
-              : Wire.encode(AcceptorReply.Accepted.INSTANCE));
-        }
-        m.reply(Wire.isBatch(b) ? Wire.batch(replies) : replies.get(0), echo);
-      }));
-    }
-    for (MessageConsumer<Buffer> c : rogues) TestCluster.await(c.completion());
+    registerRogueAcceptors(rogue, rogueMessages, 2, 3);
 
     // with the real acceptors up, the cluster answers correctly while the rogue takes some of their messages
     double repliesRefused = refused(1, "acceptor", "reply");
@@ -266,6 +237,47 @@ class NodeAuthTest {
     Wire.AdminState state = peek(1, "undecided");
     assertEquals(Ballot.ZERO, state.accepted(), "nothing accepted on node 1");
     assertEquals(0, state.version());
+  }
+
+  /**
+   * Registers, on {@code vertx}, handlers on the acceptor addresses of {@code nodes} that promise every prepare with
+   * nothing accepted and accept every accept, echoing the request's MAC header as their own; counts what they get.
+   */
+  static void registerRogueAcceptors(Vertx vertx, AtomicInteger received, int... nodes) {
+    List<MessageConsumer<Buffer>> rogues = new ArrayList<>();
+    for (int node : nodes) {
+      rogues.add(vertx.eventBus().<Buffer>consumer(Addresses.acceptor(node), m -> {
+        received.incrementAndGet();
+        Buffer b = m.body();
+        DeliveryOptions echo = new DeliveryOptions();
+        if (m.headers().get(BusAuth.HEADER) != null) echo.addHeader(BusAuth.HEADER, m.headers().get(BusAuth.HEADER));
+        if (Wire.isPing(b)) {
+          m.reply(Wire.pong(), echo);
+          return;
+        }
+        List<Buffer> replies = new ArrayList<>();
+        for (Buffer part : Wire.isBatch(b) ? Wire.unbatch(b) : List.of(b)) {
+          replies.add(Wire.decodeRequest(part) instanceof AcceptorRequest.Prepare
+              ? Wire.encode(new AcceptorReply.Promise(Ballot.ZERO, RegisterState.EMPTY))
+              : Wire.encode(AcceptorReply.Accepted.INSTANCE));
+        }
+        m.reply(Wire.isBatch(b) ? Wire.batch(replies) : replies.get(0), echo);
+      }));
+    }
+    for (MessageConsumer<Buffer> c : rogues) TestCluster.await(c.completion());
+  }
+
+  /** A clustered Vert.x that joins the test cluster's Hazelcast (cluster name and members) and nothing else. */
+  static Vertx joinAsRogue(TestCluster cluster) {
+    JsonObject c = cluster.config(1).getJsonObject("cluster");
+    List<String> members = new ArrayList<>();
+    c.getJsonArray("members").forEach(m -> members.add((String) m));
+    VertxOptions options = new VertxOptions();
+    options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
+    return TestCluster.await(Vertx.builder().with(options)
+        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.hazelcast(c.getString("name"), "127.0.0.1",
+            TestCluster.freePort(), members)))
+        .buildClustered());
   }
 
   private static byte[] secretBytes() throws Exception {
