@@ -9,6 +9,7 @@ import io.kshaka.cluster.NodeConfig;
 import io.kshaka.cluster.NodeHealth;
 import io.kshaka.cluster.ProposerVerticle;
 import io.kshaka.cluster.RegistrationJanitor;
+import io.kshaka.cluster.Watches;
 import io.kshaka.core.ClusterConfig;
 import io.kshaka.http.HttpVerticle;
 import io.kshaka.membership.ClusterStatus;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The module's entry point: deploys one Kshaka node (acceptor, proposer and HTTP verticles) from one JSON config
- * (design.md §4) into any clustered Vert.x — a user's own application or {@link Main}. The config comes from the
+ * (README, "Configuration") into any clustered Vert.x — a user's own application or {@link Main}. The config comes from the
  * constructor or from the deployment options' config.
  *
  * <pre>
@@ -64,6 +65,7 @@ public final class KshakaVerticle extends VerticleBase {
   private PeerMonitor monitor;
   private FailureDetector detector;
   private KvRouter router;
+  private Watches watches;
   private MembershipDriver driver;
   private MembershipAdmin admin;
   /** How often a node looks at the membership change (resume it, or take it over). */
@@ -116,19 +118,24 @@ public final class KshakaVerticle extends VerticleBase {
     peers.remove(cfg.nodeId());
     detector = new FailureDetector(peers, cfg.failureDetector(), () -> System.nanoTime() / 1_000_000);
     NodeHealth health = new NodeHealth(detector);
-    monitor = PeerMonitor.start(vertx, detector, guard);
+    Addresses addresses = cfg.addresses();
+    monitor = PeerMonitor.start(vertx, detector, addresses, guard);
     router = new KvRouter(vertx, cfg, health, guard);
     FunctionCounter.builder("kshaka_router_takeovers", router, KvRouter::takeovers)
         .description("forwarded requests taken over by this node's proposer (home suspect, silent or in doubt)")
         .register(registry);
     Gauge.builder("kshaka_peers_suspect", detector, d -> d.peers().stream().filter(d::suspect).count())
         .description("peers this node's failure detector suspects now (routing only)").register(registry);
-    http = new HttpVerticle(cfg, new ClusterStatus(router,
-        () -> GcPorts.acceptorCounts(vertx, guard, membership.current().members(),
+    watches = new Watches(vertx, router);
+    Gauge.builder("kshaka_watches_open", watches, Watches::open).description("watches (blocking GETs) open on this node")
+        .register(registry);
+    http = new HttpVerticle(cfg, new ClusterStatus(watches,
+        () -> GcPorts.acceptorCounts(vertx, addresses, guard, membership.current().members(),
             Math.max(1_000, cfg.sendTimeoutMs())),
         () -> gc == null ? null : gc.status()), registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
-    AcceptorVerticle acceptor = new AcceptorVerticle(cfg.nodeId(), store, membership, guard);
+    AcceptorVerticle acceptor = new AcceptorVerticle(addresses, cfg.nodeId(), store, membership, guard);
+    acceptor.onAccepted(watches::accepted);
     return vertx.fileSystem().mkdirs(cfg.dataDir())
         .compose(v -> vertx.deployVerticle(membership))
         .compose(v -> {
@@ -140,11 +147,11 @@ public final class KshakaVerticle extends VerticleBase {
         })
         .compose(floor -> vertx.deployVerticle(acceptor)
             .compose(id -> vertx.deployVerticle(proposer = new ProposerVerticle(cfg, floor.get(), floor::store,
-                health, router, registry, membership, guard))))
+                health, watches, registry, membership, guard))))
         .compose(id -> vertx.deployVerticle(http))
         .compose(id -> startAdmin(cfg, guard))
-        .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, 1_000,
-            () -> ownAddresses(cfg.nodeId(), acceptor), () -> clusterAddresses(cfg, membership), () -> {
+        .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, addresses, 1_000,
+            () -> ownAddresses(addresses, cfg.nodeId(), acceptor), () -> clusterAddresses(cfg, membership), () -> {
               acceptor.reRegister();
               proposer.reRegister();
               membership.reRegister();
@@ -172,9 +179,9 @@ public final class KshakaVerticle extends VerticleBase {
     int me = cfg.nodeId();
     NodeDriverPorts ports = new NodeDriverPorts(vertx, me, membership::current, proposer::submitInternal,
         (config, ms) -> membership.push(config, Membership.Need.BLOCKING, Instant.now().plusMillis(ms)).mapEmpty(),
-        Addresses::member, Addresses::acceptorAdmin, Math.max(2_000, cfg.sendTimeoutMs()), guard);
+        cfg.addresses()::member, cfg.addresses()::acceptorAdmin, Math.max(2_000, cfg.sendTimeoutMs()), guard);
     driver = new MembershipDriver(vertx, ports, MembershipDriver.Options.defaults(), System::currentTimeMillis);
-    admin = new MembershipAdmin(vertx, driver, me, membership::current, membership::voting,
+    admin = new MembershipAdmin(vertx, cfg.addresses(), driver, me, membership::current, membership::voting,
         cfg.requestTimeoutMs() + 5_000);
     return admin.register().onSuccess(v -> {
       http.admin(admin);
@@ -186,7 +193,7 @@ public final class KshakaVerticle extends VerticleBase {
   /** Garbage collection of tombstones: one job per node (only the lowest live acceptor runs batches). */
   private void startGc(NodeConfig cfg, BusGuard guard) {
     ConfigRegister register = new ConfigRegister(proposer::submitInternal, membership::current);
-    gc = new GcJob(cfg.gc(), cfg.proposerOptions().maxValueBytes(), new GcPorts(vertx, cfg.nodeId(), store,
+    gc = new GcJob(cfg.gc(), cfg.proposerOptions().maxValueBytes(), new GcPorts(vertx, cfg.addresses(), cfg.nodeId(), store,
         membership::current, detector::suspect, register, proposer::submitInternal,
         (config, timeoutMs) -> membership.push(config, Membership.Need.ALL, Instant.now().plusMillis(timeoutMs))
             .otherwise(e -> Set.of()),
@@ -199,14 +206,15 @@ public final class KshakaVerticle extends VerticleBase {
   public Future<?> stop() {
     if (driver != null) driver.stop();
     if (gc != null) gc.stop();
+    if (watches != null) watches.close();
     if (janitor != null) janitor.stop();
     if (monitor != null) monitor.stop();
     return Future.succeededFuture();
   }
 
   /** The addresses other nodes reach this node on. */
-  private static Set<String> ownAddresses(int nodeId, AcceptorVerticle acceptor) {
-    Set<String> own = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(nodeId), Addresses.member(nodeId)));
+  private static Set<String> ownAddresses(Addresses addresses, int nodeId, AcceptorVerticle acceptor) {
+    Set<String> own = new HashSet<>(Set.of(addresses.kv(), addresses.kv(nodeId), addresses.member(nodeId)));
     if (acceptor.address() != null) own.add(acceptor.address());
     return own;
   }
@@ -220,11 +228,12 @@ public final class KshakaVerticle extends VerticleBase {
 
   /** Every Kshaka address of the configured nodes: their routing is refreshed after a split-brain merge. */
   private static Set<String> clusterAddresses(NodeConfig cfg, Membership membership) {
-    Set<String> all = new HashSet<>(Set.of(Addresses.KV, Addresses.kv(cfg.nodeId()), Addresses.acceptor(cfg.nodeId())));
+    Addresses a = cfg.addresses();
+    Set<String> all = new HashSet<>(Set.of(a.kv(), a.kv(cfg.nodeId()), a.acceptor(cfg.nodeId())));
     for (int node : membership.current().members()) {
-      all.add(Addresses.member(node));
-      all.add(Addresses.kv(node));
-      all.add(Addresses.acceptor(node));
+      all.add(a.member(node));
+      all.add(a.kv(node));
+      all.add(a.acceptor(node));
     }
     return all;
   }

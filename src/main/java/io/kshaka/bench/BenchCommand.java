@@ -1,5 +1,6 @@
 package io.kshaka.bench;
 
+import io.kshaka.cluster.Addresses;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -83,6 +84,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--cluster-name", defaultValue = "kshaka",
       description = "With --event-bus: the Hazelcast cluster name (default: ${DEFAULT-VALUE}).")
   String clusterName;
+
+  @Option(names = "--namespace", defaultValue = Addresses.DEFAULT_NAMESPACE,
+      description = "With --event-bus: the nodes' address namespace, requests go to NAMESPACE.kv "
+          + "(default: ${DEFAULT-VALUE}).")
+  String namespace;
 
   @Option(names = "--cluster-host", defaultValue = "127.0.0.1",
       description = "With --event-bus: this client's cluster address (default: ${DEFAULT-VALUE}).")
@@ -281,7 +287,7 @@ public final class BenchCommand implements Callable<Integer> {
         Vertx member = vertx;
         leaveOnExit = new Thread(() -> BenchRun.awaitQuietly(member.close(), 5), "bench-leave-cluster");
         Runtime.getRuntime().addShutdownHook(leaveOnExit);
-        busTarget = new EventBusTarget(vertx, timeoutMs);
+        busTarget = new EventBusTarget(vertx, new Addresses(namespace).kv(), timeoutMs);
         awaitHandler(vertx, busTarget);
       } else {
         vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(eventLoops)).build();
@@ -432,13 +438,18 @@ public final class BenchCommand implements Callable<Integer> {
     if (keyPrefix == null || keyPrefix.isEmpty()) usage("--key-prefix must not be empty");
     if (eventBus && matched("--endpoints")) usage("--endpoints is for HTTP; with --event-bus give --members");
     if (!eventBus) {
-      for (String o : List.of("--members", "--cluster-name", "--cluster-host", "--cluster-port", "--hz-property",
+      for (String o : List.of("--members", "--cluster-name", "--namespace", "--cluster-host", "--cluster-port", "--hz-property",
           "--join-timeout")) {
         if (matched(o)) usage(o + " only applies with --event-bus");
       }
     }
     if (joinTimeoutSeconds <= 0 || !Double.isFinite(joinTimeoutSeconds)) usage("--join-timeout must be > 0");
     if (clusterPort < 1 || clusterPort > 65535) usage("--cluster-port must be 1..65535");
+    try {
+      new Addresses(namespace);
+    } catch (IllegalArgumentException e) {
+      usage("--namespace must be 1 to 64 characters of [A-Za-z0-9_-]");
+    }
     if (!suite) {
       for (String o : List.of("--suite-clients", "--suite-keys", "--suite-ops")) {
         if (matched(o)) usage(o + " only applies with --suite");
@@ -526,7 +537,7 @@ public final class BenchCommand implements Callable<Integer> {
       ready.toCompletionStage().toCompletableFuture().get((long) (joinTimeoutSeconds * 1000) + timeoutMs + 1000,
           TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new BenchFailure("no handler answered on " + EventBusTarget.ADDRESS + " in cluster '" + clusterName
+      throw new BenchFailure("no handler answered on " + target.address() + " in cluster '" + clusterName
           + "' within " + joinTimeoutSeconds + " s: is the cluster running (./run.sh), with the same cluster name "
           + "and Hazelcast properties?");
     }

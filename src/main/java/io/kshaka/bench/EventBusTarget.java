@@ -12,18 +12,25 @@ import io.vertx.core.json.JsonObject;
 import java.util.Base64;
 
 /**
- * Drives the event-bus contract of design.md §3: a JSON request to {@code kshaka.kv}, a JSON reply, or a
+ * Drives the event-bus contract of docs/http.md: a JSON request to {@code kshaka.kv}, a JSON reply, or a
  * {@link ReplyException} whose failure code mirrors the HTTP status (412 conflict, 503, 504, ...).
  */
 final class EventBusTarget implements Target {
+  /** The default namespace's address; {@code --namespace} picks another. */
   static final String ADDRESS = "kshaka.kv";
 
   private final Vertx vertx;
   private final EventBus bus;
+  private final String address;
   private final DeliveryOptions delivery;
 
   EventBusTarget(Vertx vertx, long timeoutMs) {
+    this(vertx, ADDRESS, timeoutMs);
+  }
+
+  EventBusTarget(Vertx vertx, String address, long timeoutMs) {
     this.vertx = vertx;
+    this.address = address;
     this.bus = vertx.eventBus();
     this.delivery = new DeliveryOptions().setSendTimeout(timeoutMs);
   }
@@ -71,13 +78,17 @@ final class EventBusTarget implements Target {
     });
   }
 
+  String address() {
+    return address;
+  }
+
   @Override
   public Future<Void> close() {
     return Future.succeededFuture();
   }
 
   private Future<JsonObject> request(JsonObject body) {
-    return bus.<Object>request(ADDRESS, body, delivery).map(EventBusTarget::json);
+    return bus.<Object>request(address, body, delivery).map(EventBusTarget::json);
   }
 
   /** The version of {@code key} (0 when never written), -1 when the reply carries none. */

@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Drives the HTTP contract of design.md §3. Client {@code i} always talks to endpoint {@code i mod n}, over a
+ * Drives the HTTP contract of docs/http.md. Client {@code i} always talks to endpoint {@code i mod n}, over a
  * keep-alive connection pool with one connection per client at most and no pipelining.
  */
 final class HttpTarget implements Target {

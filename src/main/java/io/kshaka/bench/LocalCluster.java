@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The node processes that the fault mode starts: one config each (design.md §4) under {@code dir}, a fresh data
+ * The node processes that the fault mode starts: one config each (README, "Configuration") under {@code dir}, a fresh data
  * directory each, a random cluster name, the addresses of a {@link LocalNetwork}. Every process is handled by its
  * PID only (kill -9, SIGSTOP, SIGCONT, SIGTERM); a shutdown hook kills whatever is still running if the bench is
  * interrupted (Ctrl-C) and removes the network.

@@ -26,7 +26,7 @@ import java.util.List;
  *
  * <h2>What is checked</h2>
  *
- * Each key is a register as in {@link RegisterModel} (design.md §1): {@code (value | absent, version)}, initially
+ * Each key is a register as in {@link RegisterModel} (README, "How it works"): {@code (value | absent, version)}, initially
  * {@code (absent, 0)}. A history is linearizable if every key's operations can be ordered so that (a) the order
  * respects real time (an operation that returned before another was called comes first), (b) every completed
  * operation's output is what the register gives at its place in the order, and (c) operations of unknown outcome

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The Kshaka register (design.md §1), written independently of {@code io.kshaka.core} so that the checker does not
+ * The Kshaka register (README, "How it works"), written independently of {@code io.kshaka.core} so that the checker does not
  * trust the code it checks.
  *
  * <p>State {@code (value: string | absent, version)}, initially {@code (absent, 0)}. Each operation's output is a

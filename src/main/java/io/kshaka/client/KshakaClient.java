@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A typed API over the event bus for verticles in this JVM or anywhere in the cluster (design.md §3). Requests
+ * A typed API over the event bus for verticles in this JVM or anywhere in the cluster (docs/http.md). Requests
  * go to {@code kshaka.kv} as {@code {"op","key","value":base64,"version","delta"}}; replies are
  * {@code {"version":n,"value":base64?}}. Every method completes with the register after the change, or fails with
  * a {@link KshakaException} whose status, error code and outcome mirror the HTTP API.
@@ -31,8 +31,8 @@ import java.util.Objects;
  * <p>Thread-safe and cheap: it holds no connection; create one per verticle or share it.
  */
 public final class KshakaClient {
-  /** The codec name a node registers for {@link Change.Custom} bodies on the local-change address. */
-  public static final String LOCAL_CHANGE_CODEC = "kshaka.local-change";
+  /** The default namespace's codec name of change functions ({@link KshakaClientOptions#getLocalChangeCodec()}). */
+  public static final String LOCAL_CHANGE_CODEC = KshakaClientOptions.DEFAULT_LOCAL_CHANGE_CODEC;
   /** The header carrying the key of a local change. */
   public static final String KEY_HEADER = "key";
 
@@ -107,6 +107,27 @@ public final class KshakaClient {
   }
 
   /**
+   * The states of {@code key} from now on: first its current state if its version is above {@code fromVersion},
+   * then each new one, in version order, each once. Every state delivered is at least as new as any change
+   * acknowledged before it was asked for. After a node fails the stream goes on through another node from the last
+   * version delivered, so it may skip versions, never repeat them. The stream starts when a handler is set; close
+   * it with {@link WatchStream#close}.
+   */
+  public WatchStream watch(String key, long fromVersion) {
+    Objects.requireNonNull(key, "key");
+    if (fromVersion < 0) throw new IllegalArgumentException("fromVersion must be >= 0");
+    return new WatchStream(vertx, fromVersion, after -> {
+      long waitMs = options.getWatchWaitMs();
+      JsonObject request = request("watch", key).put("version", after).put("waitMs", waitMs);
+      long timeoutMs = waitMs + options.getSendTimeoutMs();
+      return vertx.eventBus().<Object>request(options.getAddress(), request,
+              new DeliveryOptions().setSendTimeout(timeoutMs))
+          .map(KshakaClient::versioned)
+          .recover(t -> Future.failedFuture(failure(t, timeoutMs)));
+    });
+  }
+
+  /**
    * Applies {@code fn} to the register on a node running in this JVM: {@code fn} gets the current value (null when
    * absent) and returns the next one (null to delete). It must be side-effect free: it may run more than once. A
    * function that throws changes nothing and fails the call with 422 change_rejected. Functions never cross the
@@ -117,7 +138,7 @@ public final class KshakaClient {
     Objects.requireNonNull(fn, "fn");
     DeliveryOptions delivery = new DeliveryOptions()
         .setLocalOnly(true)
-        .setCodecName(LOCAL_CHANGE_CODEC)
+        .setCodecName(options.getLocalChangeCodec())
         .addHeader(KEY_HEADER, key)
         .setSendTimeout(options.getSendTimeoutMs());
     Future<Message<Object>> reply;
@@ -312,6 +333,6 @@ public final class KshakaClient {
   private KshakaException noLocalNode() {
     return new KshakaException(503, "no_local_node", Outcome.NOT_APPLIED, null,
         "change() runs its function on a Kshaka node in this JVM, and none runs here (nothing consumes '"
-            + options.getLocalChangeAddress() + "' with codec '" + LOCAL_CHANGE_CODEC + "')");
+            + options.getLocalChangeAddress() + "' with codec '" + options.getLocalChangeCodec() + "')");
   }
 }

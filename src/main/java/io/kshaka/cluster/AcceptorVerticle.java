@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class AcceptorVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(AcceptorVerticle.class);
 
+  private final Addresses addresses;
   private final int nodeId;
   private final AcceptorStore store;
   /** The node's configuration and whether it may vote (null: always votes, no fence; tests of the store alone). */
@@ -41,19 +42,23 @@ public final class AcceptorVerticle extends VerticleBase {
   private volatile boolean stopped;
   /** Refuses requests without the cluster secret's MAC before anything decodes them; signs the replies. */
   private final BusGuard guard;
+  /** Told the key of every accept made durable here (watches wake up on it). */
+  private volatile java.util.function.Consumer<String> onAccepted = key -> {};
 
   public AcceptorVerticle(int nodeId, AcceptorStore store) {
-    this(nodeId, store, null);
+    this(Addresses.DEFAULT, nodeId, store, null);
   }
 
   /** An acceptor that votes only while {@code membership} says so, under its fence (epoch, ballot floor). */
-  public AcceptorVerticle(int nodeId, AcceptorStore store, io.kshaka.membership.Membership membership) {
-    this(nodeId, store, membership, BusGuard.OFF);
+  public AcceptorVerticle(Addresses addresses, int nodeId, AcceptorStore store,
+      io.kshaka.membership.Membership membership) {
+    this(addresses, nodeId, store, membership, BusGuard.OFF);
   }
 
   /** As above, taking only requests {@code guard} authenticates (on both addresses). */
-  public AcceptorVerticle(int nodeId, AcceptorStore store, io.kshaka.membership.Membership membership,
-      BusGuard guard) {
+  public AcceptorVerticle(Addresses addresses, int nodeId, AcceptorStore store,
+      io.kshaka.membership.Membership membership, BusGuard guard) {
+    this.addresses = addresses;
     this.nodeId = nodeId;
     this.store = store;
     this.membership = membership;
@@ -62,19 +67,24 @@ public final class AcceptorVerticle extends VerticleBase {
         guard);
   }
 
+  /** Tells {@code listener} the key of every accept this acceptor makes durable (from its event loop). */
+  public void onAccepted(java.util.function.Consumer<String> listener) {
+    this.onAccepted = listener;
+  }
+
   /** Opens the store on this verticle's event loop (the store's home), then starts voting. */
   @Override
   public Future<?> start() {
     return store.open().compose(v -> {
-      consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
-      adminConsumer = vertx.eventBus().consumer(Addresses.acceptorAdmin(nodeId), admin::handle);
+      consumer = vertx.eventBus().consumer(addresses.acceptor(nodeId), this::handle);
+      adminConsumer = vertx.eventBus().consumer(addresses.acceptorAdmin(nodeId), admin::handle);
       return Future.all(consumer.completion(), adminConsumer.completion());
     });
   }
 
   /** The address other nodes reach this acceptor on, or null once it stopped voting. */
   public String address() {
-    return stopped ? null : Addresses.acceptor(nodeId);
+    return stopped ? null : addresses.acceptor(nodeId);
   }
 
   /**
@@ -85,10 +95,10 @@ public final class AcceptorVerticle extends VerticleBase {
     context.runOnContext(v -> {
       if (stopped || consumer == null) return;
       MessageConsumer<Buffer> old = consumer;
-      consumer = vertx.eventBus().consumer(Addresses.acceptor(nodeId), this::handle);
+      consumer = vertx.eventBus().consumer(addresses.acceptor(nodeId), this::handle);
       old.unregister();
       MessageConsumer<Object> oldAdmin = adminConsumer;
-      adminConsumer = vertx.eventBus().consumer(Addresses.acceptorAdmin(nodeId), admin::handle);
+      adminConsumer = vertx.eventBus().consumer(addresses.acceptorAdmin(nodeId), admin::handle);
       oldAdmin.unregister();
     });
   }
@@ -158,6 +168,7 @@ public final class AcceptorVerticle extends VerticleBase {
     durable.onComplete(ar -> {
       if (ar.succeeded()) {
         reply.complete(Wire.encode(t.reply()));
+        if (t.next() != null && request instanceof AcceptorRequest.Accept) onAccepted.accept(request.key());
       } else if (ar.cause() instanceof StoreRefusedException refused) {
         if (refused.reason() == StoreRefusedException.Reason.BUSY) {
           log.debug("acceptor {} refuses a request on key '{}': {}", nodeId, request.key(), refused.getMessage());

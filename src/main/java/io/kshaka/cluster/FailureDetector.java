@@ -9,7 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
 /**
- * Kshaka's own failure detector (design.md §1 "Availability"): which peers look alive right now. Every answer from a
+ * Kshaka's own failure detector (README, "How it works"): which peers look alive right now. Every answer from a
  * peer (an acceptor reply, a pong, a forwarded request's reply) is a sign of life. A peer with no sign of life for
  * {@code pingIntervalMs} is pinged ({@link #tick} says whom); a peer with none for {@code suspectAfterMs} becomes
  * suspect, and so does one at once when a send finds no handler for it or the cluster says it left

@@ -8,7 +8,7 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 
 /**
  * The Hazelcast and event-bus settings of a node: TCP-IP join on the configured members only, bound to the
- * configured host, multicast and phone-home off, and failure detection tuned for seconds (runtime-facts.md).
+ * configured host, multicast and phone-home off, and failure detection tuned for seconds (README, "How it works").
  * Hazelcast is only the transport and the directory of live handlers: no Kshaka state is kept in it.
  */
 public final class HazelcastSetup {

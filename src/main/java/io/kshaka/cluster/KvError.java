@@ -2,7 +2,7 @@ package io.kshaka.cluster;
 
 import io.kshaka.core.Outcome;
 
-/** The client-visible error kinds, with the HTTP status each maps to (design.md §3). */
+/** The client-visible error kinds, with the HTTP status each maps to (docs/http.md). */
 public enum KvError {
   BAD_REQUEST(400, "bad_request", null),
   NOT_INTEGER(409, "not_integer", null),

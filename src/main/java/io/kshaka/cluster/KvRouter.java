@@ -47,6 +47,7 @@ public final class KvRouter implements KvService {
 
   private final Vertx vertx;
   private final NodeConfig config;
+  private final Addresses addresses;
   private final NodeHealth health;
   /** The current members, sorted (recomputed on each configuration change only). */
   private volatile List<Integer> homes;
@@ -68,6 +69,7 @@ public final class KvRouter implements KvService {
     this.guard = guard;
     this.vertx = vertx;
     this.config = config;
+    this.addresses = config.addresses();
     this.health = health;
     this.homes = new ArrayList<>(new TreeSet<>(config.acceptors()));
     // The home proposer gives up at its own deadline and answers 503/504 itself; wait a little longer than that.
@@ -221,7 +223,7 @@ public final class KvRouter implements KvService {
   }
 
   private Future<JsonObject> send(int node, JsonObject request) {
-    return guard.<JsonObject>request(vertx, Addresses.kv(node), request, requestOptions, BusGuard.Kind.FORWARD)
+    return guard.<JsonObject>request(vertx, addresses.kv(node), request, requestOptions, BusGuard.Kind.FORWARD)
         .map(Message::body);
   }
 
@@ -368,7 +370,7 @@ public final class KvRouter implements KvService {
     List<Future<Boolean>> answers = new ArrayList<>();
     for (int node : nodes) {
       answers.add(health.answeredWithin(node, 1_000) ? Future.succeededFuture(true)
-          : guard.request(vertx, Addresses.acceptor(node), Wire.ping(), ping, BusGuard.Kind.ACCEPTOR).map(m -> {
+          : guard.request(vertx, addresses.acceptor(node), Wire.ping(), ping, BusGuard.Kind.ACCEPTOR).map(m -> {
             health.success(node);
             return true;
           }).otherwise(false));

@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 /**
  * The node's client-facing operations, shared by the HTTP verticle and the {@code kshaka.kv} consumers.
  *
- * <p>{@link #execute} takes a request in the event-bus JSON contract of design.md §3:
+ * <p>{@link #execute} takes a request in the event-bus JSON contract of docs/http.md:
  * {@code {"op":"get|put|cas|create|delete|add","key":"...","value":"<base64>","version":n,"delta":n}}, optionally
  * with {@code "requestId"} (1..128 printable ASCII: the change's idempotency id; a repeat on the same key is applied
  * at most once and gets the first answer while the register remembers the id) and {@code "requestStamp"}

@@ -9,6 +9,13 @@ import io.vertx.core.eventbus.MessageCodec;
  * encoding to the wire fails.
  */
 final class LocalChangeCodec implements MessageCodec<Change.Custom, Change.Custom> {
+  private final String name;
+
+  /** @param name the codec's name ({@link Addresses#localChangeCodec()}) */
+  LocalChangeCodec(String name) {
+    this.name = name;
+  }
+
   @Override
   public void encodeToWire(Buffer buffer, Change.Custom change) {
     throw new IllegalStateException("change functions are local-only and never cross the cluster");
@@ -26,7 +33,7 @@ final class LocalChangeCodec implements MessageCodec<Change.Custom, Change.Custo
 
   @Override
   public String name() {
-    return Addresses.LOCAL_CHANGE_CODEC;
+    return name;
   }
 
   @Override

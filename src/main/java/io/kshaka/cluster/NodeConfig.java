@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One node's configuration (design.md §4), read from JSON and validated: a bad field fails fast with an
+ * One node's configuration (README, "Configuration"), read from JSON and validated: a bad field fails fast with an
  * {@link IllegalArgumentException} naming it. {@code acceptors}, {@code prepare} and {@code accept} are the
  * bootstrap configuration (epoch 1) of a brand-new cluster; once the cluster exists its durable configuration
  * ({@code dataDir/cluster.json}, see {@code io.kshaka.membership.Membership}) is the one in force.
@@ -29,6 +29,7 @@ import java.util.Set;
  *   "failureDetector": { "pingIntervalMs": 100, "suspectAfterMs": 400, "rejoinAfterMs": 2000 },  (routing only)
  *   "storage": { "snapshotBytes": 67108864 },
  *   "gc": { "intervalMs": 10000, "tombstoneAgeMs": 60000, "batchMax": 5000, "concurrency": 64 },  (see {@link Gc})
+ *   "namespace": "kshaka",                                   (optional; event-bus address prefix, {@link Addresses})
  *   "eventLoops": 0 }                                        (optional; 0 = Vert.x default, 2 x cores)
  * </pre>
  */
@@ -128,8 +129,14 @@ public record NodeConfig(
     config.proposerOptions(); // validates the remaining proposer fields
     config.failureDetector(); // and failureDetector.rejoinAfterMs
     config.gc(); // and the garbage collection settings
+    config.addresses(); // and the namespace
     io.kshaka.security.ClusterSecret.from(json); // cluster.secretFile: readable, long enough
     return config;
+  }
+
+  /** The event-bus addresses of this node's cluster, under its {@code "namespace"} (default {@code kshaka}). */
+  public Addresses addresses() {
+    return Addresses.from(json);
   }
 
   /**

@@ -28,15 +28,18 @@ public final class PeerMonitor {
   private final Vertx vertx;
   private final Context context;
   private final FailureDetector detector;
+  private final Addresses addresses;
   private final DeliveryOptions pingOptions;
   private final long timer;
   private HazelcastClusterManager hazelcast;
   private UUID membershipListener;
   private final BusGuard guard;
 
-  private PeerMonitor(Vertx vertx, Context context, FailureDetector detector, BusGuard guard) {
+  private PeerMonitor(Vertx vertx, Context context, FailureDetector detector, Addresses addresses,
+      BusGuard guard) {
     this.guard = guard;
     this.vertx = vertx;
+    this.addresses = addresses;
     this.context = context;
     this.detector = detector;
     FailureDetector.Options o = detector.options();
@@ -56,13 +59,13 @@ public final class PeerMonitor {
   }
 
   /** Starts monitoring from the caller's context (the timer and pings run on it). */
-  public static PeerMonitor start(Vertx vertx, FailureDetector detector) {
-    return start(vertx, detector, BusGuard.OFF);
+  public static PeerMonitor start(Vertx vertx, FailureDetector detector, Addresses addresses) {
+    return start(vertx, detector, addresses, BusGuard.OFF);
   }
 
   /** As above, with pings signed and their answers checked by {@code guard} (an unauthenticated pong is none). */
-  public static PeerMonitor start(Vertx vertx, FailureDetector detector, BusGuard guard) {
-    PeerMonitor m = new PeerMonitor(vertx, vertx.getOrCreateContext(), detector, guard);
+  public static PeerMonitor start(Vertx vertx, FailureDetector detector, Addresses addresses, BusGuard guard) {
+    PeerMonitor m = new PeerMonitor(vertx, vertx.getOrCreateContext(), detector, addresses, guard);
     m.listenToMembership();
     return m;
   }
@@ -91,7 +94,7 @@ public final class PeerMonitor {
 
   private void ping(List<Integer> nodes) {
     for (int node : nodes) {
-      guard.request(vertx, Addresses.acceptor(node), Wire.ping(), pingOptions, BusGuard.Kind.ACCEPTOR)
+      guard.request(vertx, addresses.acceptor(node), Wire.ping(), pingOptions, BusGuard.Kind.ACCEPTOR)
           .onComplete(ar -> {
             if (ar.succeeded()) {
               detector.alive(node);

@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class ProposerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ProposerVerticle.class);
   private final NodeConfig config;
+  private final Addresses addresses;
   private final long counterFloor;
   private final Function<Long, Future<Void>> storeFloor;
   private final NodeHealth health;
@@ -95,6 +96,7 @@ public final class ProposerVerticle extends VerticleBase {
     this.guard = guard;
     this.membership = membership;
     this.config = config;
+    this.addresses = config.addresses();
     this.counterFloor = counterFloor;
     this.storeFloor = storeFloor;
     this.health = health;
@@ -113,9 +115,9 @@ public final class ProposerVerticle extends VerticleBase {
     freshWindowMs = Math.max(1_000, 2 * config.failureDetector().suspectAfterMs());
     acceptorOptions = new DeliveryOptions().setSendTimeout(config.sendTimeoutMs());
     registerMetrics();
-    vertx.eventBus().registerCodec(new LocalChangeCodec());
+    vertx.eventBus().registerCodec(new LocalChangeCodec(addresses.localChangeCodec()));
     consumers.addAll(clusteredConsumers());
-    consumers.add(vertx.eventBus().<Change.Custom>localConsumer(Addresses.KV_LOCAL, this::handleLocal));
+    consumers.add(vertx.eventBus().<Change.Custom>localConsumer(addresses.kvLocal(), this::handleLocal));
     List<Future<Void>> ready = new ArrayList<>();
     for (MessageConsumer<?> c : consumers) ready.add(c.completion());
     return Future.all(ready);
@@ -148,8 +150,8 @@ public final class ProposerVerticle extends VerticleBase {
   /** The handlers other nodes reach: {@code kshaka.kv.<nodeId>} and {@code kshaka.kv}. */
   private List<MessageConsumer<?>> clusteredConsumers() {
     return List.of(
-        vertx.eventBus().<JsonObject>consumer(Addresses.kv(config.nodeId()), this::handleKv),
-        vertx.eventBus().<JsonObject>consumer(Addresses.KV,
+        vertx.eventBus().<JsonObject>consumer(addresses.kv(config.nodeId()), this::handleKv),
+        vertx.eventBus().<JsonObject>consumer(addresses.kv(),
             msg -> router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null,
                 ar.cause()))));
   }
@@ -169,7 +171,7 @@ public final class ProposerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    vertx.eventBus().unregisterCodec(Addresses.LOCAL_CHANGE_CODEC);
+    vertx.eventBus().unregisterCodec(addresses.localChangeCodec());
     List<Future<Void>> done = new ArrayList<>();
     for (MessageConsumer<?> c : consumers) done.add(c.unregister());
     return Future.join(done);
@@ -327,7 +329,7 @@ public final class ProposerVerticle extends VerticleBase {
       for (Outgoing o : queue) parts.add(o.body());
       body = Wire.batch(parts);
     }
-    guard.<Buffer>request(vertx, Addresses.acceptor(to), body, acceptorOptions, BusGuard.Kind.ACCEPTOR)
+    guard.<Buffer>request(vertx, addresses.acceptor(to), body, acceptorOptions, BusGuard.Kind.ACCEPTOR)
         .onComplete(ar -> {
           List<AcceptorReply> replies = null;
           if (ar.succeeded()) {

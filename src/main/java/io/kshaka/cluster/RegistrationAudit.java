@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Judges successive scans of the cluster's directory of event-bus handlers (address → node that handles it). Two
@@ -31,8 +32,20 @@ final class RegistrationAudit {
     }
   }
 
+  /** The addresses this audit judges (its namespace's); entries of any other address are never findings. */
+  private final Predicate<String> scope;
   private Set<Entry> staleBefore = Set.of();
   private Set<String> missingBefore = Set.of();
+
+  /** An audit of every address (tests). */
+  RegistrationAudit() {
+    this(address -> true);
+  }
+
+  /** An audit of the addresses {@code scope} accepts: others are neither stale nor missing, whatever they list. */
+  RegistrationAudit(Predicate<String> scope) {
+    this.scope = scope;
+  }
 
   /**
    * @param entries the directory as read now
@@ -44,6 +57,7 @@ final class RegistrationAudit {
     Set<Entry> stale = new HashSet<>();
     Set<String> listed = new HashSet<>();
     for (Entry e : entries) {
+      if (!scope.test(e.address())) continue;
       if (e.nodeId().equals(self)) {
         listed.add(e.address());
       } else if (!members.contains(e.nodeId())) {
@@ -51,6 +65,7 @@ final class RegistrationAudit {
       }
     }
     Set<String> missing = new TreeSet<>(own);
+    missing.removeIf(address -> !scope.test(address));
     missing.removeAll(listed);
 
     List<Entry> confirmedStale = new ArrayList<>();

@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * and when this node's own handlers are missing asks for them to be registered again and reports the node not
  * ready until they are back. Does nothing when Vert.x is not clustered with Hazelcast.
  *
+ * <p>It touches only the addresses of its own namespace ({@link Addresses#owns}): entries of the host
+ * application's addresses, or of another Kshaka cluster's, are never removed, and never refreshed, whatever node
+ * they name.
+ *
  * <h2>Split-brain merges: repaired in place, no restart</h2>
  * Besides the multimap, each node keeps a cache of it: Vert.x's {@code DefaultNodeSelector} holds, per address it
  * sent to, the list of nodes that handle it, and updates an address only when the multimap reports an entry event
@@ -38,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * events, and removals done while it was away were never seen by it: its cache can keep node incarnations that
  * died meanwhile (sends to them time out) and miss nodes that started meanwhile, for as long as nothing else
  * touches those addresses. So when Hazelcast reports this node {@code MERGING} it is not ready, and once
- * {@code MERGED} the janitor refreshes every address: it adds and at once removes a marker entry (a local-only
+ * {@code MERGED} the janitor refreshes every address of its namespace: it adds and at once removes a marker entry (a local-only
  * registration of no node, which no selector ever picks) under each address in the multimap and each of
  * {@code known}. Each add and remove is an entry event on every member, and each member then reads the address's
  * whole list again: every cache in the cluster, not only this node's, matches the directory. It does so three
@@ -63,7 +67,8 @@ public final class RegistrationJanitor {
   private final Supplier<Set<String>> own;
   private final Runnable reRegister;
   private final NodeHealth health;
-  private final RegistrationAudit audit = new RegistrationAudit();
+  private final Addresses addresses;
+  private final RegistrationAudit audit;
   private final Supplier<Set<String>> known;
   private final WorkerExecutor worker;
   private final long timer;
@@ -76,9 +81,11 @@ public final class RegistrationJanitor {
   private boolean merging;
   private volatile long merges;
 
-  private RegistrationJanitor(Vertx vertx, HazelcastClusterManager cluster, long periodMs,
+  private RegistrationJanitor(Vertx vertx, HazelcastClusterManager cluster, Addresses addresses, long periodMs,
       Supplier<Set<String>> own, Supplier<Set<String>> known, Runnable reRegister, NodeHealth health) {
     this.vertx = vertx;
+    this.addresses = addresses;
+    this.audit = new RegistrationAudit(addresses::owns);
     this.cluster = cluster;
     this.own = own;
     this.known = known;
@@ -99,26 +106,20 @@ public final class RegistrationJanitor {
   }
 
   /**
-   * Starts auditing, or returns null when {@code vertx} is not clustered with Hazelcast.
+   * Starts auditing the addresses of {@code addresses}' namespace, or returns null when {@code vertx} is not
+   * clustered with Hazelcast.
    *
    * @param own the addresses this node should be listed under now (read at every scan)
+   * @param known addresses whose routing is refreshed after a merge even when the directory lists no handler for
+   *     them now (a node's cache may still list one); those outside the namespace are ignored
    * @param reRegister registers this node's handlers again (called on the caller's context)
    */
-  public static RegistrationJanitor start(Vertx vertx, long periodMs, Supplier<Set<String>> own,
-      Runnable reRegister, NodeHealth health) {
-    return start(vertx, periodMs, own, Set::of, reRegister, health);
-  }
-
-  /**
-   * As {@link #start(Vertx, long, Supplier, Runnable, NodeHealth)}, with {@code known}: addresses whose routing is
-   * refreshed after a merge even when the directory lists no handler for them now (a node's cache may still
-   * list one).
-   */
-  public static RegistrationJanitor start(Vertx vertx, long periodMs, Supplier<Set<String>> own,
-      Supplier<Set<String>> known, Runnable reRegister, NodeHealth health) {
+  public static RegistrationJanitor start(Vertx vertx, Addresses addresses, long periodMs,
+      Supplier<Set<String>> own, Supplier<Set<String>> known, Runnable reRegister, NodeHealth health) {
     ClusterManager cm = ((VertxInternal) vertx).clusterManager();
     if (!(cm instanceof HazelcastClusterManager)) return null;
-    return new RegistrationJanitor(vertx, (HazelcastClusterManager) cm, periodMs, own, known, reRegister, health);
+    return new RegistrationJanitor(vertx, (HazelcastClusterManager) cm, addresses, periodMs, own, known,
+        reRegister, health);
   }
 
   public void stop() {
@@ -202,22 +203,23 @@ public final class RegistrationJanitor {
   }
 
   /**
-   * Blocking: makes every member read again the handler list of every address in the directory and of
-   * {@code extra} (see the class comment), by adding and removing a marker entry under each. Returns how many
-   * addresses were refreshed.
+   * Blocking: makes every member read again the handler list of every address of the namespace in the directory
+   * and in {@code extra} (see the class comment), by adding and removing a marker entry under each. Returns how
+   * many addresses were refreshed.
    */
   private int refresh(Set<String> extra) {
     if (!cluster.isActive()) return 0;
     MultiMap<String, HazelcastRegistrationInfo> subs = cluster.getHazelcastInstance().getMultiMap(SUBS);
-    Set<String> addresses = new TreeSet<>(subs.keySet());
-    addresses.addAll(extra);
+    Set<String> toRefresh = new TreeSet<>(subs.keySet());
+    toRefresh.addAll(extra);
+    toRefresh.removeIf(address -> !addresses.owns(address));
     HazelcastRegistrationInfo marker =
         new HazelcastRegistrationInfo(new RegistrationInfo(MARKER_NODE + "-" + cluster.getNodeId(), ++markerSeq, true));
-    for (String address : addresses) {
+    for (String address : toRefresh) {
       subs.put(address, marker);
       subs.remove(address, marker);
     }
-    return addresses.size();
+    return toRefresh.size();
   }
 
   /** Blocking: one scan, stale entries removed; returns the confirmed missing own addresses. */
@@ -227,6 +229,7 @@ public final class RegistrationJanitor {
     MultiMap<String, HazelcastRegistrationInfo> subs = cluster.getHazelcastInstance().getMultiMap(SUBS);
     List<RegistrationAudit.Entry> entries = new ArrayList<>();
     for (Map.Entry<String, HazelcastRegistrationInfo> e : subs.entrySet()) {
+      if (!addresses.owns(e.getKey())) continue; // the host's, or another namespace's: never touched
       entries.add(new RegistrationAudit.Entry(e.getKey(), e.getValue().unwrap().nodeId(), e.getValue()));
     }
     RegistrationAudit.Findings findings = audit.scan(entries, members, cluster.getNodeId(), expected);

@@ -21,7 +21,7 @@ import java.util.List;
 public final class Wire {
   private Wire() {}
 
-  // ---- client requests (design.md §3) ----
+  // ---- client requests (docs/http.md) ----
 
   public static JsonObject kvRequest(String op, String key, byte[] value, Long version, Long delta) {
     JsonObject o = new JsonObject().put("op", op).put("key", key);

@@ -18,7 +18,7 @@ import java.util.random.RandomGenerator;
  * retries with randomised bounded backoff, deadlines, and the durable ballot counter floor. Time and randomness
  * come in as arguments; every input returns the effects the I/O shell must carry out (see {@link ProposerEffect}).
  *
- * <p>Rules it keeps (design.md §1):
+ * <p>Rules it keeps (README, "How it works"):
  * <ul>
  *   <li>Ballot = (max counter seen or used + 1, nodeId); no counter at or above the durable floor is used until a
  *       higher floor is stored, so a restarted node never reuses a ballot.</li>

@@ -4,6 +4,7 @@ import io.kshaka.cluster.AdminService;
 import io.kshaka.cluster.KvError;
 import io.kshaka.cluster.KvService;
 import io.kshaka.cluster.NodeConfig;
+import io.kshaka.cluster.Watches;
 import io.kshaka.cluster.Wire;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -30,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API of one node (design.md §3). Every key-value request becomes one {@link KvService#execute} call;
+ * The HTTP API of one node (docs/http.md). Every key-value request becomes one {@link KvService#execute} call;
  * {@link #replyFailure} is the one place where a failure becomes a status and a JSON error body.
  */
 public final class HttpVerticle extends VerticleBase {
@@ -42,6 +43,9 @@ public final class HttpVerticle extends VerticleBase {
   static final int MAX_INITIAL_LINE_LENGTH = 4096;
   /** The proposer gives up after requestTimeoutMs; we wait that much longer before answering 504 ourselves. */
   static final long DEADLINE_MARGIN_MS = 2_000;
+  /** The header of a watch's answer that carries the key's version (also in the ETag). */
+  static final String VERSION_HEADER = "X-Kshaka-Version";
+  static final long DEFAULT_WATCH_WAIT_MS = 30_000;
   static final String TIMER = "kshaka.http.requests";
   private static final long PREALLOCATE_MAX = 64 * 1024;
 
@@ -79,8 +83,8 @@ public final class HttpVerticle extends VerticleBase {
         .setHost(config.httpHost())
         .setPort(config.httpPort())
         .setMaxInitialLineLength(MAX_INITIAL_LINE_LENGTH)
-        // idle keep-alive connections go after a minute; never while a request waits for its deadline
-        .setIdleTimeout((int) Math.max(60, deadlineSeconds + 10))
+        // idle keep-alive connections go after a while; never while a request (a watch: up to 5 minutes) waits
+        .setIdleTimeout((int) (deadlineSeconds + TimeUnit.MILLISECONDS.toSeconds(Watches.MAX_WAIT_MS) + 10))
         .setIdleTimeoutUnit(TimeUnit.SECONDS);
     return vertx.createHttpServer(options)
         .requestHandler(request -> measured(request, router))
@@ -200,10 +204,20 @@ public final class HttpVerticle extends VerticleBase {
 
   /** {@code GET /v1/kv/{key}}: 200 with the raw value, or 404 with the version of the absent register. */
   private void get(RoutingContext ctx) {
+    Watch watch;
+    try {
+      watch = watch(ctx);
+    } catch (IllegalArgumentException e) {
+      replyFailure(ctx, badRequest(e.getMessage()));
+      return;
+    }
     answer(ctx, key(ctx)
-        .compose(key -> execute(Wire.kvRequest("get", key, null, null, null)))
+        .compose(key -> watch == null ? execute(Wire.kvRequest("get", key, null, null, null))
+            : deadline(() -> kv.execute(watch.request(key)), watch.waitMs() + config.requestTimeoutMs()
+                + DEADLINE_MARGIN_MS))
         .map(reply -> {
           long version = reply.getLong("version");
+          if (watch != null) ctx.response().putHeader(VERSION_HEADER, Long.toString(version));
           byte[] value = Wire.replyValue(reply);
           if (value == null) {
             JsonObject body = new JsonObject().put("error", "not_found").put("message", "key has no value")
@@ -212,6 +226,38 @@ public final class HttpVerticle extends VerticleBase {
           }
           return new Reply(200, OCTETS, Buffer.buffer(value), version);
         }));
+  }
+
+  /** A blocking GET: answer once the version is above {@code version}, or after {@code waitMs}. */
+  private record Watch(long version, long waitMs) {
+    JsonObject request(String key) {
+      return new JsonObject().put("op", "watch").put("key", key).put("version", version).put("waitMs", waitMs);
+    }
+  }
+
+  /** {@code ?watch=V&wait=30s} of a GET, or null for a plain read. */
+  private static Watch watch(RoutingContext ctx) {
+    String version;
+    String wait;
+    try {
+      version = ctx.request().getParam("watch");
+      wait = ctx.request().getParam("wait");
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("malformed query string");
+    }
+    if (version == null) {
+      if (wait != null) throw new IllegalArgumentException("query parameter 'wait' needs 'watch=<version>'");
+      return null;
+    }
+    long v;
+    try {
+      v = Long.parseLong(version);
+    } catch (NumberFormatException e) {
+      v = -1;
+    }
+    if (v < 0) throw new IllegalArgumentException("query parameter 'watch' must be a version: an integer >= 0");
+    long waitMs = wait == null ? DEFAULT_WATCH_WAIT_MS : Durations.parseMillis("wait", wait, 0, Watches.MAX_WAIT_MS);
+    return new Watch(v, waitMs);
   }
 
   /** {@code PUT /v1/kv/{key}}: put, or cas with {@code If-Match}, or create with {@code If-None-Match: *}. */
@@ -437,8 +483,11 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> deadline(java.util.function.Supplier<Future<JsonObject>> call) {
+    return deadline(call, config.requestTimeoutMs() + DEADLINE_MARGIN_MS);
+  }
+
+  private Future<JsonObject> deadline(java.util.function.Supplier<Future<JsonObject>> call, long deadlineMs) {
     Promise<JsonObject> answer = Promise.promise();
-    long deadlineMs = config.requestTimeoutMs() + DEADLINE_MARGIN_MS;
     long timer = vertx.setTimer(deadlineMs, id -> answer.tryFail(Wire.failure(KvError.OUTCOME_UNKNOWN,
         "the node did not answer within " + deadlineMs + " ms", null)));
     Future<JsonObject> result;
@@ -585,7 +634,7 @@ public final class HttpVerticle extends VerticleBase {
     long start = System.nanoTime();
     request.response().endHandler(v -> Timer.builder(TIMER)
         .description("HTTP requests by route, method and status")
-        .tag("route", routeName(request.path()))
+        .tag("route", routeName(request.path(), request.query()))
         .tag("method", safeMethod(request))
         .tag("status", Integer.toString(request.response().getStatusCode()))
         .publishPercentileHistogram()
@@ -595,8 +644,15 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   static String routeName(String rawPath) {
+    return routeName(rawPath, null);
+  }
+
+  /** The route tag of a request: watches apart from plain reads, which they would drown in latency. */
+  static String routeName(String rawPath, String query) {
     if (rawPath == null) return "other";
-    if (rawPath.startsWith(KeyPath.PREFIX)) return "kv";
+    if (rawPath.startsWith(KeyPath.PREFIX)) {
+      return query != null && (query.startsWith("watch=") || query.contains("&watch=")) ? "kv_watch" : "kv";
+    }
     switch (rawPath) {
       case "/health":
         return "health";

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Garbage collection of tombstones (paper §3.1, design.md §1, contract of issue 9), one per node. It is durable
+ * Garbage collection of tombstones (paper §3.1, docs/membership.md), one per node. It is durable
  * because its state is: the tombstones on the acceptors, and the pending batch in the {@link ConfigRegister}. Only
  * a node that is an acceptor of the installed configuration takes part, and only the lowest-id acceptor its
  * failure detector does not suspect (the leader) starts or resumes batches; the register's compare-and-set

@@ -30,6 +30,7 @@ public final class GcPorts implements GcJob.Ports {
   static final int SCAN_PAGE = 4_096;
 
   private final Vertx vertx;
+  private final Addresses addresses;
   private final int nodeId;
   private final AcceptorStore store;
   private final Supplier<ClusterConfig> installed;
@@ -46,18 +47,20 @@ public final class GcPorts implements GcJob.Ports {
    *     that persisted it ({@code Membership.push(config, Need.ALL, deadline)})
    * @param adminTimeoutMs send timeout of each admin request
    */
-  public GcPorts(Vertx vertx, int nodeId, AcceptorStore store, Supplier<ClusterConfig> installed,
+  public GcPorts(Vertx vertx, Addresses addresses, int nodeId, AcceptorStore store, Supplier<ClusterConfig> installed,
       IntPredicate suspect, ConfigRegister register, BiFunction<String, Change, Future<JsonObject>> submit,
       BiFunction<ClusterConfig, Long, Future<Set<Integer>>> pushAll, long adminTimeoutMs) {
-    this(vertx, nodeId, store, installed, suspect, register, submit, pushAll, adminTimeoutMs, BusGuard.OFF);
+    this(vertx, addresses, nodeId, store, installed, suspect, register, submit, pushAll, adminTimeoutMs,
+        BusGuard.OFF);
   }
 
   /** As above, with the admin requests signed and their replies checked by {@code guard}. */
-  public GcPorts(Vertx vertx, int nodeId, AcceptorStore store, Supplier<ClusterConfig> installed,
-      IntPredicate suspect, ConfigRegister register, BiFunction<String, Change, Future<JsonObject>> submit,
+  public GcPorts(Vertx vertx, Addresses addresses, int nodeId, AcceptorStore store,
+      Supplier<ClusterConfig> installed, IntPredicate suspect, ConfigRegister register, BiFunction<String, Change, Future<JsonObject>> submit,
       BiFunction<ClusterConfig, Long, Future<Set<Integer>>> pushAll, long adminTimeoutMs, BusGuard guard) {
     this.guard = guard;
     this.vertx = vertx;
+    this.addresses = addresses;
     this.nodeId = nodeId;
     this.store = store;
     this.installed = installed;
@@ -135,7 +138,7 @@ public final class GcPorts implements GcJob.Ports {
 
   @Override
   public Future<List<GcJob.Peeked>> peek(int acceptor, List<String> keys) {
-    return guard.<JsonObject>request(vertx, Addresses.acceptorAdmin(acceptor), Wire.adminPeek(keys, false), admin,
+    return guard.<JsonObject>request(vertx, addresses.acceptorAdmin(acceptor), Wire.adminPeek(keys, false), admin,
         BusGuard.Kind.ADMIN).map(m -> {
           JsonArray states = m.body().getJsonArray("states");
           List<GcJob.Peeked> out = new ArrayList<>(states.size());
@@ -150,7 +153,7 @@ public final class GcPorts implements GcJob.Ports {
 
   @Override
   public Future<Boolean> remove(int acceptor, String key, Ballot bt, long epoch) {
-    return guard.<JsonObject>request(vertx, Addresses.acceptorAdmin(acceptor), Wire.adminRemove(key, bt, epoch),
+    return guard.<JsonObject>request(vertx, addresses.acceptorAdmin(acceptor), Wire.adminRemove(key, bt, epoch),
         admin, BusGuard.Kind.ADMIN).map(m -> m.body().getBoolean("removed"));
   }
 
@@ -163,18 +166,19 @@ public final class GcPorts implements GcJob.Ports {
    * Keys and tombstones of each acceptor of {@code members} (admin op {@code keys} with limit 1), for
    * {@code /v1/cluster}: {@code {"1":{"keys":n,"tombstones":m}, "2":{"error":"..."}}}.
    */
-  public static Future<JsonObject> acceptorCounts(Vertx vertx, Set<Integer> members, long timeoutMs) {
-    return acceptorCounts(vertx, BusGuard.OFF, members, timeoutMs);
+  public static Future<JsonObject> acceptorCounts(Vertx vertx, Addresses addresses, Set<Integer> members,
+      long timeoutMs) {
+    return acceptorCounts(vertx, addresses, BusGuard.OFF, members, timeoutMs);
   }
 
   /** As above, with the requests signed and their replies checked by {@code guard}. */
-  public static Future<JsonObject> acceptorCounts(Vertx vertx, BusGuard guard, Set<Integer> members,
-      long timeoutMs) {
+  public static Future<JsonObject> acceptorCounts(Vertx vertx, Addresses addresses, BusGuard guard,
+      Set<Integer> members, long timeoutMs) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs);
     List<Integer> nodes = new ArrayList<>(members);
     List<Future<JsonObject>> answers = new ArrayList<>();
     for (int node : nodes) {
-      answers.add(guard.<JsonObject>request(vertx, Addresses.acceptorAdmin(node), Wire.adminKeys(null, 1), options,
+      answers.add(guard.<JsonObject>request(vertx, addresses.acceptorAdmin(node), Wire.adminKeys(null, 1), options,
               BusGuard.Kind.ADMIN)
           .map(m -> new JsonObject().put("keys", m.body().getInteger("total"))
               .put("tombstones", m.body().getInteger("tombstones")))

@@ -74,6 +74,7 @@ public final class Membership extends VerticleBase {
 
   private final NodeConfig nodeConfig;
   private final BusGuard guard;
+  private final Addresses addresses;
   private final int nodeId;
   private final List<Integer> bootstrapAcceptors;
   private final ClusterConfig provisional;
@@ -105,6 +106,7 @@ public final class Membership extends VerticleBase {
   public Membership(NodeConfig nodeConfig, BusGuard guard) {
     this.guard = guard;
     this.nodeConfig = nodeConfig;
+    this.addresses = nodeConfig.addresses();
     this.nodeId = nodeConfig.nodeId();
     this.bootstrapAcceptors = List.copyOf(new TreeSet<>(nodeConfig.quorums().allNodes()));
     this.provisional = ClusterConfig.bootstrap("", nodeConfig.quorums());
@@ -136,7 +138,7 @@ public final class Membership extends VerticleBase {
       publish(null);
       log.info("node {}: membership {}", nodeId, view.voting() ? "voting in cluster " + durable.clusterId()
           + " at epoch " + durable.epoch() : "not voting yet: " + view.reason());
-      consumer = vertx.eventBus().consumer(Addresses.member(nodeId), this::handle);
+      consumer = vertx.eventBus().consumer(addresses.member(nodeId), this::handle);
       return consumer.completion();
     }).onSuccess(v -> schedule(0));
   }
@@ -156,7 +158,7 @@ public final class Membership extends VerticleBase {
     runOnContext(() -> {
       if (stopped || consumer == null) return;
       MessageConsumer<JsonObject> old = consumer;
-      consumer = vertx.eventBus().consumer(Addresses.member(nodeId), this::handle);
+      consumer = vertx.eventBus().consumer(addresses.member(nodeId), this::handle);
       old.unregister();
     });
   }
@@ -703,7 +705,7 @@ public final class Membership extends VerticleBase {
   // ---------------------------------------------------------------- helpers
 
   private Future<JsonObject> ask(int node, JsonObject request) {
-    return guard.<JsonObject>request(vertx, Addresses.member(node), request, askOptions, BusGuard.Kind.MEMBER)
+    return guard.<JsonObject>request(vertx, addresses.member(node), request, askOptions, BusGuard.Kind.MEMBER)
         .map(Message::body);
   }
 

@@ -1,5 +1,6 @@
 package io.kshaka.membership;
 
+import io.kshaka.cluster.Addresses;
 import io.kshaka.cluster.AdminService;
 import io.kshaka.core.ClusterConfig;
 import io.vertx.core.Future;
@@ -29,7 +30,10 @@ import java.util.function.Supplier;
  * with the status as failure code and the JSON body as message.
  */
 public final class MembershipAdmin implements AdminService {
+  /** The default namespace's any-node address; a node listens on {@link Addresses#admin()} of its namespace. */
   public static final String ADDRESS = "kshaka.admin";
+
+  private final Addresses addresses;
 
   private final Vertx vertx;
   private final MembershipDriver driver;
@@ -41,7 +45,13 @@ public final class MembershipAdmin implements AdminService {
 
   public MembershipAdmin(Vertx vertx, MembershipDriver driver, int nodeId, Supplier<ClusterConfig> installed,
       BooleanSupplier voting, long forwardTimeoutMs) {
+    this(vertx, Addresses.DEFAULT, driver, nodeId, installed, voting, forwardTimeoutMs);
+  }
+
+  public MembershipAdmin(Vertx vertx, Addresses addresses, MembershipDriver driver, int nodeId,
+      Supplier<ClusterConfig> installed, BooleanSupplier voting, long forwardTimeoutMs) {
     this.vertx = vertx;
+    this.addresses = addresses;
     this.driver = driver;
     this.me = nodeId;
     this.installed = installed;
@@ -49,15 +59,10 @@ public final class MembershipAdmin implements AdminService {
     this.forwardOptions = new DeliveryOptions().setSendTimeout(forwardTimeoutMs);
   }
 
-  /** This node's address for admin requests. */
-  public static String address(int nodeId) {
-    return ADDRESS + "." + nodeId;
-  }
-
   /** Consumes {@code kshaka.admin} and {@code kshaka.admin.<id>}; completes once both are registered. */
   public Future<Void> register() {
-    consumers.add(vertx.eventBus().consumer(ADDRESS, this::handle));
-    consumers.add(vertx.eventBus().consumer(address(me), this::handle));
+    consumers.add(vertx.eventBus().consumer(addresses.admin(), this::handle));
+    consumers.add(vertx.eventBus().consumer(addresses.admin(me), this::handle));
     List<Future<Void>> ready = new ArrayList<>();
     for (MessageConsumer<JsonObject> c : consumers) ready.add(c.completion());
     return Future.all(ready).mapEmpty();
@@ -156,7 +161,7 @@ public final class MembershipAdmin implements AdminService {
           + "and none of " + order + " answered; acceptors at epoch " + here.epoch() + ": " + here.members())
           .put("members", ChangeRecord.ids(here.members()))));
     }
-    return vertx.eventBus().<JsonObject>request(address(order.get(i)), req, forwardOptions)
+    return vertx.eventBus().<JsonObject>request(addresses.admin(order.get(i)), req, forwardOptions)
         .map(m -> new Reply(okStatus, m.body()))
         .recover(t -> {
           if (t instanceof ReplyException re && re.failureCode() >= 400 && re.failureCode() != 503) {

@@ -81,6 +81,8 @@ class BenchOptionsTest {
       "--members 127.0.0.1                      | only applies with --event-bus",
       "--event-bus --members 127.0.0.1          | must be host:port",
       "--event-bus --endpoints http://a:1       | with --event-bus give --members",
+      "--namespace blue                         | only applies with --event-bus",
+      "--event-bus --namespace a.b              | --namespace must be 1 to 64 characters",
       "--suite --clients 4                      | does not apply with --suite",
       "--suite --suite-ops put,frob             | unknown op 'frob'",
       "--suite-clients 1,2                      | only applies with --suite",
@@ -97,7 +99,7 @@ class BenchOptionsTest {
     int code = bench("--help");
     assertEquals(0, code);
     String help = out.toString();
-    for (String option : new String[] {"--endpoints", "--event-bus", "--members", "--cluster-name", "--clients",
+    for (String option : new String[] {"--endpoints", "--event-bus", "--members", "--cluster-name", "--namespace", "--clients",
         "--keys", "--hot-key", "--mix", "--value-size", "--duration", "--warmup", "--timeout", "--max-ops", "--json",
         "--seed", "--suite"}) {
       assertTrue(help.contains(option), option + " in help:\n" + help);

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An in-memory stand-in for the HTTP contract of design.md §3, enough for the bench: key → (value, version), GET
+ * An in-memory stand-in for the HTTP contract of docs/http.md, enough for the bench: key → (value, version), GET
  * with ETag / 404 with the version, PUT with If-Match (412 on mismatch), POST ?op=add&delta=n (409 on a
  * non-integer). {@link Mode} makes it answer every request with 503, or never answer at all.
  */

@@ -62,7 +62,7 @@ class AcceptorAdminTest {
   }
 
   private AcceptorReply vote(AcceptorRequest request) throws Exception {
-    Buffer reply = vertx.eventBus().<Buffer>request(Addresses.acceptor(1), Wire.encode(request), TIMEOUT)
+    Buffer reply = vertx.eventBus().<Buffer>request(Addresses.DEFAULT.acceptor(1), Wire.encode(request), TIMEOUT)
         .await(30, TimeUnit.SECONDS).body();
     return Wire.decodeReply(reply);
   }
@@ -74,7 +74,7 @@ class AcceptorAdminTest {
   }
 
   private JsonObject admin(Object body) throws Exception {
-    return admin(Addresses.acceptorAdmin(1), body);
+    return admin(Addresses.DEFAULT.acceptorAdmin(1), body);
   }
 
   private JsonObject admin(String address, Object body) throws Exception {
@@ -188,7 +188,7 @@ class AcceptorAdminTest {
     MemoryAcceptorStore store = new MemoryAcceptorStore();
     store.put("tomb", new io.kshaka.core.AcceptorState(BT.successor(), BT, RegisterState.EMPTY));
     AcceptorAdmin admin = new AcceptorAdmin(7, store, () -> 5L);
-    String address = Addresses.acceptorAdmin(7);
+    String address = Addresses.DEFAULT.acceptorAdmin(7);
     vertx.eventBus().consumer(address, admin::handle).completion().await(30, TimeUnit.SECONDS);
     ReplyException e = adminFails(address, Wire.adminRemove("tomb", BT, 4));
     assertEquals(409, e.failureCode());
@@ -229,7 +229,7 @@ class AcceptorAdminTest {
         new JsonObject().put("op", "remove").put("key", "k").put("ballot", ballot),
         new JsonObject().put("op", "remove").put("key", "k").put("ballot", ballot).put("epoch", -1));
     for (Object body : bad) {
-      ReplyException e = adminFails(Addresses.acceptorAdmin(1), body);
+      ReplyException e = adminFails(Addresses.DEFAULT.acceptorAdmin(1), body);
       assertEquals(400, e.failureCode(), String.valueOf(body));
       JsonObject error = new JsonObject(e.getMessage());
       assertEquals("bad_request", error.getString("error"), String.valueOf(body));

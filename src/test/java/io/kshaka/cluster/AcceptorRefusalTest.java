@@ -47,7 +47,7 @@ class AcceptorRefusalTest {
   }
 
   private Buffer ask(Buffer request) throws Exception {
-    return vertx.eventBus().<Buffer>request(Addresses.acceptor(1), request, TIMEOUT)
+    return vertx.eventBus().<Buffer>request(Addresses.DEFAULT.acceptor(1), request, TIMEOUT)
         .await(30, TimeUnit.SECONDS).body();
   }
 
@@ -73,7 +73,7 @@ class AcceptorRefusalTest {
     assertTrue(Wire.isRefused(replies.get(0)));
     assertInstanceOf(AcceptorReply.Accepted.class, Wire.decodeReply(replies.get(1)));
     // still registered and answering
-    Buffer pong = vertx.eventBus().<Buffer>request(Addresses.acceptor(1), Wire.ping(), TIMEOUT)
+    Buffer pong = vertx.eventBus().<Buffer>request(Addresses.DEFAULT.acceptor(1), Wire.ping(), TIMEOUT)
         .await(30, TimeUnit.SECONDS).body();
     assertEquals(Wire.pong(), pong);
   }

@@ -49,7 +49,7 @@ class KvRouterTest {
     detector = new FailureDetector(Set.of(2), new FailureDetector.Options(100, 400, 0), () -> 0);
     router = new KvRouter(vertx, config, new NodeHealth(detector));
     for (int i = 0; key == null; i++) if (router.home("k" + i) == 2) key = "k" + i;
-    vertx.eventBus().<JsonObject>consumer(Addresses.kv(1), m -> {
+    vertx.eventBus().<JsonObject>consumer(Addresses.DEFAULT.kv(1), m -> {
       atSelf.add(m.body());
       if (selfRefuses) {
         var e = Wire.failure(KvError.VERSION_MISMATCH, "version is 7", 7L);
@@ -58,7 +58,7 @@ class KvRouterTest {
         m.reply(new JsonObject().put("version", 1).put("by", 1));
       }
     }).completion().await();
-    vertx.eventBus().<JsonObject>consumer(Addresses.kv(2), m -> {
+    vertx.eventBus().<JsonObject>consumer(Addresses.DEFAULT.kv(2), m -> {
       atHome.add(m.body());
       switch (home) {
         case ANSWERS -> m.reply(new JsonObject().put("version", 1).put("by", 2));

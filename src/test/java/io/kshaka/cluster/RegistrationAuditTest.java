@@ -71,4 +71,17 @@ class RegistrationAuditTest {
     audit.scan(entries, Set.of(SELF, "n2"), SELF, OWN);
     assertEquals(Set.of("kshaka.kv.1"), audit.scan(entries, Set.of(SELF, "n2"), SELF, OWN).missing());
   }
+
+  @Test
+  void entriesOutsideTheNamespaceAreNeverStaleNorMissing() {
+    RegistrationAudit audit = new RegistrationAudit(Addresses.DEFAULT::owns);
+    Set<String> members = Set.of(SELF, "n2");
+    // a host application's handler and another Kshaka namespace's, both of a node that left
+    List<RegistrationAudit.Entry> entries = healthy("app.orders", "dead", "green.kv.2", "dead", "kshakax.kv", "dead",
+        "kshaka.kv.2", "dead");
+    audit.scan(entries, members, SELF, Set.of("kshaka.kv", "app.mine"));
+    RegistrationAudit.Findings findings = audit.scan(entries, members, SELF, Set.of("kshaka.kv", "app.mine"));
+    assertEquals(List.of(entry("kshaka.kv.2", "dead")), findings.stale());
+    assertTrue(findings.missing().isEmpty(), "an own address outside the namespace is not ours to watch");
+  }
 }

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * design.md §1, the acceptor's rules, checked exhaustively over every state (promised, accepted <= promised) and
+ * the protocol rules (README, "How it works"), the acceptor's rules, checked exhaustively over every state (promised, accepted <= promised) and
  * every request with ballots of counter 0..3 and nodeId 0..2.
  */
 class AcceptorTest {

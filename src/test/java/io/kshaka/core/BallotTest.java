@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** design.md §1: ballots ordered by counter, then nodeId; ZERO below every real ballot; one compareTo. */
+/** the protocol rules (README, "How it works"): ballots ordered by counter, then nodeId; ZERO below every real ballot; one compareTo. */
 class BallotTest {
   /** Every ballot with counter 0..4 and nodeId 0..3 (ZERO included). */
   private static List<Ballot> small() {

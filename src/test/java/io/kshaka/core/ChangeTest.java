@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** design.md §1: a read changes nothing; every change that applies adds exactly 1 to the version. */
+/** the protocol rules (README, "How it works"): a read changes nothing; every change that applies adds exactly 1 to the version. */
 class ChangeTest {
   private static final RegisterState ABSENT = RegisterState.EMPTY;
   private static final RegisterState TOMBSTONE = RegisterState.of(null, 4);

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * design.md §2: the core imports the JDK only and does no I/O. The sources are scanned as text, so a fully qualified
+ * the architecture rule (README, "How it works"): the core imports the JDK only and does no I/O. The sources are scanned as text, so a fully qualified
  * use without an import is caught too.
  */
 class CoreArchitectureTest {

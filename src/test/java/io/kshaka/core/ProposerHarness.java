@@ -45,7 +45,7 @@ final class ProposerHarness {
       nodes.get(node).put(key, s);
     }
 
-    /** Per key and ballot, the one state ever proposed at it (design.md §1: one ballot, one value, ever). */
+    /** Per key and ballot, the one state ever proposed at it (the protocol rules (README, "How it works"): one ballot, one value, ever). */
     final Map<String, Map<Ballot, RegisterState>> proposals = new HashMap<>();
 
     void checkOneValuePerBallot(AcceptorRequest request) {
@@ -150,7 +150,7 @@ final class ProposerHarness {
       feed(proposer.onCounterReserved(now, floor));
     }
 
-    /** design.md §1: no ballot at or above the durable floor is ever sent, nor promised as "next". */
+    /** the protocol rules (README, "How it works"): no ballot at or above the durable floor is ever sent, nor promised as "next". */
     private void checkBelowDurableFloor(ProposerEffect.Send s) {
       assertTrue(s.request().ballot().counter() < durableFloor,
           "sent " + s.request() + " at or above the durable floor " + durableFloor);

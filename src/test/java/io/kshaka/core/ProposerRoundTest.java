@@ -18,13 +18,13 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** design.md §1, proposer steps 2-4: one round decided reply by reply. */
+/** the protocol rules (README, "How it works"), proposer steps 2-4: one round decided reply by reply. */
 class ProposerRoundTest {
   private static final Ballot B = new Ballot(10, 1);
   private static final Ballot NEXT = B.successor();
   private static final QuorumSpec THREE = QuorumSpec.majority(List.of(1, 2, 3));
   private static final QuorumSpec FIVE = QuorumSpec.majority(List.of(1, 2, 3, 4, 5));
-  /** Growing 3 -> 4 (design.md §1, membership change): prepare on the old three, accept on all four. */
+  /** Growing 3 -> 4 (the protocol rules (README, "How it works"), membership change): prepare on the old three, accept on all four. */
   private static final QuorumSpec GROWING = new QuorumSpec(Set.of(1, 2, 3), 2, Set.of(1, 2, 3, 4), 3);
 
   private static AcceptorReply.Promise promise(Ballot accepted, String value) {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** design.md §1, the proposer: driven by hand against real acceptor rules (see {@link ProposerHarness}). */
+/** the protocol rules (README, "How it works"), the proposer: driven by hand against real acceptor rules (see {@link ProposerHarness}). */
 class ProposerTest {
   private static final String K = "k";
   private static final Proposer.Options DEFAULTS = Proposer.Options.defaults();
@@ -383,7 +383,7 @@ class ProposerTest {
     assertEquals(RegisterState.of("1", 1), withoutIds(acc.state(3, K).state()));
   }
 
-  /** design.md §1, membership change: prepare on {1,2,3} (quorum 2), accept on {1,2,3,4} (quorum 3). */
+  /** the protocol rules (README, "How it works"), membership change: prepare on {1,2,3} (quorum 2), accept on {1,2,3,4} (quorum 3). */
   @Test
   void proposerRunsWithSeparatePrepareAndAcceptSets() {
     Acceptors acc = new Acceptors(1, 2, 3, 4);
@@ -541,7 +541,7 @@ class ProposerTest {
     assertEveryAcceptorHolds(acc, RegisterState.of("y", 2));
   }
 
-  // ---- request ids: exactly once (design.md §1 "Availability")
+  // ---- request ids: exactly once (README, "How it works")
 
   @Test
   void takeoverOfAChangeTheLostHomeGotChosenAnswersItWithoutApplyingItAgain() {

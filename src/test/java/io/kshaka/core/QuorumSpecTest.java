@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** design.md §1: prepare and accept quorums are separate settings that must intersect. */
+/** the protocol rules (README, "How it works"): prepare and accept quorums are separate settings that must intersect. */
 class QuorumSpecTest {
   private static final int UNIVERSE = 5;
 

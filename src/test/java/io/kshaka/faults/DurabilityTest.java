@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Nothing is replied before it is durable (design.md §1): every acknowledged put survives kill -9 of every node, and
+ * Nothing is replied before it is durable (README, "How it works"): every acknowledged put survives kill -9 of every node, and
  * survives a torn tail (the newest acceptor log file of every node cut by a few bytes, as a crash in the middle of a
  * write leaves it).
  */

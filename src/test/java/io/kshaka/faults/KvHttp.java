@@ -17,7 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /**
- * One Kshaka operation over HTTP (design.md §3) and its exact outcome, as the checker needs it:
+ * One Kshaka operation over HTTP (docs/http.md) and its exact outcome, as the checker needs it:
  *
  * <ul>
  *   <li>{@link Kind#OK}: a reply that says what happened: 2xx, a 404 read, a 412 version mismatch, a 409 add on a

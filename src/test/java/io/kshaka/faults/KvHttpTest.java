@@ -13,7 +13,7 @@ import java.net.http.HttpTimeoutException;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
-/** The fault tests' reading of HTTP outcomes (design.md §3): what is a result, what is not applied, what is unknown. */
+/** The fault tests' reading of HTTP outcomes (docs/http.md): what is a result, what is not applied, what is unknown. */
 class KvHttpTest {
 
   @Test

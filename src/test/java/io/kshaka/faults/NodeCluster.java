@@ -14,7 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * N node processes on this machine: generates their configs (design.md §4) under {@code dir}, with a fresh data
+ * N node processes on this machine: generates their configs (README, "Configuration") under {@code dir}, with a fresh data
  * directory each, a random cluster name and the addresses of the {@link NodeNetwork}; starts, stops and waits for
  * them.
  *

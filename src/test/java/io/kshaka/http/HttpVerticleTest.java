@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The HTTP contract of design.md §3 against a real server on port 0 and an in-memory {@link FakeKvService}.
+ * The HTTP contract of docs/http.md against a real server on port 0 and an in-memory {@link FakeKvService}.
  * Tests block on futures from the JUnit thread (never from an event loop).
  */
 @ExtendWith(VertxExtension.class)

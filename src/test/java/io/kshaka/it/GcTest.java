@@ -111,7 +111,7 @@ class GcTest {
     for (int node = 1; node <= 3; node++) {
       try {
         JsonObject reply = cluster.vertx(1).eventBus().<JsonObject>request(
-                io.kshaka.cluster.Addresses.acceptorAdmin(node), io.kshaka.cluster.Wire.adminPeek(java.util.List.of(key),
+                io.kshaka.cluster.Addresses.DEFAULT.acceptorAdmin(node), io.kshaka.cluster.Wire.adminPeek(java.util.List.of(key),
                     false)).toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS)
             .body();
         io.kshaka.cluster.Wire.AdminState st = io.kshaka.cluster.Wire.adminStates(reply).get(0);

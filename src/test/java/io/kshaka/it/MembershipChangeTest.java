@@ -75,7 +75,7 @@ class MembershipChangeTest {
     String after = null;
     while (true) {
       JsonObject page = TestCluster.await(cluster.vertx(1).eventBus().<JsonObject>request(
-          Addresses.acceptorAdmin(node), new JsonObject().put("op", "keys").put("after", after).put("limit", 1000)))
+          Addresses.DEFAULT.acceptorAdmin(node), new JsonObject().put("op", "keys").put("after", after).put("limit", 1000)))
           .body();
       JsonArray keys = page.getJsonArray("keys");
       for (int i = 0; i < keys.size(); i++) all.add(keys.getString(i));

@@ -99,7 +99,7 @@ class MembershipTest {
       Throwable foreign = assertThrows(IllegalStateException.class, () -> TestCluster.await(m1.install(other)));
       assertTrue(foreign.getMessage().contains("belongs to cluster " + one.clusterId()), foreign.getMessage());
       // the same rules over the bus
-      JsonObject reply = TestCluster.await(cluster.vertx(1).eventBus().<JsonObject>request(Addresses.member(2),
+      JsonObject reply = TestCluster.await(cluster.vertx(1).eventBus().<JsonObject>request(Addresses.DEFAULT.member(2),
           Wire.memberInstall(two))).body();
       assertEquals(2L, reply.getJsonObject("config").getLong("epoch"));
 

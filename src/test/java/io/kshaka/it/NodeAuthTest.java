@@ -113,7 +113,7 @@ class NodeAuthTest {
 
   /** Acceptor {@code node}'s state of a key, read through its admin address with the secret. */
   static Wire.AdminState peek(int node, String key) {
-    JsonObject reply = TestCluster.await(insider.<JsonObject>request(rogue, Addresses.acceptorAdmin(node),
+    JsonObject reply = TestCluster.await(insider.<JsonObject>request(rogue, Addresses.DEFAULT.acceptorAdmin(node),
         Wire.adminPeek(List.of(key), true), TIMEOUT, BusGuard.Kind.ADMIN)).body();
     return Wire.adminStates(reply).get(0);
   }
@@ -158,7 +158,7 @@ class NodeAuthTest {
     assertEquals("real", new String(before.value(), StandardCharsets.UTF_8));
     double refusedBefore = refused(1, "acceptor", "request");
 
-    String acceptor = Addresses.acceptor(1);
+    String acceptor = Addresses.DEFAULT.acceptor(1);
     Buffer accept = forgedAccept("forge-me", "forged");
     Buffer prepare = Wire.encode(new AcceptorRequest.Prepare("forge-me", new Ballot(1L << 40, 9)));
     // no MAC: a verticle, or a member, without the secret
@@ -169,7 +169,7 @@ class NodeAuthTest {
     assertUnauthenticated(rogue.eventBus().request(acceptor, accept, new DeliveryOptions().setSendTimeout(10_000)
         .addHeader(BusAuth.HEADER, wrongSecret.signRequest(acceptor, accept))));
     assertUnauthenticated(rogue.eventBus().request(acceptor, accept, new DeliveryOptions().setSendTimeout(10_000)
-        .addHeader(BusAuth.HEADER, new BusAuth(secretBytes()).signRequest(Addresses.acceptor(2), accept))));
+        .addHeader(BusAuth.HEADER, new BusAuth(secretBytes()).signRequest(Addresses.DEFAULT.acceptor(2), accept))));
     assertEquals(refusedBefore + 5, refused(1, "acceptor", "request"));
 
     // nothing changed on the acceptor, and the cluster still reads the real value
@@ -189,11 +189,11 @@ class NodeAuthTest {
     double forward = refused(1, "forward", "request");
     assertEquals(200, Http.put(kv(1, "keep-me"), "kept").status());
     Wire.AdminState state = peek(1, "keep-me");
-    assertUnauthenticated(rogue.eventBus().request(Addresses.acceptorAdmin(1),
+    assertUnauthenticated(rogue.eventBus().request(Addresses.DEFAULT.acceptorAdmin(1),
         Wire.adminRemove("keep-me", state.accepted(), Long.MAX_VALUE), TIMEOUT));
-    assertUnauthenticated(rogue.eventBus().request(Addresses.acceptorAdmin(1), Wire.adminKeys(null, 10), TIMEOUT));
-    assertUnauthenticated(rogue.eventBus().request(Addresses.member(1), Wire.memberStatus(), TIMEOUT));
-    assertUnauthenticated(rogue.eventBus().request(Addresses.kv(1), Wire.kvRequest("put", "keep-me",
+    assertUnauthenticated(rogue.eventBus().request(Addresses.DEFAULT.acceptorAdmin(1), Wire.adminKeys(null, 10), TIMEOUT));
+    assertUnauthenticated(rogue.eventBus().request(Addresses.DEFAULT.member(1), Wire.memberStatus(), TIMEOUT));
+    assertUnauthenticated(rogue.eventBus().request(Addresses.DEFAULT.kv(1), Wire.kvRequest("put", "keep-me",
         "forged".getBytes(StandardCharsets.UTF_8), null, null), TIMEOUT));
     assertEquals(admin + 2, refused(1, "admin", "request"));
     assertEquals(member + 1, refused(1, "member", "request"));
@@ -246,7 +246,7 @@ class NodeAuthTest {
   static void registerRogueAcceptors(Vertx vertx, AtomicInteger received, int... nodes) {
     List<MessageConsumer<Buffer>> rogues = new ArrayList<>();
     for (int node : nodes) {
-      rogues.add(vertx.eventBus().<Buffer>consumer(Addresses.acceptor(node), m -> {
+      rogues.add(vertx.eventBus().<Buffer>consumer(Addresses.DEFAULT.acceptor(node), m -> {
         received.incrementAndGet();
         Buffer b = m.body();
         DeliveryOptions echo = new DeliveryOptions();

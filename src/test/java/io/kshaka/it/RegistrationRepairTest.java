@@ -99,6 +99,44 @@ class RegistrationRepairTest {
   }
 
   /**
+   * The janitor touches only its namespace: an entry of a node that left under a host application's address, or
+   * under another Kshaka namespace's, stays, while one under a Kshaka address goes; and a merge refresh fires no
+   * entry event on the host's address.
+   */
+  @Test
+  void theJanitorLeavesAHostApplicationsRegistrationsAlone() throws Exception {
+    try (TestCluster cluster = TestCluster.start(dir, 3, new JsonObject().put("requestTimeoutMs", 5_000))) {
+      MultiMap<String, HazelcastRegistrationInfo> subs = subs(cluster.vertx(1));
+      HazelcastRegistrationInfo dead = new HazelcastRegistrationInfo(new RegistrationInfo("dead-incarnation", 7, false));
+      subs.put("app.orders", dead);
+      subs.put("green.kv.2", dead);
+      java.util.concurrent.atomic.AtomicInteger hostEvents = new java.util.concurrent.atomic.AtomicInteger();
+      subs.addEntryListener(new com.hazelcast.core.EntryAdapter<String, HazelcastRegistrationInfo>() {
+        @Override
+        public void onEntryEvent(com.hazelcast.core.EntryEvent<String, HazelcastRegistrationInfo> event) {
+          hostEvents.incrementAndGet();
+        }
+      }, "app.orders", false);
+      // each repair below takes two scans of every node, which saw the foreign entries too
+      for (String address : new String[] {"kshaka.kv.2", "kshaka.acceptor.3"}) {
+        subs.put(address, dead);
+        await("stale " + address + " removed", () -> !subs.containsEntry(address, dead));
+      }
+      LifecycleServiceImpl lifecycle =
+          (LifecycleServiceImpl) clusterManager(cluster.vertx(1)).getHazelcastInstance().getLifecycleService();
+      lifecycle.fireLifecycleEvent(LifecycleEvent.LifecycleState.MERGING);
+      lifecycle.fireLifecycleEvent(LifecycleEvent.LifecycleState.MERGED);
+      await("node 1 refreshed its routing", () -> Http.get(cluster.url(1) + "/metrics").body()
+          .contains("kshaka_merges_repaired_total 1.0") && Http.get(cluster.url(1) + "/ready").status() == 200);
+      subs.put("kshaka.kv.1", dead);
+      await("stale kshaka.kv.1 removed", () -> !subs.containsEntry("kshaka.kv.1", dead));
+      assertTrue(subs.containsEntry("app.orders", dead), "the host's entry is untouched");
+      assertTrue(subs.containsEntry("green.kv.2", dead), "another namespace's entry is untouched");
+      assertEquals(0, hostEvents.get(), "no marker was added under the host's address");
+    }
+  }
+
+  /**
    * A merge leaves a node's cached handler list of an address stale when no entry event for that address reaches
    * it (see RegistrationJanitor). The cache is made stale here by hand (a handler of a node that does not exist, the
    * directory untouched), then Hazelcast's MERGED event is fired: the janitor refreshes every address, node 1 sends
@@ -113,7 +151,7 @@ class RegistrationRepairTest {
       await("node 1 reaches kshaka.kv.2", () -> answers(vertx, get, quick));
 
       NodeSelector selector = nodeSelector(vertx);
-      selector.registrationsUpdated(new RegistrationUpdateEvent(Addresses.kv(2),
+      selector.registrationsUpdated(new RegistrationUpdateEvent(Addresses.DEFAULT.kv(2),
           List.of(new RegistrationInfo("a-node-incarnation-that-died", 1, false))));
       assertFalse(answers(vertx, get, quick), "node 1's cached handler list of kshaka.kv.2 is stale");
 
@@ -131,7 +169,7 @@ class RegistrationRepairTest {
 
   private static boolean answers(Vertx vertx, JsonObject request, DeliveryOptions options) {
     try {
-      vertx.eventBus().request(Addresses.kv(2), request, options).await(10, TimeUnit.SECONDS);
+      vertx.eventBus().request(Addresses.DEFAULT.kv(2), request, options).await(10, TimeUnit.SECONDS);
       return true;
     } catch (Exception e) {
       return false;

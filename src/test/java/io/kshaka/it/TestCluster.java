@@ -73,6 +73,21 @@ public final class TestCluster implements AutoCloseable {
     return c;
   }
 
+  /**
+   * N nodes not started yet: {@link #startAll} starts them, each with a config of its own (for example two Kshaka
+   * clusters, in two namespaces, in the one Hazelcast cluster of these nodes).
+   */
+  public static TestCluster create(Path baseDir, int n, JsonObject proposerOptions) {
+    return new TestCluster(baseDir, n, n, proposerOptions);
+  }
+
+  /** Starts every node together, node i with {@code configOf.apply(i)}, and waits until all are deployed. */
+  public void startAll(java.util.function.IntFunction<JsonObject> configOf) {
+    List<Future<Vertx>> all = new ArrayList<>();
+    for (int i = 1; i <= nodes.length; i++) all.add(startAsync(i, configOf.apply(i)));
+    for (Future<Vertx> f : all) await(f);
+  }
+
   public int size() {
     return nodes.length;
   }

@@ -7,7 +7,7 @@ import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
 
 /**
- * Negative control {@link Variant#BALLOT_IGNORES_NODE_ID}: the acceptor rules of design.md §1, except that ballots
+ * Negative control {@link Variant#BALLOT_IGNORES_NODE_ID}: the acceptor rules of the protocol rules (README, "How it works"), except that ballots
  * are compared by counter alone. Written here, in the simulator, so that production code has no such switch.
  * A transition that would leave {@code accepted > promised} (in the true order) throws from the
  * {@link AcceptorState} constructor; the simulator reports that as an invariant violation.

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Separate prepare and accept quorums (design.md §1): any prepare quorum meets any accept quorum. Shapes include the
+ * Separate prepare and accept quorums (README, "How it works"): any prepare quorum meets any accept quorum. Shapes include the
  * intermediate configuration of growing 3 acceptors to 4 (accept on all four with quorum 3, still prepare on the
  * old three with quorum 2) and the grown one.
  */

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class StaleOneRttCacheTest {
 
-  /** The behaviour design.md §1 asks for ("any conflict drops the cache and falls back to the full round"). */
+  /** The behaviour the protocol rules (README, "How it works") asks for ("any conflict drops the cache and falls back to the full round"). */
   @Test
   void writeThroughAProposerWithAStaleCacheIsApplied() {
     assertEquals(Outcome.APPLIED, thirdWrite(true));
