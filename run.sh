@@ -2,11 +2,14 @@
 # Kshaka launcher.
 #   ./run.sh                     build if needed, run a 3-node cluster on this machine until Ctrl-C
 #   ./run.sh node CONF.json      run one node in the foreground (exec: the JVM gets this PID)
+#   ./run.sh config CONF.json    print the configuration a node would run with (file + KSHAKA_* env + -Dkshaka.*)
 #   ./run.sh check HISTORY.jsonl check a history for linearizability
 #   ./run.sh bench [options]     benchmark a running cluster (--help for options)
 #   ./run.sh admin status|add ID|remove ID|replace ID [--node URL] [--wait] [--json]
 #                                membership of a running cluster (--help for options)
 #   ./run.sh secret > FILE       write a new random cluster secret (for cluster.secretFile)
+#   ./run.sh token --role R --name N
+#                                a new bearer token (read|write|admin) and its line for the tokens file
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -64,6 +67,6 @@ cluster() {
 
 case "${1:-}" in
   "") cluster ;;
-  node|check|bench|admin|secret) java_cmd "$@" ;;
-  *) echo "usage: ./run.sh [node CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | secret]" >&2; exit 2 ;;
+  node|config|check|bench|admin|token|secret) java_cmd "$@" ;;
+  *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | token --role R --name N | secret]" >&2; exit 2 ;;
 esac

@@ -29,12 +29,21 @@ import io.kshaka.storage.StoreOptions;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.micrometer.impl.MicrometerMetrics;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashSet;
@@ -46,18 +55,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The module's entry point: deploys one Kshaka node (acceptor, proposer and HTTP verticles) from one JSON config
- * (README, "Configuration") into any clustered Vert.x — a user's own application or {@link Main}. The config comes from the
- * constructor or from the deployment options' config.
+ * (README, "Configuration") into any clustered Vert.x — a user's own application or {@link Main}. The config comes
+ * from the constructor or from the deployment options' config.
  *
  * <pre>
  * vertx.deployVerticle(new KshakaVerticle(), new DeploymentOptions().setConfig(nodeJson));
+ * vertx.deployVerticle("io.kshaka.KshakaVerticle", new DeploymentOptions().setConfig(nodeJson)); // by name
  * </pre>
+ *
+ * <p>Embedding options (see docs/embedding.md): {@code "http": {"enabled": false}} binds no server;
+ * {@link #httpRouter()} is the API as a router to mount on the host's server; {@link #readinessProcedure()} is
+ * {@code /ready} as a vertx-health-checks procedure; meters go to the host's Micrometer registry when its Vert.x has
+ * Micrometer metrics enabled (else to a Prometheus registry of the node's own).
  */
 public final class KshakaVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(KshakaVerticle.class);
 
   private final JsonObject explicitConfig;
-  private final PrometheusMeterRegistry registry;
+  private final MeterRegistry explicitRegistry;
+  private MeterRegistry registry;
   private FileAcceptorStore store;
   private HttpVerticle http;
   private ProposerVerticle proposer;
@@ -74,19 +90,51 @@ public final class KshakaVerticle extends VerticleBase {
   private static final long TAKEOVER_MS = 20_000;
   private Membership membership;
   private GcJob gc;
+  /** The started nodes by deployment id, for hosts that deploy by name ({@link #deployed}). */
+  private static final java.util.Map<String, KshakaVerticle> DEPLOYED = new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** Config from the deployment options; metrics in a registry of its own (served on /metrics). */
+  /**
+   * The node a deployment started, for a host that deployed it by name and wants its {@link #httpRouter()} or
+   * {@link #readinessProcedure()}; null if no started node has this deployment id (or it was undeployed).
+   *
+   * <pre>
+   * String id = vertx.deployVerticle("io.kshaka.KshakaVerticle", new DeploymentOptions().setConfig(json)).await();
+   * KshakaVerticle kshaka = KshakaVerticle.deployed(id);
+   * </pre>
+   */
+  public static KshakaVerticle deployed(String deploymentId) {
+    return deploymentId == null ? null : DEPLOYED.get(deploymentId);
+  }
+
+  /**
+   * Config from the deployment options; meters in the host's Micrometer registry if its Vert.x has metrics enabled,
+   * else in a Prometheus registry of its own. The constructor {@code deployVerticle("io.kshaka.KshakaVerticle", ..)}
+   * uses.
+   */
   public KshakaVerticle() {
     this(null, null);
   }
 
   /**
    * @param config the node's JSON config, or null to take the deployment options' config
-   * @param registry where to register metrics (null: a new one)
+   * @param registry where to register metrics (null: the host Vert.x's Micrometer registry when its metrics are
+   *     enabled, else a new Prometheus registry); {@code /metrics} serves it if it is (or holds) a Prometheus one
    */
-  public KshakaVerticle(JsonObject config, PrometheusMeterRegistry registry) {
+  public KshakaVerticle(JsonObject config, MeterRegistry registry) {
     this.explicitConfig = config;
-    this.registry = registry != null ? registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.explicitRegistry = registry;
+  }
+
+  /**
+   * The Micrometer registry of {@code vertx} when it was built with Micrometer metrics enabled
+   * (vertx-micrometer-metrics), else null.
+   */
+  static MeterRegistry hostRegistry(Vertx vertx) {
+    if (vertx == null || !vertx.isMetricsEnabled()) return null;
+    if (vertx instanceof VertxInternal internal && internal.metrics() instanceof MicrometerMetrics metrics) {
+      return metrics.registry();
+    }
+    return BackendRegistries.getDefaultNow();
   }
 
   @Override
@@ -96,6 +144,13 @@ public final class KshakaVerticle extends VerticleBase {
       cfg = NodeConfig.fromJson(explicitConfig != null ? explicitConfig : config());
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
+    }
+    MeterRegistry host = explicitRegistry == null ? hostRegistry(vertx) : null;
+    registry = explicitRegistry != null ? explicitRegistry
+        : host != null ? host : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    if (host != null) {
+      log.info("node {}: meters go to the host Vert.x's Micrometer registry ({})", cfg.nodeId(),
+          host.getClass().getSimpleName());
     }
     store = new FileAcceptorStore(vertx, StoreOptions.defaults(cfg.dataDir())
         .withSnapshotThresholds(Math.min(cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_MIN_LOG_BYTES),
@@ -158,6 +213,9 @@ public final class KshakaVerticle extends VerticleBase {
               admin.reRegister();
             }, health))
         .onSuccess(id -> startGc(cfg, guard))
+        .onSuccess(id -> {
+          if (deploymentID() != null) DEPLOYED.put(deploymentID(), this);
+        })
         .onFailure(e -> monitor.stop())
         .onSuccess(id -> {
           if (janitor != null) {
@@ -166,8 +224,9 @@ public final class KshakaVerticle extends VerticleBase {
                 .register(registry);
           }
         })
-        .onSuccess(id -> log.info("kshaka node {} ready: http://{}:{} ({} keys, acceptors {}{})", cfg.nodeId(),
-            cfg.httpHost(), http.actualPort(), store.size(), membership.current().members(),
+        .onSuccess(id -> log.info("kshaka node {} ready: {} ({} keys, acceptors {}{})", cfg.nodeId(),
+            cfg.httpServing().enabled() ? "http://" + cfg.httpHost() + ":" + http.actualPort()
+                : "no HTTP server (http.enabled=false)", store.size(), membership.current().members(),
             membership.voting() ? "" : "; not voting yet: " + membership.notVotingReason()));
   }
 
@@ -204,6 +263,7 @@ public final class KshakaVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (deploymentID() != null) DEPLOYED.remove(deploymentID(), this);
     if (driver != null) driver.stop();
     if (gc != null) gc.stop();
     if (watches != null) watches.close();
@@ -243,9 +303,50 @@ public final class KshakaVerticle extends VerticleBase {
     return driver;
   }
 
-  /** The port the HTTP API listens on (useful with port 0). */
+  /** The port the HTTP API listens on (useful with port 0); -1 with {@code http.enabled=false} or before start. */
   public int httpPort() {
-    return http.actualPort();
+    return http == null ? -1 : http.actualPort();
+  }
+
+  /**
+   * The HTTP API as a vertx-web router for the host application's server, to mount under a path of its own;
+   * works with {@code http.enabled} true or false. Call after the deployment completed. Each call makes a new
+   * router over the same node.
+   *
+   * <pre>
+   * Router host = Router.router(vertx);
+   * host.route("/kshaka/*").subRouter(kshaka.httpRouter());   // GET /kshaka/v1/kv/k, /kshaka/ready, ...
+   * </pre>
+   */
+  public Router httpRouter() {
+    if (http == null) throw new IllegalStateException("KshakaVerticle is not started: deploy it first");
+    return http.mountableRouter();
+  }
+
+  /**
+   * {@code GET /ready} as a vertx-health-checks procedure: OK with {@code {"status":"ready"}}, or KO with
+   * {@code {"status":"not_ready","error":"not_voting"|"no_quorum"|"not_started","message":...}}. The check may take
+   * up to the request timeout plus 2 s when acceptors do not answer: register it with a timeout of your choice.
+   *
+   * <pre>
+   * HealthChecks checks = HealthChecks.create(vertx);
+   * checks.register("kshaka", 2_000, kshaka.readinessProcedure());
+   * </pre>
+   */
+  public Handler<Promise<Status>> readinessProcedure() {
+    return promise -> {
+      HttpVerticle node = http;
+      if (node == null) {
+        promise.tryComplete(Status.KO(new JsonObject().put("status", "not_ready").put("error", "not_started")
+            .put("message", "the Kshaka node is not deployed")));
+        return;
+      }
+      node.readiness().onComplete(ar -> {
+        JsonObject r = ar.succeeded() ? ar.result() : new JsonObject().put("status", "not_ready")
+            .put("error", "no_quorum").put("message", String.valueOf(ar.cause()));
+        promise.tryComplete("ready".equals(r.getString("status")) ? Status.OK(r) : Status.KO(r));
+      });
+    };
   }
 
   /** Which peers this node suspects (routing only), or null before start. */
@@ -263,7 +364,8 @@ public final class KshakaVerticle extends VerticleBase {
     return router;
   }
 
-  public PrometheusMeterRegistry registry() {
+  /** Where this node's meters are (the host's, the one given, or its own Prometheus registry); null before start. */
+  public MeterRegistry registry() {
     return registry;
   }
 

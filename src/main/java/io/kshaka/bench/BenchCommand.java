@@ -148,6 +148,11 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Write the results as JSON: one object for a run, {\"runs\":[...]} for a suite.")
   Path json;
 
+  @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:KSHAKA_TOKEN}",
+      description = "Bearer token for nodes with auth.tokensFile, sent on every request over HTTP or the event bus "
+          + "(role write; read for --mix get=100). Default: $KSHAKA_TOKEN.")
+  String token;
+
   @Option(names = "--seed", description = "Seed for the choice of ops, keys and values (default: random, printed).")
   Long seed;
 
@@ -287,7 +292,7 @@ public final class BenchCommand implements Callable<Integer> {
         Vertx member = vertx;
         leaveOnExit = new Thread(() -> BenchRun.awaitQuietly(member.close(), 5), "bench-leave-cluster");
         Runtime.getRuntime().addShutdownHook(leaveOnExit);
-        busTarget = new EventBusTarget(vertx, new Addresses(namespace).kv(), timeoutMs);
+        busTarget = new EventBusTarget(vertx, new Addresses(namespace).kv(), timeoutMs, token);
         awaitHandler(vertx, busTarget);
       } else {
         vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(eventLoops)).build();
@@ -537,6 +542,7 @@ public final class BenchCommand implements Callable<Integer> {
       ready.toCompletionStage().toCompletableFuture().get((long) (joinTimeoutSeconds * 1000) + timeoutMs + 1000,
           TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
+      if (e.getCause() instanceof BenchFailure refused) throw refused;
       throw new BenchFailure("no handler answered on " + target.address() + " in cluster '" + clusterName
           + "' within " + joinTimeoutSeconds + " s: is the cluster running (./run.sh), with the same cluster name "
           + "and Hazelcast properties?");
@@ -545,7 +551,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private HttpTarget httpTarget(Vertx vertx, List<Endpoint> eps, Workload w, PrintWriter err)
       throws InterruptedException {
-    HttpTarget target = new HttpTarget(vertx, eps, w.clients(), timeoutMs);
+    HttpTarget target = new HttpTarget(vertx, eps, w.clients(), timeoutMs, token);
     List<String> down;
     try {
       down = onContext(vertx, () -> target.unreachable(w.registerKey(0))).toCompletionStage().toCompletableFuture()

@@ -29,10 +29,16 @@ final class EventBusTarget implements Target {
   }
 
   EventBusTarget(Vertx vertx, String address, long timeoutMs) {
+    this(vertx, address, timeoutMs, null);
+  }
+
+  /** @param token the bearer token for nodes with auth.tokensFile, sent as header authorization (null: none) */
+  EventBusTarget(Vertx vertx, String address, long timeoutMs, String token) {
     this.vertx = vertx;
     this.address = address;
     this.bus = vertx.eventBus();
     this.delivery = new DeliveryOptions().setSendTimeout(timeoutMs);
+    if (token != null) delivery.addHeader("authorization", "Bearer " + token);
   }
 
   @Override
@@ -72,6 +78,11 @@ final class EventBusTarget implements Target {
     return request(new JsonObject().put("op", "get").put("key", key)).<Void>mapEmpty().recover(failure -> {
       boolean noHandler = failure instanceof ReplyException
           && ((ReplyException) failure).failureType() == ReplyFailure.NO_HANDLERS;
+      if (failure instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+          && re.failureCode() == 401) {
+        return Future.failedFuture(new BenchFailure("the nodes refused the request (401 unauthorized): give "
+            + "--token a valid token"));
+      }
       if (!noHandler) return Future.succeededFuture();
       if (System.nanoTime() - deadlineNanos >= 0) return Future.failedFuture(failure);
       return vertx.timer(200).compose(v -> awaitHandler(key, deadlineNanos));

@@ -26,9 +26,17 @@ final class HttpTarget implements Target {
   private final HttpClientAgent client;
   private final List<Endpoint> endpoints;
   private final long timeoutMs;
+  /** {@code Bearer <token>}, or null: sent as Authorization with every request. */
+  private final String authorization;
 
   HttpTarget(Vertx vertx, List<Endpoint> endpoints, int clients, long timeoutMs) {
+    this(vertx, endpoints, clients, timeoutMs, null);
+  }
+
+  /** @param token the bearer token for nodes with auth.tokensFile (null: none) */
+  HttpTarget(Vertx vertx, List<Endpoint> endpoints, int clients, long timeoutMs, String token) {
     this.vertx = vertx;
+    this.authorization = token == null ? null : "Bearer " + token;
     this.endpoints = List.copyOf(endpoints);
     this.timeoutMs = timeoutMs;
     HttpClientOptions options = new HttpClientOptions()
@@ -81,7 +89,7 @@ final class HttpTarget implements Target {
     List<Future<String>> probes = new ArrayList<>();
     for (Endpoint e : endpoints) {
       probes.add(exchange(e, HttpMethod.GET, "/v1/kv/" + encodePath(key), null, null)
-          .map(r -> (String) null)
+          .map(r -> r.status == 401 ? e + ": 401 unauthorized (give --token a valid token)" : (String) null)
           .otherwise(t -> OpOutcome.ofHttpFailure(t) == OpOutcome.CONNECTION ? e + ": " + t.getMessage() : null));
     }
     return Future.all(probes).map(all -> {
@@ -154,6 +162,7 @@ final class HttpTarget implements Target {
           }
           sent[0] = req;
           if (ifMatch != null) req.putHeader(HttpHeaders.IF_MATCH, ifMatch);
+          if (authorization != null) req.putHeader(HttpHeaders.AUTHORIZATION, authorization);
           if (body != null) req.putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream");
           return body == null ? req.send() : req.send(body);
         })

@@ -35,6 +35,8 @@ public final class KshakaClient {
   public static final String LOCAL_CHANGE_CODEC = KshakaClientOptions.DEFAULT_LOCAL_CHANGE_CODEC;
   /** The header carrying the key of a local change. */
   public static final String KEY_HEADER = "key";
+  /** The header that carries {@code Bearer <token>} ({@link KshakaClientOptions#setToken}). */
+  public static final String AUTHORIZATION_HEADER = "authorization";
 
   private final Vertx vertx;
   private final KshakaClientOptions options;
@@ -121,7 +123,7 @@ public final class KshakaClient {
       JsonObject request = request("watch", key).put("version", after).put("waitMs", waitMs);
       long timeoutMs = waitMs + options.getSendTimeoutMs();
       return vertx.eventBus().<Object>request(options.getAddress(), request,
-              new DeliveryOptions().setSendTimeout(timeoutMs))
+              authorize(new DeliveryOptions().setSendTimeout(timeoutMs)))
           .map(KshakaClient::versioned)
           .recover(t -> Future.failedFuture(failure(t, timeoutMs)));
     });
@@ -141,6 +143,7 @@ public final class KshakaClient {
         .setCodecName(options.getLocalChangeCodec())
         .addHeader(KEY_HEADER, key)
         .setSendTimeout(options.getSendTimeoutMs());
+    authorize(delivery);
     Future<Message<Object>> reply;
     try {
       reply = vertx.eventBus().request(options.getLocalChangeAddress(), new Change.Custom(fn), delivery);
@@ -152,6 +155,12 @@ public final class KshakaClient {
           || (t instanceof ReplyException e && e.failureType() == ReplyFailure.NO_HANDLERS);
       return Future.failedFuture(noNode ? noLocalNode() : failure(t));
     });
+  }
+
+  /** Adds {@code authorization: Bearer <token>} when the options carry a token. */
+  private DeliveryOptions authorize(DeliveryOptions delivery) {
+    String token = options.getToken();
+    return token == null ? delivery : delivery.addHeader(AUTHORIZATION_HEADER, "Bearer " + token);
   }
 
   // ---------------------------------------------------------------- encoding
@@ -187,7 +196,7 @@ public final class KshakaClient {
   private Future<Versioned> attempt(JsonObject request, long startNanos, int attempt, boolean maybeApplied) {
     long remaining = options.getDeadlineMs() - elapsedMs(startNanos);
     long timeout = Math.max(1, Math.min(options.getSendTimeoutMs(), remaining));
-    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(timeout);
+    DeliveryOptions delivery = authorize(new DeliveryOptions().setSendTimeout(timeout));
     JsonObject body = request;
     if (attempt > 1 && request.containsKey("first")) {
       body = request.copy();

@@ -17,6 +17,7 @@ public final class KshakaClientOptions {
   private String localChangeCodec = DEFAULT_LOCAL_CHANGE_CODEC;
   private long sendTimeoutMs = DEFAULT_SEND_TIMEOUT_MS;
   private long deadlineMs = DEFAULT_DEADLINE_MS;
+  private String token;
   private long watchWaitMs = DEFAULT_WATCH_WAIT_MS;
 
   public KshakaClientOptions() {}
@@ -27,6 +28,7 @@ public final class KshakaClientOptions {
     this.localChangeCodec = other.localChangeCodec;
     this.sendTimeoutMs = other.sendTimeoutMs;
     this.deadlineMs = other.deadlineMs;
+    this.token = other.token;
     this.watchWaitMs = other.watchWaitMs;
   }
 
@@ -101,6 +103,24 @@ public final class KshakaClientOptions {
   public KshakaClientOptions setDeadlineMs(long deadlineMs) {
     if (deadlineMs <= 0) throw new IllegalArgumentException("deadlineMs must be > 0: " + deadlineMs);
     this.deadlineMs = deadlineMs;
+    return this;
+  }
+
+  /** The bearer token sent with every request, or null (the nodes run without {@code auth.tokensFile}). */
+  public String getToken() {
+    return token;
+  }
+
+  /**
+   * The bearer token for nodes with {@code auth.tokensFile}: sent as header {@code authorization: Bearer <token>}.
+   * A node refuses a request without a valid one with 401 unauthorized, and one whose role is too low with 403
+   * forbidden (get needs read; the changes need write). Null sends none.
+   */
+  public KshakaClientOptions setToken(String token) {
+    if (token != null && (token.isBlank() || !token.equals(token.strip()))) {
+      throw new IllegalArgumentException("token must be non-blank, without surrounding spaces");
+    }
+    this.token = token;
     return this;
   }
 

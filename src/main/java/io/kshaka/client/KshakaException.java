@@ -5,7 +5,8 @@ import java.util.OptionalLong;
 
 /**
  * A request that failed, as the node told it (or as the transport did). The status mirrors the HTTP API:
- * 400 bad_request, 409 not_integer, 412 version_mismatch (with the current version), 413 value_too_large,
+ * 400 bad_request, 401 unauthorized (no token, or an unknown one), 403 forbidden (the token's role is too low),
+ * 409 not_integer, 412 version_mismatch (with the current version), 413 value_too_large,
  * 422 change_rejected, 503 no_quorum (outcome not applied), 503 unreachable (no Kshaka node reachable on the event
  * bus: not applied), 504 outcome_unknown (outcome unknown).
  */
@@ -25,7 +26,7 @@ public final class KshakaException extends RuntimeException {
     this.version = version;
   }
 
-  /** The HTTP-like status: 400, 409, 412, 413, 422, 503, 504 (500 for a reply the client could not read). */
+  /** The HTTP-like status: 400, 401, 403, 409, 412, 413, 422, 503, 504 (500 for a reply the client could not read). */
   public int status() {
     return status;
   }

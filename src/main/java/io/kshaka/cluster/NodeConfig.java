@@ -130,6 +130,8 @@ public record NodeConfig(
     config.failureDetector(); // and failureDetector.rejoinAfterMs
     config.gc(); // and the garbage collection settings
     config.addresses(); // and the namespace
+    config.httpServing(); // and http.enabled
+    config.auth(); // and client authentication (auth.*)
     io.kshaka.security.ClusterSecret.from(json); // cluster.secretFile: readable, long enough
     return config;
   }
@@ -161,6 +163,11 @@ public record NodeConfig(
     return io.kshaka.security.ClusterSecret.from(json);
   }
 
+  /** Whether this node binds its own HTTP server ({@code http.enabled}, default true). */
+  public HttpServing httpServing() {
+    return HttpServing.from(json);
+  }
+
   /** The failure detector's settings ({@code "failureDetector"}); used for routing only. */
   public FailureDetector.Options failureDetector() {
     return new FailureDetector.Options(pingIntervalMs, suspectAfterMs, longIn(optionalObject(json,
@@ -188,6 +195,11 @@ public record NodeConfig(
         longIn(gc, "gc.tombstoneAgeMs", 60_000, 0, 30L * 86_400_000),
         (int) longIn(gc, "gc.batchMax", 5_000, 1, 1_000_000),
         (int) longIn(gc, "gc.concurrency", 64, 1, 4_096));
+  }
+
+  /** Client authentication: bearer tokens and which operational endpoints stay open ({@code "auth"}). */
+  public io.kshaka.security.AuthSettings auth() {
+    return io.kshaka.security.AuthSettings.from(json);
   }
 
   private static IllegalArgumentException bad(String field, String why) {

@@ -10,6 +10,8 @@ import io.kshaka.core.ProposerEffect;
 import io.kshaka.core.ProposerResult;
 import io.kshaka.core.RequestId;
 import io.kshaka.security.BusGuard;
+import io.kshaka.security.Role;
+import io.kshaka.security.Tokens;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -52,6 +54,8 @@ public final class ProposerVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Proposer proposer;
+  /** The client tokens when auth.tokensFile is set (null: kshaka.kv and kshaka.kv.local are open). */
+  private Tokens tokens;
   private final io.kshaka.membership.Membership membership;
   /** A refresh of the configuration asked after a StaleEpoch answer is running (one at a time). */
   private boolean refreshing;
@@ -106,6 +110,18 @@ public final class ProposerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    var auth = config.auth();
+    return (auth.enabled() ? Tokens.load(vertx, auth.tokensFile()) : Future.<Tokens>succeededFuture(null))
+        .compose(t -> {
+          tokens = t;
+          if (t != null) {
+            log.info("node {}: client requests need a bearer token ({} known)", config.nodeId(), t.size());
+          }
+          return startRole();
+        });
+  }
+
+  private Future<?> startRole() {
     proposer = new Proposer(config.nodeId(), membership == null ? config.quorums()
         : membership.current().quorums(), config.proposerOptions(), random, counterFloor);
     if (membership != null) {
@@ -151,9 +167,29 @@ public final class ProposerVerticle extends VerticleBase {
   private List<MessageConsumer<?>> clusteredConsumers() {
     return List.of(
         vertx.eventBus().<JsonObject>consumer(addresses.kv(config.nodeId()), this::handleKv),
-        vertx.eventBus().<JsonObject>consumer(addresses.kv(),
-            msg -> router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null,
-                ar.cause()))));
+        vertx.eventBus().<JsonObject>consumer(addresses.kv(), msg -> {
+          if (refused(msg, Role.forOp(op(msg)))) return;
+          router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+        }));
+  }
+
+  /**
+   * With auth on, a client request ({@code kshaka.kv}, {@code kshaka.kv.local}) must carry header
+   * {@code authorization: Bearer <token>} with a role that allows {@code needed}; a refused one is failed with 401
+   * or 403 and a JSON body as HTTP's, before anything else looks at it.
+   */
+  private boolean refused(Message<?> msg, Role needed) {
+    if (tokens == null) return false;
+    if (tokens.check(msg.headers().getAll(Tokens.HEADER), needed) instanceof Tokens.Refused r) {
+      msg.fail(r.status(), r.body().encode());
+      return true;
+    }
+    return false;
+  }
+
+  private static Object op(Message<?> msg) {
+    Object body = msg.body();
+    return body instanceof JsonObject o ? o.getValue("op") : null;
   }
 
   /**
@@ -209,6 +245,7 @@ public final class ProposerVerticle extends VerticleBase {
   }
 
   private void handleLocal(Message<Change.Custom> msg) {
+    if (refused(msg, Role.WRITE)) return;
     String key = msg.headers().get("key");
     JsonObject keyOnly = new JsonObject().put("key", key);
     try {

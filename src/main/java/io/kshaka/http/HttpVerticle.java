@@ -6,8 +6,13 @@ import io.kshaka.cluster.KvService;
 import io.kshaka.cluster.NodeConfig;
 import io.kshaka.cluster.Watches;
 import io.kshaka.cluster.Wire;
+import io.kshaka.security.Role;
+import io.kshaka.security.Tokens;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -21,6 +26,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +39,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP API of one node (docs/http.md). Every key-value request becomes one {@link KvService#execute} call;
  * {@link #replyFailure} is the one place where a failure becomes a status and a JSON error body.
+ *
+ * <p>The verticle binds its own server unless {@code http.enabled} is false; either way {@link #mountableRouter()}
+ * gives the same API as a router a host application mounts under a path of its own
+ * ({@code hostRouter.route("/kshaka/*").subRouter(router)}).
  */
 public final class HttpVerticle extends VerticleBase {
   /** How much of a refused body is read and dropped so that the client sees the 413 (see closeAfterBody). */
@@ -54,20 +64,43 @@ public final class HttpVerticle extends VerticleBase {
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String VALUE = "kshaka.value";
   private static final String RAW_PATH = "kshaka.rawPath";
+  private static final String TIMED = "kshaka.timed";
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH");
 
   private final NodeConfig config;
   private final KvService kv;
-  private final PrometheusMeterRegistry registry;
+  private final MeterRegistry registry;
+  /** The Prometheus registry /metrics serves: the registry itself, or one inside a composite; null if none. */
+  private final PrometheusMeterRegistry prometheus;
   private volatile AdminService admin;
   private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys(IdempotencyKeys.DEFAULT_CAPACITY,
       System::currentTimeMillis);
   private HttpServer server;
+  private Router router;
+  /** Credentials in front of every route (a pass-through when auth is off); set by start. */
+  private Guard guard;
 
-  public HttpVerticle(NodeConfig config, KvService kv, PrometheusMeterRegistry registry) {
+  /**
+   * @param registry where request timings go; {@code /metrics} serves it as Prometheus text if it is (or a
+   *     composite holding) a {@link PrometheusMeterRegistry}, and answers 404 naming why otherwise
+   */
+  public HttpVerticle(NodeConfig config, KvService kv, MeterRegistry registry) {
     this.config = Objects.requireNonNull(config, "config");
     this.kv = Objects.requireNonNull(kv, "kv");
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.prometheus = prometheusIn(registry);
+  }
+
+  /** The Prometheus registry in {@code registry} (itself, or the first one found in a composite), or null. */
+  static PrometheusMeterRegistry prometheusIn(MeterRegistry registry) {
+    if (registry instanceof PrometheusMeterRegistry p) return p;
+    if (registry instanceof CompositeMeterRegistry composite) {
+      for (MeterRegistry inner : composite.getRegistries()) {
+        PrometheusMeterRegistry p = prometheusIn(inner);
+        if (p != null) return p;
+      }
+    }
+    return null;
   }
 
   /** Serves the admin API ({@code /v1/admin/...}) through {@code service}; until then it answers 503. */
@@ -77,7 +110,21 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = router();
+    var auth = config.auth();
+    return (auth.enabled() ? Tokens.load(vertx, auth.tokensFile()) : Future.<Tokens>succeededFuture(null))
+        .compose(tokens -> {
+          guard = new Guard(auth, tokens);
+          if (!config.httpServing().enabled()) {
+            LOG.info("HTTP server of node {} disabled (http.enabled=false): mount KshakaVerticle.httpRouter() to "
+                + "serve the API", config.nodeId());
+            return Future.succeededFuture();
+          }
+          return listen();
+        });
+  }
+
+  private Future<?> listen() {
+    router = router(false);
     long deadlineSeconds = TimeUnit.MILLISECONDS.toSeconds(config.requestTimeoutMs() + DEADLINE_MARGIN_MS);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.httpHost())
@@ -95,36 +142,110 @@ public final class HttpVerticle extends VerticleBase {
         });
   }
 
+  /** The routes of the running server (for tests that go over every route). */
+  java.util.List<Route> routes() {
+    return router == null ? java.util.List.of() : router.getRoutes();
+  }
+
   /** The port the server listens on (useful with port 0), or -1 before it started. */
   public int actualPort() {
     return server == null ? -1 : server.actualPort();
   }
 
-  private Router router() {
+  /**
+   * The whole API as a router for a host application's server, to mount under a path of its own:
+   * {@code hostRouter.route("/kshaka/*").subRouter(httpVerticle.mountableRouter())}. It answers exactly as the
+   * node's own server does (error bodies, 404/405, 413, {@code /ready}, {@code /metrics}, admin routes, the same
+   * credentials) and times its requests into the same meter. Works whether or not this verticle binds a server;
+   * call it after deploy. Requests the host's router refuses before they reach this one (an invalid
+   * percent-encoding, a path whose dot segments leave the mount point) are answered by the host.
+   */
+  public Router mountableRouter() {
+    if (guard == null) throw new IllegalStateException("deploy the HttpVerticle before asking for its router");
+    return router(true);
+  }
+
+  /**
+   * The table of contents. Every route but /health starts with its guard (a pass-through when auth is off).
+   * {@code mounted}: for use as a sub-router, where the parent router, not this one, would answer a failure or a
+   * request no route matches; so this router answers them itself (same bodies), and times requests itself (the
+   * node's own server times them in {@link #measured}).
+   */
+  private Router router(boolean mounted) {
     Router router = Router.router(vertx);
+    if (mounted) {
+      router.route().handler(this::timed);
+      router.route().failureHandler(this::failed);
+    }
     router.route().handler(this::refuseBodiesOfUnknownLength);
     router.route().handler(HttpVerticle::keepDotSegmentsInKeys);
-    // operations
+    // operations: /health is always open; /ready and /metrics as auth.readyOpen and auth.metricsOpen say
     router.get("/health").handler(this::health);
-    router.get("/ready").handler(this::ready);
-    router.get("/metrics").handler(this::metrics);
-    router.get("/v1/cluster").handler(this::cluster);
-    // administration: membership changes (AdminService)
+    router.get("/ready").handler(guard.ready()).handler(this::ready);
+    router.get("/metrics").handler(guard.metrics()).handler(this::metrics);
+    router.get("/v1/cluster").handler(guard.need(Role.READ)).handler(this::cluster);
+    // administration: membership changes (AdminService); anything under /v1/admin/ needs role admin
+    router.route("/v1/admin/*").handler(guard.need(Role.ADMIN));
     router.get("/v1/admin/membership").handler(this::membershipStatus);
     router.post("/v1/admin/membership").handler(this::readValue).handler(this::membershipChange);
     // the registers: key = the raw path after /v1/kv/, see KeyPath
-    router.getWithRegex("/v1/kv/.*").handler(this::get);
-    router.putWithRegex("/v1/kv/.*").handler(this::readValue).handler(this::put);
-    router.deleteWithRegex("/v1/kv/.*").handler(this::delete);
-    router.postWithRegex("/v1/kv/.*").handler(this::post);
+    router.getWithRegex("/v1/kv/.*").handler(guard.need(Role.READ)).handler(this::get);
+    router.putWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::readValue).handler(this::put);
+    router.deleteWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::delete);
+    router.postWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::post);
     // what the router answers by itself, shaped as our JSON errors
+    router.errorHandler(401, this::refused);
+    router.errorHandler(403, this::refused);
     router.errorHandler(400, ctx -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path"))));
-    router.errorHandler(404, ctx -> replyFailure(ctx, new HttpError(404, "not_found",
-        "no such endpoint; see /v1/kv/{key}, /v1/cluster, /v1/admin/membership, /health, /ready, /metrics")));
+    router.errorHandler(404, ctx -> replyFailure(ctx, notFound()));
     router.errorHandler(405, this::methodNotAllowed);
     router.errorHandler(413, this::valueTooLarge);
     router.errorHandler(500, this::internalError);
+    if (mounted) router.route().handler(this::noRoute);
     return router;
+  }
+
+  /** Mounted: what the Router answers by itself when no route matches (404, or 405 for a known path). */
+  private void noRoute(RoutingContext ctx) {
+    String path = localPath(ctx, ctx.request().path());
+    if (path.startsWith(KeyPath.PREFIX) || ROUTE_PATHS.contains(path)) {
+      methodNotAllowed(ctx);
+    } else {
+      replyFailure(ctx, notFound());
+    }
+  }
+
+  /** Mounted: the failures the node's own server answers through {@code router.errorHandler}. */
+  private void failed(RoutingContext ctx) {
+    switch (ctx.statusCode()) {
+      case 400 -> replyFailure(ctx, badRequest(routerMessage(ctx, "invalid request path")));
+      case 404 -> replyFailure(ctx, notFound());
+      case 401, 403 -> refused(ctx);
+      case 405 -> methodNotAllowed(ctx);
+      case 413 -> valueTooLarge(ctx);
+      default -> internalError(ctx);
+    }
+  }
+
+  private static HttpError notFound() {
+    return new HttpError(404, "not_found",
+        "no such endpoint; see /v1/kv/{key}, /v1/cluster, /v1/admin/membership, /health, /ready, /metrics");
+  }
+
+  /** The paths of the routes other than the registers (for 405 versus 404 when mounted). */
+  private static final Set<String> ROUTE_PATHS = Set.of("/health", "/ready", "/metrics", "/v1/cluster",
+      "/v1/admin/membership");
+
+  /**
+   * {@code path} (a path of the request) without the mount point of the router that handles it: the path the API
+   * sees, as on its own server. A path outside the mount point is returned as is.
+   */
+  static String localPath(RoutingContext ctx, String path) {
+    String mount = ctx.mountPoint();
+    if (path == null || mount == null || mount.isEmpty() || mount.equals("/")) return path;
+    String base = mount.endsWith("/") ? mount.substring(0, mount.length() - 1) : mount;
+    return path.startsWith(base) && (path.length() == base.length() || path.charAt(base.length()) == '/')
+        ? path.substring(base.length()) : path;
   }
 
   // ---------------------------------------------------------------- operations
@@ -141,21 +262,40 @@ public final class HttpVerticle extends VerticleBase {
    * ready.
    */
   private void ready(RoutingContext ctx) {
-    answer(ctx, status()
+    answer(ctx, readiness().map(r -> Reply.json("ready".equals(r.getString("status")) ? 200 : 503, r)));
+  }
+
+  /**
+   * What {@code GET /ready} answers, as JSON: {@code {"status":"ready"}}, or {@code {"status":"not_ready",
+   * "error": "not_voting"|"no_quorum", "message": why}}. Never fails. Usable from any context after deploy (the
+   * readiness procedure of {@code KshakaVerticle.readinessProcedure()} calls it).
+   */
+  public Future<JsonObject> readiness() {
+    return status()
         .map(s -> Boolean.TRUE.equals(s.getValue("ready"))
-            ? Reply.json(200, new JsonObject().put("status", "ready"))
+            ? new JsonObject().put("status", "ready")
             : notReady(s.getString("error", "no_quorum"),
                 s.getString("problem", "not enough acceptors answer for a prepare and an accept quorum")))
-        .recover(t -> Future.succeededFuture(notReady("no_quorum", "node status unavailable: " + t.getMessage()))));
+        .recover(t -> Future.succeededFuture(notReady("no_quorum", "node status unavailable: " + t.getMessage())));
   }
 
-  /** 503 naming why: {@code not_voting} (this node's acceptor may not vote) or {@code no_quorum}. */
-  private static Reply notReady(String error, String why) {
-    return Reply.json(503, new JsonObject().put("status", "not_ready").put("error", error).put("message", why));
+  /** Not ready, naming why: {@code not_voting} (this node's acceptor may not vote) or {@code no_quorum}. */
+  private static JsonObject notReady(String error, String why) {
+    return new JsonObject().put("status", "not_ready").put("error", error).put("message", why);
   }
 
+  /**
+   * Prometheus text of the registry, or 404 naming why when the node's meters live in a registry that is not a
+   * Prometheus one (a host application's Micrometer backend such as JMX or InfluxDB: scrape it there).
+   */
   private void metrics(RoutingContext ctx) {
-    send(ctx, new Reply(200, PROMETHEUS_TEXT, Buffer.buffer(registry.scrape()), null));
+    if (prometheus == null) {
+      replyFailure(ctx, new HttpError(404, "no_prometheus_registry", "this node's meters are in the host "
+          + "application's " + registry.getClass().getSimpleName() + ", which is not a Prometheus registry: read "
+          + "them from the host's metrics backend"));
+      return;
+    }
+    send(ctx, new Reply(200, PROMETHEUS_TEXT, Buffer.buffer(prometheus.scrape()), null));
   }
 
   private void cluster(RoutingContext ctx) {
@@ -195,7 +335,8 @@ public final class HttpVerticle extends VerticleBase {
       return;
     }
     Promise<Reply> reply = Promise.promise();
-    service.admin(request).onComplete(ar -> onOurContext(() -> reply.handle(ar.map(r -> Reply.json(r.status(),
+    Context caller = callerContext();
+    service.admin(request).onComplete(ar -> onContext(caller, () -> reply.handle(ar.map(r -> Reply.json(r.status(),
         r.body())))));
     answer(ctx, reply.future());
   }
@@ -343,10 +484,10 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private static void keepDotSegmentsInKeys(RoutingContext ctx) {
-    String raw = ctx.request().path();
+    String raw = localPath(ctx, ctx.request().path());
     String normalized;
     try {
-      normalized = ctx.normalizedPath();
+      normalized = localPath(ctx, ctx.normalizedPath());
     } catch (IllegalArgumentException e) { // invalid percent-encoding: what the router itself answers with 400
       ctx.fail(400, e);
       return;
@@ -354,15 +495,22 @@ public final class HttpVerticle extends VerticleBase {
     if (raw != null && raw.startsWith(KeyPath.PREFIX) && ctx.get(RAW_PATH) == null
         && !normalized.startsWith(KeyPath.PREFIX)) {
       ctx.put(RAW_PATH, raw);
-      ctx.reroute(ctx.request().method(), KeyPath.PREFIX + "_");
+      ctx.reroute(ctx.request().method(), mountBase(ctx) + KeyPath.PREFIX + "_");
       return;
     }
     ctx.next();
   }
 
+  /** The mount point without its trailing slash ("" on the node's own server). */
+  private static String mountBase(RoutingContext ctx) {
+    String mount = ctx.mountPoint();
+    if (mount == null) return "";
+    return mount.endsWith("/") ? mount.substring(0, mount.length() - 1) : mount;
+  }
+
   private static Future<String> key(RoutingContext ctx) {
     try {
-      return Future.succeededFuture(KeyPath.key(ctx.get(RAW_PATH, ctx.request().path())));
+      return Future.succeededFuture(KeyPath.key(ctx.get(RAW_PATH, localPath(ctx, ctx.request().path()))));
     } catch (KeyPath.BadKey e) {
       return Future.failedFuture(badRequest(e.getMessage()));
     }
@@ -488,6 +636,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private Future<JsonObject> deadline(java.util.function.Supplier<Future<JsonObject>> call, long deadlineMs) {
     Promise<JsonObject> answer = Promise.promise();
+    Context caller = callerContext();
     long timer = vertx.setTimer(deadlineMs, id -> answer.tryFail(Wire.failure(KvError.OUTCOME_UNKNOWN,
         "the node did not answer within " + deadlineMs + " ms", null)));
     Future<JsonObject> result;
@@ -496,7 +645,7 @@ public final class HttpVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    result.onComplete(ar -> onOurContext(() -> {
+    result.onComplete(ar -> onContext(caller, () -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         answer.tryComplete(ar.result());
@@ -507,12 +656,21 @@ public final class HttpVerticle extends VerticleBase {
     return answer.future();
   }
 
-  /** The node may complete on its own event loop: answer HTTP from ours. */
-  private void onOurContext(Runnable action) {
-    if (Vertx.currentContext() == context) {
+  /**
+   * The context a request is handled on: the server's (this verticle's, or a host application's when the router is
+   * mounted there), or this verticle's when called from no context.
+   */
+  private Context callerContext() {
+    Context current = Vertx.currentContext();
+    return current != null ? current : context;
+  }
+
+  /** The node may complete on its own event loop: answer HTTP from the caller's. */
+  private static void onContext(Context caller, Runnable action) {
+    if (Vertx.currentContext() == caller) {
       action.run();
     } else {
-      context.runOnContext(v -> action.run());
+      caller.runOnContext(v -> action.run());
     }
   }
 
@@ -569,8 +727,30 @@ public final class HttpVerticle extends VerticleBase {
     replyFailure(ctx, new HttpError(500, "internal_error", routerMessage(ctx, "internal error")));
   }
 
+  /**
+   * 401 (no token, or an unknown one; with {@code WWW-Authenticate: Bearer}) or 403 (the token's role is too
+   * low). A body the client is still sending is not read: the connection closes once it is sent.
+   */
+  private void refused(RoutingContext ctx) {
+    Tokens.Refused refused = ctx.failure() instanceof Guard.Refusal r ? r.refused
+        : new Tokens.Refused(ctx.statusCode(), ctx.statusCode() == 403 ? "forbidden" : "unauthorized",
+            "not allowed");
+    HttpServerResponse response = ctx.response();
+    if (refused.status() == 401) {
+      response.putHeader("WWW-Authenticate", "Bearer realm=\"kshaka\"");
+    }
+    HttpServerRequest req = ctx.request();
+    boolean bodyPending = !req.isEnded()
+        && (contentLength(req) > 0 || req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
+    if (bodyPending) response.putHeader(HttpHeaders.CONNECTION, "close");
+    send(ctx, Reply.json(refused.status(), refused.body()))
+        .onComplete(ar -> {
+          if (bodyPending) closeAfterBody(ctx.request());
+        });
+  }
+
   private void methodNotAllowed(RoutingContext ctx) {
-    boolean kvPath = ctx.request().path().startsWith(KeyPath.PREFIX);
+    boolean kvPath = localPath(ctx, ctx.request().path()).startsWith(KeyPath.PREFIX);
     String allowed = kvPath ? "GET, PUT, DELETE, POST" : "GET";
     ctx.response().putHeader(HttpHeaders.ALLOW, allowed);
     replyFailure(ctx, new HttpError(405, "method_not_allowed",
@@ -641,6 +821,30 @@ public final class HttpVerticle extends VerticleBase {
         .register(registry)
         .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
     router.handle(request);
+  }
+
+  /**
+   * Mounted: times the request into {@link #TIMER} like {@link #measured}, through the routing context's end
+   * handlers (the host's router owns the response's).
+   */
+  private void timed(RoutingContext ctx) {
+    if (ctx.get(TIMED) != null) { // rerouted (see keepDotSegmentsInKeys): timed once already
+      ctx.next();
+      return;
+    }
+    ctx.put(TIMED, Boolean.TRUE);
+    long start = System.nanoTime();
+    HttpServerRequest request = ctx.request();
+    String route = routeName(localPath(ctx, request.path()), request.query());
+    ctx.addEndHandler(ar -> Timer.builder(TIMER)
+        .description("HTTP requests by route, method and status")
+        .tag("route", route)
+        .tag("method", safeMethod(request))
+        .tag("status", Integer.toString(request.response().getStatusCode()))
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    ctx.next();
   }
 
   static String routeName(String rawPath) {

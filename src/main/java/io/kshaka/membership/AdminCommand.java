@@ -29,6 +29,7 @@ import picocli.CommandLine.Parameters;
     footer = {"", "Examples:", "  ./run.sh admin status", "  ./run.sh admin add 4 --wait",
         "  ./run.sh admin remove 2 --node http://127.0.0.1:8083 --wait",
         "  ./run.sh admin replace 2 --wait        (node 2 lost its disk and runs again, empty)",
+        "  KSHAKA_TOKEN=... ./run.sh admin status  (nodes with auth.tokensFile: a token with role admin)",
         "Exit codes: 0 done, 1 failed or unreachable, 2 usage or invalid target, 3 refused (a change runs)."})
 public final class AdminCommand implements Callable<Integer> {
   static final String DEFAULT_NODE = "http://127.0.0.1:8081";
@@ -41,6 +42,11 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the node's JSON answers only (for scripts).")
     boolean json;
+
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:KSHAKA_TOKEN}",
+        description = "Bearer token with role admin, for nodes with auth.tokensFile (default: $KSHAKA_TOKEN, which "
+            + "keeps it out of the process list).")
+    String token;
   }
 
   @Override
@@ -68,7 +74,7 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Client c = new Client(common.node);
+      Client c = new Client(common.node, common.token);
       Client.Response r = c.get();
       if (r == null) return 1;
       if (common.json) {
@@ -102,7 +108,7 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Client c = new Client(common.node);
+      Client c = new Client(common.node, common.token);
       Client.Response r = c.post(new JsonObject().put(op(), id));
       if (r == null) return 1;
       if (r.status() != 202) {
@@ -279,9 +285,12 @@ public final class AdminCommand implements Callable<Integer> {
     private final String base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final PrintStream err = System.err;
+    private final String token;
 
-    Client(String node) {
+    /** @param token the bearer token sent as {@code Authorization: Bearer <token>}, or null for none */
+    Client(String node, String token) {
       this.base = node.endsWith("/") ? node.substring(0, node.length() - 1) : node;
+      this.token = token == null || token.isBlank() ? null : token.strip();
     }
 
     Response get() {
@@ -303,6 +312,7 @@ public final class AdminCommand implements Callable<Integer> {
 
     private Response send(HttpRequest.Builder request, boolean quiet) {
       try {
+        if (token != null) request.header("Authorization", "Bearer " + token);
         HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(30)).build(),
             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         JsonObject body;

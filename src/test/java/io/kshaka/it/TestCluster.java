@@ -88,6 +88,11 @@ public final class TestCluster implements AutoCloseable {
     for (Future<Vertx> f : all) await(f);
   }
 
+  /** Starts the node (as {@link #startNode} does) without waiting. */
+  public Future<Vertx> startNodeAsync(int node) {
+    return startAsync(node);
+  }
+
   public int size() {
     return nodes.length;
   }
@@ -103,15 +108,11 @@ public final class TestCluster implements AutoCloseable {
         .put("nodeId", node)
         .put("dataDir", baseDir.resolve("node-" + node).toString())
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPorts[node - 1]))
-        .put("cluster", extraCluster().put("name", clusterName).put("host", "127.0.0.1")
-            .put("port", hzPorts[node - 1]).put("members", members))
+        // extra's "cluster" fields (for example secretFile) join the ones made here
+        .put("cluster", (extra.getValue("cluster") instanceof JsonObject more ? more.copy() : new JsonObject())
+            .put("name", clusterName).put("host", "127.0.0.1").put("port", hzPorts[node - 1]).put("members", members))
         .put("acceptors", acceptors)
         .put("proposer", proposerOptions == null ? new JsonObject() : proposerOptions.copy());
-  }
-
-  /** The {@code "cluster"} fields of {@code extra} (for example {@code secretFile}), to which each node's are added. */
-  private JsonObject extraCluster() {
-    return extra.getValue("cluster") instanceof JsonObject c ? c.copy() : new JsonObject();
   }
 
   public String url(int node) {
