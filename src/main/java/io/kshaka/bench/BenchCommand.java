@@ -100,8 +100,8 @@ public final class BenchCommand implements Callable<Integer> {
   int clusterPort;
 
   @Option(names = "--hz-property", paramLabel = "KEY=VALUE",
-      description = "With --event-bus: a Hazelcast property, repeatable; it must agree with the servers' "
-          + "(e.g. --hz-property hazelcast.partition.count=11).")
+      description = "With --event-bus: a Hazelcast property of this client, repeatable; hazelcast.partition.count "
+          + "must be set exactly as on the servers (the nodes leave it unset).")
   Map<String, String> hzProperties = new LinkedHashMap<>();
 
   @Option(names = "--join-timeout", defaultValue = "30", paramLabel = "SECONDS",

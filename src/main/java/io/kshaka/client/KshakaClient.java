@@ -63,7 +63,7 @@ public final class KshakaClient {
     return send(request("get", key), false);
   }
 
-  /** Writes unconditionally. */
+  /** Writes unconditionally (a value without TTL: any TTL the key had is cleared). */
   public Future<Versioned> put(String key, byte[] value) {
     return send(request("put", key).put("value", base64(value)), true);
   }
@@ -72,7 +72,22 @@ public final class KshakaClient {
     return put(key, utf8(value));
   }
 
-  /** Writes only if the register is at {@code expectedVersion}; else fails with 412 carrying the current version. */
+  /**
+   * Writes unconditionally a value that expires {@code ttlMs} (1 s..30 days) after the node applies it; from then
+   * on it reads as absent, and garbage collection removes it.
+   */
+  public Future<Versioned> put(String key, byte[] value, long ttlMs) {
+    return send(request("put", key).put("value", base64(value)).put("ttlMs", ttlMs), true);
+  }
+
+  public Future<Versioned> put(String key, String value, long ttlMs) {
+    return put(key, utf8(value), ttlMs);
+  }
+
+  /**
+   * Writes only if the register is at {@code expectedVersion} and not expired; else fails with 412 carrying the
+   * current version.
+   */
   public Future<Versioned> compareAndSet(String key, long expectedVersion, byte[] value) {
     return send(request("cas", key).put("value", base64(value)).put("version", expectedVersion), true);
   }
@@ -81,13 +96,47 @@ public final class KshakaClient {
     return compareAndSet(key, expectedVersion, utf8(value));
   }
 
-  /** Writes only if the register is absent (never written, or deleted); else fails with 412. */
+  /**
+   * {@link #compareAndSet(String, long, byte[])} with a TTL: the new value expires {@code ttlMs} after the node
+   * applies it. Writing the same value back refreshes a lease; it fails with 412 once the key has expired.
+   */
+  public Future<Versioned> compareAndSet(String key, long expectedVersion, byte[] value, long ttlMs) {
+    return send(request("cas", key).put("value", base64(value)).put("version", expectedVersion)
+        .put("ttlMs", ttlMs), true);
+  }
+
+  public Future<Versioned> compareAndSet(String key, long expectedVersion, String value, long ttlMs) {
+    return compareAndSet(key, expectedVersion, utf8(value), ttlMs);
+  }
+
+  /** Writes only if the register is absent (never written, deleted, or expired); else fails with 412. */
   public Future<Versioned> putIfAbsent(String key, byte[] value) {
     return send(request("create", key).put("value", base64(value)), true);
   }
 
   public Future<Versioned> putIfAbsent(String key, String value) {
     return putIfAbsent(key, utf8(value));
+  }
+
+  /** {@link #putIfAbsent(String, byte[])} with a TTL: a lease, taken by one caller until it expires. */
+  public Future<Versioned> putIfAbsent(String key, byte[] value, long ttlMs) {
+    return send(request("create", key).put("value", base64(value)).put("ttlMs", ttlMs), true);
+  }
+
+  public Future<Versioned> putIfAbsent(String key, String value, long ttlMs) {
+    return putIfAbsent(key, utf8(value), ttlMs);
+  }
+
+  /**
+   * One page of the keys that start with {@code prefix} ("" = all) and come after {@code after} (null = from the
+   * first), at most {@code limit} (1..1000), with their values when {@code values}. Tombstones and expired keys are
+   * not listed. Each entry is what a linearizable read of its key answered during the call; the page is not a
+   * snapshot. Pass {@link KeyPage#next()} as {@code after} for the next page.
+   */
+  public Future<KeyPage> list(String prefix, String after, int limit, boolean values) {
+    JsonObject request = new JsonObject().put("op", "list").put("prefix", prefix == null ? "" : prefix)
+        .put("after", after).put("limit", limit).put("values", values);
+    return attempt(request, KshakaClient::keyPage, System.nanoTime(), 1, false);
   }
 
   /** Deletes, leaving an absent register one version higher (deleting an absent register changes nothing). */
@@ -190,10 +239,11 @@ public final class KshakaClient {
     if (change) {
       request.put("requestId", newRequestId()).put("requestStamp", System.currentTimeMillis()).put("first", true);
     }
-    return attempt(request, startNanos, 1, false);
+    return attempt(request, KshakaClient::versioned, startNanos, 1, false);
   }
 
-  private Future<Versioned> attempt(JsonObject request, long startNanos, int attempt, boolean maybeApplied) {
+  private <T> Future<T> attempt(JsonObject request, java.util.function.Function<Message<Object>, T> decode,
+      long startNanos, int attempt, boolean maybeApplied) {
     long remaining = options.getDeadlineMs() - elapsedMs(startNanos);
     long timeout = Math.max(1, Math.min(options.getSendTimeoutMs(), remaining));
     DeliveryOptions delivery = authorize(new DeliveryOptions().setSendTimeout(timeout));
@@ -203,7 +253,7 @@ public final class KshakaClient {
       body.remove("first");
     }
     return vertx.eventBus().<Object>request(options.getAddress(), body, delivery)
-        .map(KshakaClient::versioned)
+        .map(decode)
         .recover(t -> {
           KshakaException e = failure(t, timeout);
           boolean unknown = maybeApplied || e.outcome() == Outcome.UNKNOWN;
@@ -211,9 +261,9 @@ public final class KshakaClient {
           if (backoff < 0 || elapsedMs(startNanos) + backoff >= options.getDeadlineMs()) {
             return Future.failedFuture(finalFailure(e, attempt, startNanos, maybeApplied));
           }
-          if (backoff == 0) return attempt(request, startNanos, attempt + 1, unknown);
-          Promise<Versioned> next = Promise.promise();
-          vertx.setTimer(backoff, id -> attempt(request, startNanos, attempt + 1, unknown).onComplete(next));
+          if (backoff == 0) return attempt(request, decode, startNanos, attempt + 1, unknown);
+          Promise<T> next = Promise.promise();
+          vertx.setTimer(backoff, id -> attempt(request, decode, startNanos, attempt + 1, unknown).onComplete(next));
           return next.future();
         });
   }
@@ -268,11 +318,32 @@ public final class KshakaClient {
     }
     String value = reply.getString("value");
     try {
-      return new Versioned(value == null ? null : Base64.getDecoder().decode(value), reply.getLong("version"));
+      return new Versioned(value == null ? null : Base64.getDecoder().decode(value), reply.getLong("version"),
+          value != null && reply.getValue("expiresAt") instanceof Number n ? n.longValue() : 0);
     } catch (IllegalArgumentException e) {
       throw new KshakaException(500, "bad_reply", Outcome.UNKNOWN, null, "the node's reply has a value that is "
           + "not base64");
     }
+  }
+
+  private static KeyPage keyPage(Message<Object> message) {
+    JsonObject reply = json(message.body());
+    if (reply == null || !(reply.getValue("keys") instanceof io.vertx.core.json.JsonArray keys)) {
+      throw new KshakaException(500, "bad_reply", Outcome.UNKNOWN, null,
+          "the node's reply is not {\"keys\":[...],\"next\":k}: " + message.body());
+    }
+    java.util.List<KeyPage.Entry> entries = new java.util.ArrayList<>(keys.size());
+    try {
+      for (int i = 0; i < keys.size(); i++) {
+        JsonObject e = keys.getJsonObject(i);
+        String value = e.getString("value");
+        entries.add(new KeyPage.Entry(e.getString("key"), e.getLong("version"),
+            value == null ? null : Base64.getDecoder().decode(value), e.getLong("expiresAt", 0L)));
+      }
+    } catch (RuntimeException e) {
+      throw new KshakaException(500, "bad_reply", Outcome.UNKNOWN, null, "the node's list reply is malformed: " + e);
+    }
+    return new KeyPage(entries, reply.getString("next"));
   }
 
   private static JsonObject json(Object body) {

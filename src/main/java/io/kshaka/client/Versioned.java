@@ -4,10 +4,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A register as the node answered it: its value ({@code null} when absent: never written, or deleted) and its
- * version (the number of changes applied to it; 0 for a key never written).
+ * A register as the node answered it: its value ({@code null} when absent: never written, deleted, or expired), its
+ * version (the number of changes applied to it; 0 for a key never written), and when the value expires
+ * ({@code expiresAt}, epoch ms; 0 when it has no TTL).
  */
-public record Versioned(byte[] value, long version) {
+public record Versioned(byte[] value, long version, long expiresAt) {
+
+  public Versioned(byte[] value, long version) {
+    this(value, version, 0);
+  }
+
+  /** True when the value has a TTL ({@link #expiresAt}). */
+  public boolean expiring() {
+    return expiresAt != 0;
+  }
 
   /** True when the register holds a value. */
   public boolean present() {
@@ -30,7 +40,8 @@ public record Versioned(byte[] value, long version) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Versioned v && version == v.version && Arrays.equals(value, v.value);
+    return o instanceof Versioned v && version == v.version && expiresAt == v.expiresAt
+        && Arrays.equals(value, v.value);
   }
 
   @Override

@@ -83,7 +83,7 @@ public final class AcceptorAdmin {
   }
 
   private Future<JsonObject> keys(Wire.AdminKeys request) {
-    List<String> page = store.keys(request.after(), request.limit());
+    List<String> page = store.keys(request.after(), request.prefix(), request.limit());
     String next = page.size() == request.limit() ? page.get(page.size() - 1) : null;
     JsonObject reply = Wire.adminKeysReply(page, next, store.size(), store.tombstones());
     // the keys listed may still wait for their first record to be durable

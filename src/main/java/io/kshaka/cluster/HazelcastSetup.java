@@ -10,6 +10,14 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
  * The Hazelcast and event-bus settings of a node: TCP-IP join on the configured members only, bound to the
  * configured host, multicast and phone-home off, and failure detection tuned for seconds (README, "How it works").
  * Hazelcast is only the transport and the directory of live handlers: no Kshaka state is kept in it.
+ *
+ * <p>Nothing here must be matched by another member. Hazelcast 5.3 refuses a joining member only for a different
+ * cluster name, join method ({@code tcp-ip}, multicast, ...), partition-group setting or
+ * {@code hazelcast.partition.count} ({@code ConfigCheck}); the partition count is compared as the raw property
+ * string, so it is left unset (not even set to the default 271): a plain clustered Vert.x with Hazelcast's
+ * defaults plus TCP-IP members can join. No property set below is compared at join; they apply to the whole
+ * Hazelcast instance, so an application that builds its Vert.x with this setup gets them for its own maps
+ * and locks too (docs/embedding.md).
  */
 public final class HazelcastSetup {
   private HazelcastSetup() {}
@@ -26,7 +34,10 @@ public final class HazelcastSetup {
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.socket.bind.any", "false");
     hz.setProperty("hazelcast.wait.seconds.before.join", "0");
-    hz.setProperty("hazelcast.partition.count", "11");
+    // Failure detection in seconds rather than a minute. The master removes a member it has not heard a heartbeat
+    // from for max.no.heartbeat; each member sends its own at its own interval. Hazelcast's default interval is
+    // 5 s, level with this 5 s: an application joining with defaults is advised to send every second too
+    // (docs/embedding.md), or a heartbeat a few milliseconds late gets it removed.
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
     hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
@@ -52,11 +63,11 @@ public final class HazelcastSetup {
     return hz;
   }
 
-  /** Vert.x options of a node: the event bus listens on the cluster host, on a free port. */
+  /** Vert.x options of a node: the event bus listens on the cluster host, on {@code cluster.busPort} (0: any). */
   public static VertxOptions vertxOptions(NodeConfig node) {
     VertxOptions options = new VertxOptions();
     if (node.eventLoops() > 0) options.setEventLoopPoolSize(node.eventLoops());
-    options.getEventBusOptions().setHost(node.clusterHost()).setPort(0);
+    options.getEventBusOptions().setHost(node.clusterHost()).setPort(node.bus().port());
     return options;
   }
 }

@@ -60,6 +60,8 @@ public final class KvRouter implements KvService {
   private final AtomicLong resends = new AtomicLong();
   /** Signs forwards and pings and checks their replies (an unauthenticated reply is no reply). */
   private final BusGuard guard;
+  /** The {@code list} operation: pages of the acceptors' key indexes, each key read through this router. */
+  private final KeyLister lister;
 
   public KvRouter(Vertx vertx, NodeConfig config, NodeHealth health) {
     this(vertx, config, health, BusGuard.OFF);
@@ -74,6 +76,8 @@ public final class KvRouter implements KvService {
     this.homes = new ArrayList<>(new TreeSet<>(config.acceptors()));
     // The home proposer gives up at its own deadline and answers 503/504 itself; wait a little longer than that.
     this.requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000);
+    this.lister = new KeyLister(vertx, this::quorumsInForce, this::execute, addresses::acceptorAdmin,
+        Math.max(config.sendTimeoutMs(), 2_000), guard);
     health.detector().addListener(new FailureDetector.Listener() {
       @Override
       public void suspected(int node) {
@@ -174,8 +178,16 @@ public final class KvRouter implements KvService {
     return n;
   }
 
+  /** The quorums of the configuration in force (the bootstrap configuration until membership is known). */
+  private io.kshaka.core.QuorumSpec quorumsInForce() {
+    io.kshaka.membership.Membership members = membership;
+    io.kshaka.membership.Membership.View view = members == null ? null : members.view();
+    return view == null ? config.quorums() : view.config().quorums();
+  }
+
   @Override
   public Future<JsonObject> execute(JsonObject request) {
+    if ("list".equals(request.getValue("op"))) return lister.list(request);
     String key;
     try {
       key = Wire.key(request);

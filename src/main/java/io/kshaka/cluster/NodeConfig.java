@@ -132,6 +132,7 @@ public record NodeConfig(
     config.addresses(); // and the namespace
     config.httpServing(); // and http.enabled
     config.auth(); // and client authentication (auth.*)
+    config.bus(); // and cluster.busPort
     io.kshaka.security.ClusterSecret.from(json); // cluster.secretFile: readable, long enough
     return config;
   }
@@ -200,6 +201,11 @@ public record NodeConfig(
   /** Client authentication: bearer tokens and which operational endpoints stay open ({@code "auth"}). */
   public io.kshaka.security.AuthSettings auth() {
     return io.kshaka.security.AuthSettings.from(json);
+  }
+
+  /** The event-bus port ({@code cluster.busPort}, 0 = any free port), see {@link BusSettings}. */
+  public BusSettings bus() {
+    return BusSettings.from(json);
   }
 
   private static IllegalArgumentException bad(String field, String why) {

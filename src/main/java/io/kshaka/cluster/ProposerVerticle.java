@@ -123,7 +123,8 @@ public final class ProposerVerticle extends VerticleBase {
 
   private Future<?> startRole() {
     proposer = new Proposer(config.nodeId(), membership == null ? config.quorums()
-        : membership.current().quorums(), config.proposerOptions(), random, counterFloor);
+        : membership.current().quorums(), config.proposerOptions(), random, counterFloor)
+        .wallClock(mono -> System.currentTimeMillis()); // TTLs: this node's wall clock (README, "List and TTL")
     if (membership != null) {
       configure(membership.view());
       membership.onChange(c -> context.runOnContext(v -> configure(membership.view())));
@@ -215,6 +216,10 @@ public final class ProposerVerticle extends VerticleBase {
 
   private void handleKv(Message<JsonObject> msg) {
     if (!guard.admit(msg, BusGuard.Kind.FORWARD)) return;
+    if ("list".equals(msg.body().getValue("op"))) { // not one key's: the router lists (KeyLister)
+      router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+      return;
+    }
     String key;
     Change change;
     RequestId id;

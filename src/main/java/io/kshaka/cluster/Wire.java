@@ -48,17 +48,18 @@ public final class Wire {
       case "get":
         return Change.Read.INSTANCE;
       case "put":
-        return new Change.Put(value(request, maxValueBytes));
+        return new Change.Put(value(request, maxValueBytes), ttlMs(request));
       case "create":
-        return new Change.PutIfAbsent(value(request, maxValueBytes));
+        return new Change.PutIfAbsent(value(request, maxValueBytes), ttlMs(request));
       case "cas":
-        return new Change.CompareAndSet(version(request, true), value(request, maxValueBytes));
+        return new Change.CompareAndSet(version(request, true), value(request, maxValueBytes), ttlMs(request));
       case "delete":
         return new Change.Delete(version(request, false));
       case "add":
         return new Change.Add(longField(request, "delta", true));
       default:
-        throw failure(KvError.BAD_REQUEST, "unknown op '" + name + "' (get, put, cas, create, delete, add)", null);
+        throw failure(KvError.BAD_REQUEST, "unknown op '" + name + "' (get, put, cas, create, delete, add, list)",
+            null);
     }
   }
 
@@ -95,10 +96,30 @@ public final class Wire {
     return Boolean.TRUE.equals(request.getValue("fresh")) && request.getValue("from") instanceof Integer n ? n : null;
   }
 
-  /** The success reply for the state after a change. */
+  /** The shortest TTL a write may carry (1 s), in ms. */
+  public static final long MIN_TTL_MS = 1_000;
+  /** The longest TTL a write may carry (30 days), in ms. */
+  public static final long MAX_TTL_MS = 30L * 24 * 3600 * 1000;
+
+  /** The optional {@code ttlMs} of a put, cas or create: 0 when absent; outside 1 s..30 d fails with 400. */
+  public static long ttlMs(JsonObject request) {
+    Long ttl = longField(request, "ttlMs", false);
+    if (ttl == null) return 0;
+    if (ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) {
+      throw failure(KvError.BAD_REQUEST, "field 'ttlMs' must be " + MIN_TTL_MS + ".." + MAX_TTL_MS + " (1s..30d), got "
+          + ttl, null);
+    }
+    return ttl;
+  }
+
+  /**
+   * The success reply for the state after a change: {@code version}, {@code value} (base64) when present, and
+   * {@code expiresAt} (epoch ms) when the value has a TTL.
+   */
   public static JsonObject kvReply(RegisterState state) {
     JsonObject o = new JsonObject().put("version", state.version());
     if (state.present()) o.put("value", Base64.getEncoder().encodeToString(state.value()));
+    if (state.present() && state.expiring()) o.put("expiresAt", state.expiresAt());
     return o;
   }
 
@@ -184,12 +205,15 @@ public final class Wire {
   // reply:   type(1) | [promise: ballot | state] | [conflict: ballot] | [refused: reason UTF-8] | [stale: epoch(8)]
   // ballot = counter(8) | nodeId(4); state = version(8) | value length(4, -1 = absent) | value | request log
   // request log = count(2) | forgotten stamp(8, -1 = none) | count x (hash(8) | stamp(8) | version(8) | sum(8))
+  //   count's bit 0x4000 set (EXPIRING): the log is followed by the value's expiry, expiresAt(8) epoch ms
 
   // batch:   type(1) = BATCH | count(4) | count x (length(4) | one request or reply as above)
 
   private static final byte PING = 0, PREPARE = 1, ACCEPT = 2;
   private static final byte PONG = 0, PROMISE = 1, ACCEPTED = 2, CONFLICT = 3, REFUSED = 4, STALE_EPOCH = 5;
   private static final byte BATCH = 9;
+  /** Flag in a state's request log count: an expiry follows the log. */
+  private static final int EXPIRING = 0x4000;
   /** The most messages one batch may carry (a bound for the decoder, far above what a proposer sends). */
   static final int MAX_BATCH = 100_000;
 
@@ -336,11 +360,13 @@ public final class Wire {
       b.appendInt(s.value().length).appendBytes(s.value());
     }
     RequestLog log = s.requests();
-    b.appendShort((short) log.size()).appendLong(log.forgottenStamp());
+    boolean expiring = s.present() && s.expiring();
+    b.appendShort((short) (log.size() | (expiring ? EXPIRING : 0))).appendLong(log.forgottenStamp());
     for (int i = 0; i < log.size(); i++) {
       RequestLog.Entry e = log.entry(i);
       b.appendLong(e.hash()).appendLong(e.stamp()).appendLong(e.version()).appendLong(e.sum());
     }
+    if (expiring) b.appendLong(s.expiresAt());
     return b;
   }
 
@@ -360,6 +386,8 @@ public final class Wire {
       pos[0] += length;
     }
     int count = b.getShort(pos[0]);
+    boolean expiring = count >= 0 && (count & EXPIRING) != 0;
+    if (expiring) count &= ~EXPIRING;
     long forgotten = b.getLong(pos[0] + 2);
     pos[0] += 10;
     if (count < 0 || count > 1024) throw new IllegalArgumentException("bad request log size " + count);
@@ -368,11 +396,18 @@ public final class Wire {
       entries.add(new RequestLog.Entry(b.getLong(pos[0]), b.getLong(pos[0] + 8), b.getLong(pos[0] + 16),
           b.getLong(pos[0] + 24)));
     }
-    return new RegisterState(value, version, RequestLog.of(entries, forgotten));
+    long expiresAt = RegisterState.NO_EXPIRY;
+    if (expiring) {
+      expiresAt = b.getLong(pos[0]);
+      pos[0] += 8;
+      if (expiresAt <= 0 || value == null) throw new IllegalArgumentException("bad expiry " + expiresAt);
+    }
+    return new RegisterState(value, version, RequestLog.of(entries, forgotten), expiresAt);
   }
 
   // ==== acceptor admin (JSON on kshaka.acceptor.<id>.admin, handled by AcceptorAdmin; helper "store") ====
-  // {"op":"keys","after":k|null,"limit":1..10000 (default 1000)} -> {"keys":[...],"next":k|null,"total":n,"tombstones":n}
+  // {"op":"keys","after":k|null,"limit":1..10000 (default 1000)[,"prefix":p]} -> {"keys":[...],"next":k|null,"total":n,"tombstones":n}
+  //     (with "prefix": only the keys that start with it; "next" is null once no more such keys follow)
   // {"op":"peek","keys":[up to 10000],"values":bool} -> {"states":[{"key","promised":{"counter","node"},"accepted":{...},
   //     "version","present"[,"value":base64 when values and present]}]}
   // {"op":"remove","key":k,"ballot":{"counter","node"},"epoch":e} -> {"removed":bool}; 409 stale_epoch if e < node's epoch
@@ -384,7 +419,11 @@ public final class Wire {
   /** An admin request, parsed by {@link #adminRequest}. */
   public sealed interface AdminRequest permits AdminKeys, AdminPeek, AdminRemove {}
 
-  public record AdminKeys(String after, int limit) implements AdminRequest {}
+  public record AdminKeys(String after, int limit, String prefix) implements AdminRequest {
+    public AdminKeys(String after, int limit) {
+      this(after, limit, "");
+    }
+  }
 
   public record AdminPeek(List<String> keys, boolean values) implements AdminRequest {}
 
@@ -396,6 +435,11 @@ public final class Wire {
 
   public static JsonObject adminKeys(String after, int limit) {
     return new JsonObject().put("op", "keys").put("after", after).put("limit", limit);
+  }
+
+  /** An admin {@code keys} request for the keys starting with {@code prefix}. */
+  public static JsonObject adminKeys(String after, int limit, String prefix) {
+    return adminKeys(after, limit).put("prefix", prefix);
   }
 
   public static JsonObject adminPeek(List<String> keys, boolean values) {
@@ -423,7 +467,12 @@ public final class Wire {
         if (limit != null && (limit < 1 || limit > ADMIN_MAX_KEYS)) {
           throw failure(KvError.BAD_REQUEST, "field 'limit' must be 1.." + ADMIN_MAX_KEYS + ", got " + limit, null);
         }
-        return new AdminKeys((String) after, limit == null ? ADMIN_DEFAULT_LIMIT : limit.intValue());
+        Object prefix = request.getValue("prefix");
+        if (prefix != null && !(prefix instanceof String)) {
+          throw failure(KvError.BAD_REQUEST, "field 'prefix' must be a string", null);
+        }
+        return new AdminKeys((String) after, limit == null ? ADMIN_DEFAULT_LIMIT : limit.intValue(),
+            prefix == null ? "" : (String) prefix);
       }
       case "peek": {
         Object keys = request.getValue("keys");

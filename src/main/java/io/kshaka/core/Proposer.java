@@ -77,6 +77,11 @@ public final class Proposer {
   /** Smoothed time a phase takes (send to quorum), in milliseconds: the least a competing round needs. */
   private long phaseMillis;
   private final Stats stats = new Stats();
+  /**
+   * The wall clock (epoch ms) at which changes are applied, from the monotonic {@code now} every input carries:
+   * TTLs are stamped and expiries judged with it. The identity by default (simulator, tests).
+   */
+  private java.util.function.LongUnaryOperator wallClock = java.util.function.LongUnaryOperator.identity();
 
   /** Running totals, for metrics. Read from any thread (values may lag). */
   public static final class Stats {
@@ -191,6 +196,15 @@ public final class Proposer {
 
   public int nodeId() {
     return nodeId;
+  }
+
+  /**
+   * Sets the wall clock changes are applied at (see {@link Change}): given the monotonic {@code now} of an input,
+   * the epoch milliseconds to stamp TTLs with and judge expiries by. The shell passes its system clock.
+   */
+  public Proposer wallClock(java.util.function.LongUnaryOperator clock) {
+    this.wallClock = java.util.Objects.requireNonNull(clock, "clock");
+    return this;
   }
 
   public QuorumSpec quorums() {
@@ -360,7 +374,7 @@ public final class Proposer {
     if (ks.attempts > 0) stats.retries++;
     if (cached != null) {
       stats.fastRounds++;
-      compute(ks.batch, cached.state());
+      compute(ks.batch, cached.state(), wallClock.applyAsLong(now));
       ks.round = ProposerRound.fast(ballot, next, quorums, epoch, ks.batch.after);
       ks.phaseStart = now;
       sendAccepts(ks, out);
@@ -412,7 +426,7 @@ public final class Proposer {
     // The prepare quorum fenced every lower ballot: a write of this batch that an earlier accept carried is in the
     // state found (by its id), or was not chosen (a later round may still adopt that accept, and then the id check
     // of every later change sees it).
-    compute(ks.batch, p.state());
+    compute(ks.batch, p.state(), wallClock.applyAsLong(now));
     dropForgotten(ks, out);
     if (ks.batch.items.isEmpty()) {
       endRound(ks);
@@ -490,9 +504,10 @@ public final class Proposer {
   /**
    * Applies the batch's changes in order to {@code current}. A change whose id the state holds was applied
    * already: its result is the remembered one and it changes nothing. A change that may have been applied where
-   * the state no longer remembers gets a null result (answered UNKNOWN by {@link #dropForgotten}).
+   * the state no longer remembers gets a null result (answered UNKNOWN by {@link #dropForgotten}). Changes apply
+   * at {@code wallNow} (expiries, TTL stamps).
    */
-  private void compute(Batch batch, RegisterState current) {
+  private void compute(Batch batch, RegisterState current, long wallNow) {
     batch.before = current;
     batch.results = new ArrayList<>(batch.items.size());
     batch.wrote = new boolean[batch.items.size()];
@@ -502,7 +517,7 @@ public final class Proposer {
     for (int i = 0; i < batch.items.size(); i++) {
       Pending p = batch.items.get(i);
       if (p.change.readOnly()) {
-        batch.results.add(p.change.apply(state));
+        batch.results.add(p.change.apply(state, wallNow));
         continue;
       }
       if (p.change instanceof Change.Forget) {
@@ -510,7 +525,7 @@ public final class Proposer {
         // stamped before forgottenBefore: a repeat of one is then UNKNOWN on every proposer that can see the
         // forgotten state (all run at this epoch or later), where neverApplied's version inference, which the
         // forget breaks, would re-apply it (simulator seed 48, 3 acceptors: a delete answered "v0").
-        ChangeResult r = state.requests().newestStamp() < forgottenBefore ? p.change.apply(state)
+        ChangeResult r = state.requests().newestStamp() < forgottenBefore ? p.change.apply(state, wallNow)
             : ChangeResult.ok(state);
         if (!r.state().equals(state)) {
           state = r.state();
@@ -522,7 +537,9 @@ public final class Proposer {
       RequestLog.Entry done = state.requests().find(p.id);
       if (done != null) {
         stats.duplicates++;
-        batch.results.add(ChangeResult.ok(new RegisterState(answeredValue(p, done, state), done.version())));
+        byte[] answered = answeredValue(p, done, state);
+        batch.results.add(ChangeResult.ok(new RegisterState(answered, done.version(), RequestLog.EMPTY,
+            answered != null && done.version() == state.version() ? state.expiresAt() : RegisterState.NO_EXPIRY)));
         continue;
       }
       // A key collected since the id was stamped restarts at version 0, so neverApplied's reasoning (an accept at
@@ -533,7 +550,7 @@ public final class Proposer {
         batch.results.add(null);
         continue;
       }
-      ChangeResult r = p.change.apply(state);
+      ChangeResult r = p.change.apply(state, wallNow);
       if (r.state().version() != state.version()) {
         byte[] v = r.state().value();
         if (v != null && v.length > options.maxValueBytes()) {

@@ -60,6 +60,8 @@ public final class HttpVerticle extends VerticleBase {
   private static final long PREALLOCATE_MAX = 64 * 1024;
 
   private static final String JSON = "application/json";
+  /** Carries a value's expiry (epoch ms) on reads and writes of a key with a TTL. */
+  static final String EXPIRES_HEADER = "X-Kshaka-Expires";
   private static final String OCTETS = "application/octet-stream";
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String VALUE = "kshaka.value";
@@ -189,6 +191,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/v1/admin/membership").handler(this::membershipStatus);
     router.post("/v1/admin/membership").handler(this::readValue).handler(this::membershipChange);
     // the registers: key = the raw path after /v1/kv/, see KeyPath
+    router.getWithRegex("/v1/kv").handler(guard.need(Role.READ)).handler(this::list); // exactly: /v1/kv/ is an (empty) key
     router.getWithRegex("/v1/kv/.*").handler(guard.need(Role.READ)).handler(this::get);
     router.putWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::readValue).handler(this::put);
     router.deleteWithRegex("/v1/kv/.*").handler(guard.need(Role.WRITE)).handler(this::delete);
@@ -233,7 +236,7 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /** The paths of the routes other than the registers (for 405 versus 404 when mounted). */
-  private static final Set<String> ROUTE_PATHS = Set.of("/health", "/ready", "/metrics", "/v1/cluster",
+  private static final Set<String> ROUTE_PATHS = Set.of("/health", "/ready", "/metrics", "/v1/cluster", "/v1/kv",
       "/v1/admin/membership");
 
   /**
@@ -343,6 +346,72 @@ public final class HttpVerticle extends VerticleBase {
 
   // ---------------------------------------------------------------- registers
 
+  /**
+   * {@code GET /v1/kv?prefix=P&after=K&limit=N&values=true}: one page of the keys with a value, in code point order
+   * ({@code io.kshaka.cluster.KeyLister}); 400 bad_parameter for a malformed parameter.
+   */
+  private void list(RoutingContext ctx) {
+    JsonObject request = new JsonObject().put("op", "list");
+    try {
+      String prefix = ctx.request().getParam("prefix");
+      String after = ctx.request().getParam("after");
+      String limit = ctx.request().getParam("limit");
+      String values = ctx.request().getParam("values");
+      if (prefix != null) {
+        if (!prefix.isEmpty() && prefix.charAt(0) == io.kshaka.cluster.Keys.RESERVED) {
+          throw new HttpError(400, "bad_parameter", "prefix: keys starting with U+0000 are reserved");
+        }
+        request.put("prefix", prefix);
+      }
+      if (after != null) request.put("after", after);
+      if (limit != null) {
+        int n;
+        try {
+          n = Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+          n = -1;
+        }
+        if (n < 1 || n > io.kshaka.cluster.KeyLister.MAX_LIMIT) {
+          throw new HttpError(400, "bad_parameter", "limit: must be an integer 1.."
+              + io.kshaka.cluster.KeyLister.MAX_LIMIT + ", got '" + limit + "'");
+        }
+        request.put("limit", n);
+      }
+      if (values != null) {
+        if (!values.equals("true") && !values.equals("false")) {
+          throw new HttpError(400, "bad_parameter", "values: must be true or false, got '" + values + "'");
+        }
+        request.put("values", Boolean.parseBoolean(values));
+      }
+    } catch (HttpError e) {
+      replyFailure(ctx, e);
+      return;
+    } catch (RuntimeException e) {
+      replyFailure(ctx, new HttpError(400, "bad_parameter", "malformed query string"));
+      return;
+    }
+    answer(ctx, execute(request).map(reply -> Reply.json(200, reply)));
+  }
+
+  /**
+   * The {@code ttl} query parameter of a PUT in ms ({@code <int>(ms|s|m|h)}, 1s..30d), or null without one;
+   * 400 bad_parameter otherwise.
+   */
+  private static Future<Long> ttl(RoutingContext ctx) {
+    String ttl;
+    try {
+      ttl = ctx.request().getParam("ttl");
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new HttpError(400, "bad_parameter", "malformed query string"));
+    }
+    if (ttl == null) return Future.succeededFuture(null);
+    try {
+      return Future.succeededFuture(Durations.parseMillis("ttl", ttl, Wire.MIN_TTL_MS, Wire.MAX_TTL_MS));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new HttpError(400, "bad_parameter", "ttl: " + e.getMessage() + " (1s..30d)"));
+    }
+  }
+
   /** {@code GET /v1/kv/{key}}: 200 with the raw value, or 404 with the version of the absent register. */
   private void get(RoutingContext ctx) {
     Watch watch;
@@ -365,7 +434,7 @@ public final class HttpVerticle extends VerticleBase {
                 .put("version", version);
             return new Reply(404, JSON, body.toBuffer(), version);
           }
-          return new Reply(200, OCTETS, Buffer.buffer(value), version);
+          return new Reply(200, OCTETS, Buffer.buffer(value), version, reply.getLong("expiresAt"));
         }));
   }
 
@@ -406,11 +475,18 @@ public final class HttpVerticle extends VerticleBase {
     Buffer body = ctx.get(VALUE);
     byte[] value = body == null ? new byte[0] : body.getBytes();
     answer(ctx, key(ctx)
-        .compose(key -> conditions(ctx, true).compose(cond -> {
-          if (cond.expected() != null) return change(ctx, Wire.kvRequest("cas", key, value, cond.expected(), null));
-          if (cond.createOnly()) return change(ctx, Wire.kvRequest("create", key, value, null, null));
-          return change(ctx, Wire.kvRequest("put", key, value, null, null));
-        }))
+        .compose(key -> conditions(ctx, true).compose(cond -> ttl(ctx).compose(ttl -> {
+          JsonObject request;
+          if (cond.expected() != null) {
+            request = Wire.kvRequest("cas", key, value, cond.expected(), null);
+          } else if (cond.createOnly()) {
+            request = Wire.kvRequest("create", key, value, null, null);
+          } else {
+            request = Wire.kvRequest("put", key, value, null, null);
+          }
+          if (ttl != null) request.put("ttlMs", ttl);
+          return change(ctx, request);
+        })))
         .map(HttpVerticle::versionReply));
   }
 
@@ -453,7 +529,10 @@ public final class HttpVerticle extends VerticleBase {
 
   private static Reply versionReply(JsonObject reply) {
     long version = reply.getLong("version");
-    return new Reply(200, JSON, new JsonObject().put("version", version).toBuffer(), version);
+    JsonObject body = new JsonObject().put("version", version);
+    Long expiresAt = reply.getLong("expiresAt");
+    if (expiresAt != null) body.put("expiresAt", expiresAt);
+    return new Reply(200, JSON, body.toBuffer(), version, expiresAt);
   }
 
   // ---------------------------------------------------------------- request parts
@@ -676,8 +755,15 @@ public final class HttpVerticle extends VerticleBase {
 
   // ---------------------------------------------------------------- replies
 
-  /** A response ready to send: status, content type, body, and the version for the ETag (or null). */
-  private record Reply(int status, String contentType, Buffer body, Long etag) {
+  /**
+   * A response ready to send: status, content type, body, the version for the ETag (or null), and the value's
+   * expiry for {@code X-Kshaka-Expires} (or null).
+   */
+  private record Reply(int status, String contentType, Buffer body, Long etag, Long expires) {
+    Reply(int status, String contentType, Buffer body, Long etag) {
+      this(status, contentType, body, etag, null);
+    }
+
     static Reply json(int status, JsonObject body) {
       return new Reply(status, JSON, body.toBuffer(), null);
     }
@@ -792,6 +878,7 @@ public final class HttpVerticle extends VerticleBase {
     if (response.ended() || response.closed()) return Future.succeededFuture();
     response.setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, reply.contentType());
     if (reply.etag() != null) response.putHeader(HttpHeaders.ETAG, "\"" + reply.etag() + "\"");
+    if (reply.expires() != null) response.putHeader(EXPIRES_HEADER, Long.toString(reply.expires()));
     return response.end(reply.body());
   }
 
@@ -866,6 +953,8 @@ public final class HttpVerticle extends VerticleBase {
         return "metrics";
       case "/v1/cluster":
         return "cluster";
+      case "/v1/kv":
+        return "list";
       default:
         return "other";
     }

@@ -61,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * kept (a read or write raced the removal) is touched again in the next batch without waiting its age, so that it
  * leaves every acceptor. A non-leader acceptor nudges (touches) its own aged tombstones that the leader's acceptor
  * missed (it holds an older state, or nothing while no batch ran), so the leader finds them.
+ *
+ * <p>Expired values (TTL, README "List and TTL"): at the start of every run, each member takes the keys its own
+ * acceptor holds as a value whose expiry passed at least {@code gc.tombstoneAgeMs} ago (by this node's wall clock),
+ * at most {@code gc.batchMax}, and runs {@code Change.Expire} on each through its own proposer: the key becomes a
+ * tombstone only if it is still expired when the change applies (a refreshed or rewritten key is left alone). From
+ * then on it is a tombstone like any other, collected by the steps above.
  */
 public final class GcJob {
   private static final Logger log = LoggerFactory.getLogger(GcJob.class);
@@ -114,6 +120,19 @@ public final class GcJob {
 
     /** {@code Change.Forget} through this node's proposer: the kv reply ({@code version}, {@code value} if any). */
     Future<JsonObject> forget(String key);
+
+    /**
+     * Up to {@code max} keys this node's own acceptor holds as a value whose expiry is at or before
+     * {@code expiredBefore} (epoch ms); reserved keys never. None by default.
+     */
+    default Future<List<String>> localExpired(long expiredBefore, int max) {
+      return Future.succeededFuture(List.of());
+    }
+
+    /** {@code Change.Expire} through this node's proposer: the kv reply ({@code version}, {@code value} if any). */
+    default Future<JsonObject> expire(String key) {
+      return Future.failedFuture(new UnsupportedOperationException("expire"));
+    }
 
     /** What {@code acceptor} holds for each of {@code keys} (absent keys: not present, version 0). */
     Future<List<Peeked>> peek(int acceptor, List<String> keys);
@@ -188,6 +207,8 @@ public final class GcJob {
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicLong collected = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
+  /** Expired values this node turned into tombstones. */
+  private final AtomicLong expired = new AtomicLong();
   private volatile long lastBatchAt;
   private volatile int pendingBatch;
   private volatile int tracked;
@@ -267,6 +288,11 @@ public final class GcJob {
     return batches.get();
   }
 
+  /** Expired values this node's runs turned into tombstones. */
+  public long expired() {
+    return expired.get();
+  }
+
   /** Tombstones of this node's acceptor the job waits to collect (aged or not), plus the pending batch. */
   public long backlog() {
     return tracked + stragglers.size();
@@ -281,6 +307,7 @@ public final class GcJob {
         .put("lastBatchAt", lastBatchAt == 0 ? null : java.time.Instant.ofEpochMilli(lastBatchAt).toString())
         .put("batches", batches.get())
         .put("collected", collected.get())
+        .put("expired", expired.get())
         .put("lastRun", lastOutcome == null ? null : lastOutcome.name().toLowerCase());
   }
 
@@ -313,11 +340,30 @@ public final class GcJob {
       eligible = 0;
       return Future.succeededFuture(Run.of(Outcome.NOT_MEMBER));
     }
-    return ports.localTombstones().compose(keys -> {
+    return expireAged().compose(v -> ports.localTombstones()).compose(keys -> {
       track(keys);
       int leader = leader(installed);
       if (leader != self) return nudge(leader).map(v -> Run.of(Outcome.NOT_LEADER));
       return ports.read().compose(this::decide);
+    });
+  }
+
+  /**
+   * Turns the values of this node's acceptor that expired at least {@code tombstoneAgeMs} ago into tombstones
+   * ({@code Change.Expire}: only if still expired); failures are tried again next run.
+   */
+  private Future<Void> expireAged() {
+    long before = ports.wallMillis() - options.tombstoneAgeMs();
+    return ports.localExpired(before, options.batchMax()).compose(keys -> {
+      List<String> due = keys.stream().filter(k -> !reserved(k)).toList();
+      if (due.isEmpty()) return Future.succeededFuture();
+      return Bounded.map(due, options.concurrency(), ports::expire).map(replies -> {
+        int n = 0;
+        for (JsonObject r : replies) if (r != null && r.getValue("value") == null) n++;
+        expired.addAndGet(n);
+        log.debug("node {}: {} of {} expired values are tombstones now", ports.nodeId(), n, due.size());
+        return null;
+      });
     });
   }
 

@@ -126,6 +126,34 @@ public final class GcPorts implements GcJob.Ports {
     }, false);
   }
 
+  /** Pages through the store's key index on a worker thread, like {@link #localTombstones}. */
+  @Override
+  public Future<List<String>> localExpired(long expiredBefore, int max) {
+    if (store.size() == 0) return Future.succeededFuture(List.of());
+    return vertx.executeBlocking(() -> {
+      List<String> out = new ArrayList<>();
+      String after = null;
+      while (true) {
+        List<String> page = store.keys(after, SCAN_PAGE);
+        for (String key : page) {
+          if (GcJob.reserved(key)) continue;
+          AcceptorState s = store.get(key);
+          if (s.state().present() && s.state().expiring() && s.state().expiresAt() <= expiredBefore) {
+            out.add(key);
+            if (out.size() >= max) return out;
+          }
+        }
+        if (page.size() < SCAN_PAGE) return out;
+        after = page.get(page.size() - 1);
+      }
+    }, false);
+  }
+
+  @Override
+  public Future<JsonObject> expire(String key) {
+    return submit.apply(key, Change.Expire.INSTANCE);
+  }
+
   @Override
   public Future<JsonObject> touch(String key) {
     return submit.apply(key, Change.Touch.INSTANCE);

@@ -34,6 +34,6 @@ public enum Role {
    * unknown op) writes.
    */
   public static Role forOp(Object op) {
-    return "get".equals(op) || "watch".equals(op) ? READ : WRITE;
+    return "get".equals(op) || "watch".equals(op) || "list".equals(op) ? READ : WRITE;
   }
 }

@@ -54,6 +54,32 @@ public interface AcceptorStore {
    */
   List<String> keys(String after, int limit);
 
+  /**
+   * Up to {@code limit} keys held that start with {@code prefix} ("" = all), tombstones included, in
+   * {@link #KEY_ORDER}, after {@code after} (exclusive; null = from the first key with the prefix). The keys with a
+   * prefix are contiguous in this order. This default pages through {@link #keys(String, int)}; the stores answer
+   * from their index directly.
+   */
+  default List<String> keys(String after, String prefix, int limit) {
+    if (prefix == null || prefix.isEmpty()) return keys(after, limit);
+    List<String> out = new java.util.ArrayList<>();
+    String cursor = after;
+    while (out.size() < limit) {
+      List<String> page = keys(cursor, 1024);
+      for (String k : page) {
+        if (k.startsWith(prefix)) {
+          out.add(k);
+          if (out.size() == limit) return out;
+        } else if (compareKeys(k, prefix) > 0) {
+          return out;
+        }
+      }
+      if (page.size() < 1024) return out;
+      cursor = page.get(page.size() - 1);
+    }
+    return out;
+  }
+
   /** Number of keys whose accepted state is a tombstone (absent value, version > 0). */
   int tombstones();
 

@@ -275,8 +275,32 @@ public final class FileAcceptorStore implements AcceptorStore {
   }
 
   @Override
+  public List<String> keys(String after, String prefix, int limit) {
+    if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
+    return page(index.keySet(), after, prefix, limit);
+  }
+
+  @Override
   public int tombstones() {
     return tombstones;
+  }
+
+  /**
+   * A page of the keys of {@code index} that start with {@code prefix}, after {@code after} (exclusive; null =
+   * from the first key with the prefix).
+   */
+  static List<String> page(NavigableSet<String> index, String after, String prefix, int limit) {
+    if (prefix == null || prefix.isEmpty()) return page(index, after, limit);
+    List<String> page = new ArrayList<>(Math.min(limit, 1024));
+    if (limit == 0) return page;
+    NavigableSet<String> tail = after == null || KEY_ORDER.compare(after, prefix) < 0 ? index.tailSet(prefix, true)
+        : index.tailSet(after, false);
+    for (String k : tail) {
+      if (!k.startsWith(prefix)) break;
+      page.add(k);
+      if (page.size() == limit) break;
+    }
+    return page;
   }
 
   /** A page of {@code index} after {@code after} (exclusive; null = from the start). */

@@ -106,6 +106,12 @@ public final class MemoryAcceptorStore implements AcceptorStore {
   }
 
   @Override
+  public List<String> keys(String after, String prefix, int limit) {
+    if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
+    return FileAcceptorStore.page(index, after, prefix, limit);
+  }
+
+  @Override
   public int tombstones() {
     return tombstones;
   }

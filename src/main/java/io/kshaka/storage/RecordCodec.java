@@ -26,6 +26,8 @@ import java.util.zip.CRC32C;
  *                     (PUT is written when the log is empty, so stores from before request ids read as they were)
  * SNAPSHOT_HEADER (2) magic:u32 formatVersion:varint firstLogSegment:varint
  * SNAPSHOT_END (3)    keyCount:varint
+ * PUT_EXPIRING (6)    as PUT_LOGGED (the log possibly empty), then expiresAt:varint (epoch ms, > 0): the value's
+ *                     TTL expiry (written only for a present value with a TTL; records without it have none)
  * REMOVE (5)          keyLength:varint key:utf8[keyLength]  bt.counter:varint bt.nodeId:zigzag-varint
  *                     (log segments only: the key was garbage-collected, it holds the tombstone accepted at bt;
  *                     replay forgets the key; logs without it read as before)
@@ -41,6 +43,7 @@ final class RecordCodec {
   static final byte SNAPSHOT_END = 3;
   static final byte PUT_LOGGED = 4;
   static final byte REMOVE = 5;
+  static final byte PUT_EXPIRING = 6;
   static final int SNAPSHOT_MAGIC = 0x4B534E50; // "KSNP"
   static final int FORMAT_VERSION = 1;
 
@@ -78,8 +81,9 @@ final class RecordCodec {
   static int appendPut(ByteSink sink, byte[] keyUtf8, AcceptorState s, CRC32C crc) {
     int start = beginRecord(sink);
     RequestLog log = s.state().requests();
-    boolean logged = log != RequestLog.EMPTY && (log.size() > 0 || log.forgottenStamp() != RequestLog.NONE);
-    sink.writeByte(logged ? PUT_LOGGED : PUT);
+    boolean expiring = expiring(s);
+    boolean logged = expiring || (log != RequestLog.EMPTY && (log.size() > 0 || log.forgottenStamp() != RequestLog.NONE));
+    sink.writeByte(expiring ? PUT_EXPIRING : logged ? PUT_LOGGED : PUT);
     sink.writeVarLong(keyUtf8.length);
     sink.writeBytes(keyUtf8, 0, keyUtf8.length);
     writeBallot(sink, s.promised());
@@ -105,7 +109,12 @@ final class RecordCodec {
         sink.writeVarLong(zigzag(e.sum()));
       }
     }
+    if (expiring) sink.writeVarLong(state.expiresAt());
     return endRecord(sink, start, crc);
+  }
+
+  private static boolean expiring(AcceptorState s) {
+    return s.state().present() && s.state().expiring();
   }
 
   /** Appends a REMOVE record; returns its size in bytes, header included. */
@@ -151,11 +160,16 @@ final class RecordCodec {
         + ballotSize(s.promised()) + ballotSize(s.accepted())
         + ByteSink.varLongSize(s.state().version())
         + (value == null ? 1 : ByteSink.varLongSize(value.length + 1L) + (long) value.length)
-        + logSize(s.state().requests());
+        + (expiring(s) ? logSizeAlways(s.state().requests()) + ByteSink.varLongSize(s.state().expiresAt())
+            : logSize(s.state().requests()));
   }
 
   private static int logSize(RequestLog log) {
     if (log.size() == 0 && log.forgottenStamp() == RequestLog.NONE) return 0;
+    return logSizeAlways(log);
+  }
+
+  private static int logSizeAlways(RequestLog log) {
     int n = ByteSink.varLongSize(log.forgottenStamp() + 1) + ByteSink.varLongSize(log.size());
     for (int i = 0; i < log.size(); i++) {
       RequestLog.Entry e = log.entry(i);
@@ -213,7 +227,8 @@ final class RecordCodec {
     int type = c.readByte();
     switch (type) {
       case PUT:
-      case PUT_LOGGED: {
+      case PUT_LOGGED:
+      case PUT_EXPIRING: {
         int keyBytes = c.readLength("key length");
         String key = new String(a, c.take(keyBytes), keyBytes, StandardCharsets.UTF_8);
         Ballot promised = c.readBallot();
@@ -229,12 +244,18 @@ final class RecordCodec {
           value = new byte[valueLength];
           System.arraycopy(a, at, value, 0, valueLength);
         }
-        RequestLog log = type == PUT_LOGGED ? c.readLog() : RequestLog.EMPTY;
+        RequestLog log = type == PUT ? RequestLog.EMPTY : c.readLog();
+        long expiresAt = RegisterState.NO_EXPIRY;
+        if (type == PUT_EXPIRING) {
+          expiresAt = c.readVarLong("expiry");
+          if (expiresAt <= 0 || value == null) throw new MalformedRecordException("expiry " + expiresAt
+              + (value == null ? " on an absent value" : ""));
+        }
         c.expectEnd();
         AcceptorState state;
         try {
           RegisterState rs = value == null && version == 0 && log == RequestLog.EMPTY ? RegisterState.EMPTY
-              : new RegisterState(value, version, log);
+              : new RegisterState(value, version, log, expiresAt);
           state = new AcceptorState(promised, accepted, rs);
         } catch (IllegalArgumentException e) {
           throw new MalformedRecordException("invalid state for key '" + key + "': " + e.getMessage());

@@ -32,7 +32,7 @@ class WireTest {
     for (int i = 0; i < ids; i++) {
       log = log.with(new RequestId(r.nextLong(), r.nextInt(1 << 30)), version - ids + 1 + i, r.nextLong(), 4);
     }
-    return new RegisterState(v, version, log);
+    return new RegisterState(v, version, log, r.nextInt(3) == 0 ? 1 + r.nextInt(Integer.MAX_VALUE) * 1000L : 0);
   }
 
   private static AcceptorRequest request(Random r) {

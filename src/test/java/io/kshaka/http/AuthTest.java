@@ -83,6 +83,7 @@ class AuthTest {
       new Endpoint(HttpMethod.GET, "/v1/admin/x", Role.ADMIN), // anything under /v1/admin/
       new Endpoint(HttpMethod.GET, "/v1/admin/membership", Role.ADMIN),
       new Endpoint(HttpMethod.POST, "/v1/admin/membership", Role.ADMIN),
+      new Endpoint(HttpMethod.GET, "/v1/kv?prefix=k", Role.READ),
       new Endpoint(HttpMethod.GET, "/v1/kv/k", Role.READ),
       new Endpoint(HttpMethod.PUT, "/v1/kv/k", Role.WRITE),
       new Endpoint(HttpMethod.DELETE, "/v1/kv/k", Role.WRITE),
@@ -333,6 +334,10 @@ class AuthTest {
     assertBusRefused(busFailure(raw(watch, null)), 401, "unauthorized");
     assertEquals(1L, TestCluster.await(raw(watch, bearer(TOKENS.get(Role.READ)))).body().getLong("version"),
         "watch is a read");
+    JsonObject list = new JsonObject().put("op", "list").put("prefix", "bus-");
+    assertBusRefused(busFailure(raw(list, null)), 401, "unauthorized");
+    assertEquals("bus-key", TestCluster.await(raw(list, bearer(TOKENS.get(Role.READ)))).body().getJsonArray("keys")
+        .getJsonObject(0).getString("key"), "list is a read");
   }
 
   static KshakaException clientFailure(Future<?> f) {

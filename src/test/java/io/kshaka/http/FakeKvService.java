@@ -90,6 +90,7 @@ public final class FakeKvService implements KvService {
       return Future.failedFuture(t);
     }
     try {
+      if ("list".equals(request.getValue("op"))) return list(request);
       String key = Wire.key(request);
       Change change = Wire.change(request, maxValueBytes);
       ChangeResult result = change.apply(state(key));
@@ -108,6 +109,30 @@ public final class FakeKvService implements KvService {
     } catch (ReplyException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /** The list contract over the registers (at time 0: nothing expires), as the node's KeyLister answers it. */
+  private Future<JsonObject> list(JsonObject request) {
+    io.kshaka.cluster.KeyLister.Request r = io.kshaka.cluster.KeyLister.request(request);
+    java.util.TreeMap<String, RegisterState> sorted = new java.util.TreeMap<>(io.kshaka.storage.AcceptorStore.KEY_ORDER);
+    sorted.putAll(registers);
+    JsonArray keys = new JsonArray();
+    String next = null;
+    for (Map.Entry<String, RegisterState> e : sorted.entrySet()) {
+      String k = e.getKey();
+      if (!k.startsWith(r.prefix()) || !e.getValue().present()) continue;
+      if (r.after() != null && io.kshaka.storage.AcceptorStore.KEY_ORDER.compare(k, r.after()) <= 0) continue;
+      if (keys.size() == r.limit()) {
+        next = keys.getJsonObject(keys.size() - 1).getString("key");
+        break;
+      }
+      JsonObject reply = Wire.kvReply(e.getValue());
+      JsonObject entry = new JsonObject().put("key", k).put("version", reply.getLong("version"));
+      if (r.values()) entry.put("value", reply.getString("value"));
+      if (reply.containsKey("expiresAt")) entry.put("expiresAt", reply.getLong("expiresAt"));
+      keys.add(entry);
+    }
+    return Future.succeededFuture(new JsonObject().put("keys", keys).put("next", next));
   }
 
   @Override

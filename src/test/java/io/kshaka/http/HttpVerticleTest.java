@@ -25,6 +25,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -531,7 +532,65 @@ class HttpVerticleTest {
   void unknownPathIs404Json(Vertx vertx) {
     start(vertx);
     assertError(call(HttpMethod.GET, "/v2/kv/k", null), 404, "not_found");
-    assertError(call(HttpMethod.GET, "/v1/kv", null), 404, "not_found");
+    assertError(call(HttpMethod.GET, "/v1/kvs", null), 404, "not_found");
+  }
+
+  @Test
+  void listForwardsItsParametersAndAnswersAPageOfKeys(Vertx vertx) {
+    start(vertx);
+    for (String k : List.of("a/1", "a/2", "a/3", "b/1")) put(k, "v-" + k);
+    HttpResponse<Buffer> r = call(HttpMethod.GET, "/v1/kv?prefix=a%2F&after=a%2F1&limit=1&values=true", null);
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    assertTrue(r.getHeader("content-type").startsWith("application/json"));
+    JsonObject sent = kv.requests.get(kv.requests.size() - 1);
+    assertEquals(new JsonObject().put("op", "list").put("prefix", "a/").put("after", "a/1").put("limit", 1)
+        .put("values", true), sent);
+    JsonObject page = r.bodyAsJsonObject();
+    assertEquals("a/2", page.getJsonArray("keys").getJsonObject(0).getString("key"));
+    assertEquals("v-a/2", new String(java.util.Base64.getDecoder().decode(
+        page.getJsonArray("keys").getJsonObject(0).getString("value")), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals("a/2", page.getString("next"));
+    JsonObject bare = call(HttpMethod.GET, "/v1/kv", null).bodyAsJsonObject();
+    assertEquals(4, bare.getJsonArray("keys").size());
+    assertNull(bare.getValue("next"));
+    assertEquals(new JsonObject().put("op", "list"), kv.requests.get(kv.requests.size() - 1), "defaults: the node's");
+  }
+
+  @Test
+  void badListParametersAre400BadParameterAndNeverReachTheNode(Vertx vertx) {
+    start(vertx);
+    for (String q : List.of("limit=0", "limit=1001", "limit=", "limit=1e3", "values=1", "prefix=%00x")) {
+      int before = kv.requests.size();
+      JsonObject body = assertError(call(HttpMethod.GET, "/v1/kv?" + q, null), 400, "bad_parameter");
+      assertTrue(body.getString("message").startsWith(q.substring(0, q.indexOf('='))), body.encode());
+      assertEquals(before, kv.requests.size(), q);
+    }
+  }
+
+  @Test
+  void putWithTtlSendsTtlMsAndReadsCarryTheExpiry(Vertx vertx) {
+    start(vertx); // the fake applies changes at time 0: the expiry is the ttl itself
+    HttpResponse<Buffer> r = put("lease?ttl=30s", "holder");
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    assertEquals(30_000L, kv.requests.get(kv.requests.size() - 1).getLong("ttlMs"));
+    assertEquals(30_000L, r.bodyAsJsonObject().getLong("expiresAt"));
+    assertEquals("30000", r.getHeader("X-Kshaka-Expires"));
+    HttpResponse<Buffer> read = get("lease");
+    assertEquals("holder", read.bodyAsString());
+    assertEquals("30000", read.getHeader("X-Kshaka-Expires"));
+    HttpResponse<Buffer> cas = put("lease?ttl=1h", "holder", "If-Match", "\"1\"");
+    assertEquals("cas", kv.requests.get(kv.requests.size() - 1).getString("op"));
+    assertEquals(3_600_000L, cas.bodyAsJsonObject().getLong("expiresAt"));
+    HttpResponse<Buffer> created = put("other?ttl=500ms", "x", "If-None-Match", "*");
+    assertError(created, 400, "bad_parameter");
+    HttpResponse<Buffer> plain = put("lease", "forever");
+    assertNull(plain.bodyAsJsonObject().getValue("expiresAt"));
+    assertNull(get("lease").getHeader("X-Kshaka-Expires"), "a PUT without ttl clears it");
+    for (String ttl : List.of("0s", "31d", "721h", "10", "1.5s", "s")) {
+      int before = kv.requests.size();
+      assertError(put("k?ttl=" + ttl, "v"), 400, "bad_parameter");
+      assertEquals(before, kv.requests.size(), ttl);
+    }
   }
 
   @Test

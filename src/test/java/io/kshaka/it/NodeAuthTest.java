@@ -140,7 +140,11 @@ class NodeAuthTest {
     Http.Response del = Http.send("DELETE", kv(2, "b"), null);
     assertEquals(200, del.status(), del.body());
     assertEquals(404, Http.get(kv(3, "b")).status());
-    // membership status (member ops) and the acceptors' key counts (admin ops) travel signed too
+    // a list (key pages from the acceptors' admin addresses), membership status (member ops) and the acceptors'
+    // key counts (admin ops) travel signed too
+    Http.Response list = Http.get(cluster.url(2) + "/v1/kv?prefix=a");
+    assertEquals(200, list.status(), list.body());
+    assertTrue(list.body().contains("\"a\""), list.body());
     Http.Response membership = Http.get(cluster.url(1) + "/v1/admin/membership");
     assertEquals(200, membership.status(), membership.body());
     JsonObject stores = Http.get(cluster.url(2) + "/v1/cluster").json().getJsonObject("stores");

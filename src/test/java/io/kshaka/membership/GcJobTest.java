@@ -81,6 +81,34 @@ class GcJobTest {
       }
     }
 
+    /** A put with a TTL (expiring at {@code expiresAt}, wall ms) at a higher ballot on the given acceptors. */
+    void putExpiring(String key, String value, long version, long expiresAt, int... on) {
+      Ballot b = new Ballot(++counter, 3);
+      for (int n : on) {
+        acceptors.get(n).put(key, new AcceptorState(b, b,
+            new RegisterState(value.getBytes(StandardCharsets.UTF_8), version, io.kshaka.core.RequestLog.EMPTY,
+                expiresAt)));
+      }
+    }
+
+    /** Keys expired ({@code Change.Expire}), in order. */
+    final List<String> expires = new ArrayList<>();
+
+    @Override
+    public Future<List<String>> localExpired(long expiredBefore, int max) {
+      List<String> out = new ArrayList<>();
+      acceptors.get(self).forEach((k, s) -> {
+        if (s.state().expiring() && s.state().expiresAt() <= expiredBefore && out.size() < max) out.add(k);
+      });
+      return Future.succeededFuture(out);
+    }
+
+    @Override
+    public Future<JsonObject> expire(String key) {
+      expires.add(key);
+      return propose(key, Change.Expire.INSTANCE);
+    }
+
     @Override
     public int nodeId() {
       return self;
@@ -148,7 +176,7 @@ class GcJobTest {
         AcceptorState s = acceptors.get(n).getOrDefault(key, AcceptorState.INITIAL);
         if (s.accepted().isAbove(best.accepted())) best = s;
       }
-      RegisterState next = change.apply(best.state()).state();
+      RegisterState next = change.apply(best.state(), wall).state();
       Ballot b = new Ballot(++counter, self);
       for (int n : acceptors.keySet()) {
         if (!down.contains(n)) acceptors.get(n).put(key, new AcceptorState(b.successor(), b, next));
@@ -232,6 +260,32 @@ class GcJobTest {
     assertEquals(2, job.collected());
     assertEquals(1, job.batches());
     assertEquals(0, job.backlog());
+  }
+
+  @Test
+  void aValueExpiredForTheAgeBecomesATombstoneAndIsThenCollected() {
+    FakeCluster c = new FakeCluster(1);
+    c.putExpiring("lease", "holder", 3, c.wall + 2_000, 1, 2, 3);
+    c.putExpiring("refreshed", "holder", 4, c.wall + 2_000, 1); // acceptor 1 missed the refresh below
+    c.putExpiring("refreshed", "holder", 5, c.wall + 600_000, 2, 3);
+    c.put("plain", "v", 1, 1, 2, 3);
+    GcJob job = new GcJob(OPTIONS, 1 << 20, c);
+    assertEquals(Outcome.IDLE, run(job).outcome());
+    c.wall += 2_000 + OPTIONS.tombstoneAgeMs() - 1;
+    run(job);
+    assertEquals(List.of(), c.expires, "expired, but not for the age yet");
+    c.wall += 1;
+    assertEquals(Outcome.IDLE, run(job).outcome(), "now a tombstone, first seen now");
+    assertEquals(List.of("lease", "refreshed"), c.expires);
+    RegisterState tomb = c.acceptors.get(2).get("lease").state();
+    assertFalse(tomb.present());
+    assertEquals(4, tomb.version(), "deleted by a change: one version up");
+    assertTrue(c.acceptors.get(2).get("refreshed").state().present(), "a refreshed value is left alone");
+    assertEquals(1, job.expired());
+    c.mono += OPTIONS.tombstoneAgeMs();
+    assertEquals(new Run(Outcome.COLLECTED, 1), run(job));
+    assertFalse(c.heldAnywhere("lease"));
+    assertTrue(c.heldAnywhere("refreshed") && c.heldAnywhere("plain"));
   }
 
   @Test

@@ -71,6 +71,25 @@ class RecordCodecTest {
   }
 
   @Test
+  void expiringValueRoundTripsAndOldRecordsHaveNoExpiry() {
+    List<AcceptorState> states = List.of(
+        new AcceptorState(new Ballot(3, 1), new Ballot(3, 1), new RegisterState("lease".getBytes(StandardCharsets.UTF_8),
+            2, RequestLog.EMPTY, 1_764_547_200_000L)),
+        new AcceptorState(new Ballot(4, 2), new Ballot(4, 2), new RegisterState(new byte[0], 5,
+            RequestLog.EMPTY.with(new RequestId(7, 70), 5, 0, 4), Long.MAX_VALUE)),
+        new AcceptorState(new Ballot(5, 2), new Ballot(5, 2), RegisterState.of("plain", 1)));
+    ByteSink sink = new ByteSink(16);
+    for (AcceptorState st : states) {
+      int size = RecordCodec.appendPut(sink, "k".getBytes(StandardCharsets.UTF_8), st, crc);
+      assertEquals(RecordCodec.putSize(1, st), size);
+    }
+    List<Decoded> decoded = decodeAll(sink);
+    for (int i = 0; i < states.size(); i++) assertEquals(states.get(i), decoded.get(i).state());
+    assertEquals(1_764_547_200_000L, decoded.get(0).state().state().expiresAt());
+    assertEquals(RegisterState.NO_EXPIRY, decoded.get(2).state().state().expiresAt(), "a PUT record has no expiry");
+  }
+
+  @Test
   void recordIsCompact() {
     byte[] key = "key-0000001".getBytes(StandardCharsets.UTF_8);
     AcceptorState s = new AcceptorState(new Ballot(123456, 2), new Ballot(123456, 2),

@@ -1,0 +1,166 @@
+package io.kshaka.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.core.HazelcastInstance;
+import io.kshaka.client.KshakaClient;
+import io.kshaka.client.KshakaException;
+import io.kshaka.client.Versioned;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A plain clustered Vert.x application joins a running Kshaka cluster with Hazelcast's own defaults plus TCP-IP
+ * members (not Kshaka's {@code HazelcastSetup}): it is not refused, stays a member, and uses {@code kshaka.kv}
+ * both raw and through {@link KshakaClient}.
+ */
+class ForeignMemberTest {
+  /** Longer than two of Hazelcast's default heartbeat intervals (5 s): a foreign member must not be dropped. */
+  private static final long STAY_MS = 12_000;
+
+  @TempDir
+  static Path dir;
+
+  static TestCluster cluster;
+  static Vertx app;
+  static final List<String> removed = new CopyOnWriteArrayList<>();
+
+  /** What a plain application does: vertx-hazelcast's default config, the cluster's name, TCP-IP join. */
+  static Config foreignConfig(String clusterName, List<String> members) {
+    Config hz = ConfigUtil.loadConfig(); // default-cluster.xml: Hazelcast's defaults + the __vertx.* structures
+    hz.setClusterName(clusterName);
+    JoinConfig join = hz.getNetworkConfig().getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(members);
+    // Test-machine placement only, none of which Hazelcast compares at join: loopback, a free port (5701 may be
+    // taken by another process here), no phone-home call to the internet.
+    hz.getNetworkConfig().setPort(TestCluster.freePort());
+    hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    return hz;
+  }
+
+  static HazelcastInstance hazelcast(Vertx vertx) {
+    return ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
+  }
+
+  @BeforeAll
+  static void start() {
+    cluster = TestCluster.start(dir, 3, new JsonObject());
+    JsonObject c = cluster.config(1).getJsonObject("cluster");
+    List<String> members = new ArrayList<>();
+    c.getJsonArray("members").forEach(m -> members.add((String) m));
+    Config hz = foreignConfig(c.getString("name"), members);
+    assertEquals(Set.of("hazelcast.phone.home.enabled"), hz.getProperties().stringPropertyNames(),
+        "the foreign member sets no Hazelcast property that could matter at join");
+    app = TestCluster.await(Vertx.builder().withClusterManager(new HazelcastClusterManager(hz)).buildClustered());
+    MembershipListener watch = new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent e) {}
+
+      @Override
+      public void memberRemoved(MembershipEvent e) {
+        removed.add(e.getMember() + " seen by " + e.getCluster().getLocalMember());
+      }
+    };
+    hazelcast(app).getCluster().addMembershipListener(watch);
+    for (int node = 1; node <= 3; node++) hazelcast(cluster.vertx(node)).getCluster().addMembershipListener(watch);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (app != null) TestCluster.await(app.close());
+    if (cluster != null) cluster.close();
+  }
+
+  private static String base64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonObject raw(JsonObject request) {
+    Message<JsonObject> reply = TestCluster.await(app.eventBus()
+        .<JsonObject>request("kshaka.kv", request, new DeliveryOptions().setSendTimeout(10_000)));
+    return reply.body();
+  }
+
+  @Test
+  void aMemberWithHazelcastDefaultsJoinsAndEveryNodeSeesIt() {
+    assertEquals(4, hazelcast(app).getCluster().getMembers().size());
+    for (int node = 1; node <= 3; node++) {
+      assertEquals(4, hazelcast(cluster.vertx(node)).getCluster().getMembers().size(), "node " + node);
+    }
+    assertEquals(271, hazelcast(app).getPartitionService().getPartitions().size(), "Hazelcast's default count");
+  }
+
+  @Test
+  void theRawKvAddressWorksFromTheForeignMember() {
+    JsonObject put = raw(new JsonObject().put("op", "put").put("key", "raw-key").put("value", base64("one"))
+        .put("requestId", "foreign-raw-1"));
+    assertEquals(1, put.getLong("version"));
+    JsonObject get = raw(new JsonObject().put("op", "get").put("key", "raw-key"));
+    assertEquals(1, get.getLong("version"));
+    assertEquals(base64("one"), get.getString("value"));
+    JsonObject cas = raw(new JsonObject().put("op", "cas").put("key", "raw-key").put("version", 1)
+        .put("value", base64("two")).put("requestId", "foreign-raw-2"));
+    assertEquals(2, cas.getLong("version"));
+    JsonObject del = raw(new JsonObject().put("op", "delete").put("key", "raw-key").put("requestId", "foreign-raw-3"));
+    assertEquals(3, del.getLong("version"));
+    assertNull(raw(new JsonObject().put("op", "get").put("key", "raw-key")).getString("value"));
+  }
+
+  @Test
+  void kshakaClientWorksFromTheForeignMember() {
+    KshakaClient client = KshakaClient.create(app);
+    assertEquals(1, TestCluster.await(client.put("client-key", "one")).version());
+    assertEquals("one", TestCluster.await(client.get("client-key")).asString());
+    assertEquals(2, TestCluster.await(client.compareAndSet("client-key", 1, "two")).version());
+    try {
+      TestCluster.await(client.compareAndSet("client-key", 1, "stale"));
+      throw new AssertionError("a stale compare-and-set succeeded");
+    } catch (IllegalStateException e) {
+      KshakaException k = (KshakaException) e.getCause();
+      assertEquals(412, k.status());
+      assertEquals(2, k.version().getAsLong());
+    }
+    Versioned deleted = TestCluster.await(client.delete("client-key"));
+    assertEquals(3, deleted.version());
+    assertFalse(TestCluster.await(client.get("client-key")).present());
+  }
+
+  @Test
+  void theForeignMemberStaysAMemberWithItsDefaultHeartbeats() {
+    KshakaClient client = KshakaClient.create(app);
+    long end = System.nanoTime() + STAY_MS * 1_000_000;
+    int ops = 0;
+    while (System.nanoTime() < end && ops < 100_000) {
+      assertEquals(ops + 1, TestCluster.await(client.put("stay-key", "v" + ops)).version());
+      ops++;
+    }
+    assertTrue(ops > 0);
+    assertTrue(removed.isEmpty(), "members removed while the foreign member was working: " + removed);
+    assertEquals(4, hazelcast(app).getCluster().getMembers().size());
+  }
+}
