@@ -7,6 +7,7 @@
 #   ./run.sh bench [options]     benchmark a running cluster (--help for options)
 #   ./run.sh admin status|add ID|remove ID|replace ID [--node URL] [--wait] [--json]
 #                                membership of a running cluster (--help for options)
+#   ./run.sh secret > FILE       write a new random cluster secret (for cluster.secretFile)
 #   ./run.sh token --role R --name N
 #                                a new bearer token (read|write|admin) and its line for the tokens file
 #   ./run.sh kv get|put|cas|create|delete|add|list|watch ...   keys of a running cluster (docs/cli.md)
@@ -20,7 +21,7 @@ HZ_FLAGS="--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNN
 --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED"
 JAVA_OPTS="${KSHAKA_JAVA_OPTS:--Xms128m -Xmx1g -XX:+UseSerialGC}"
 
-jar_path() { ls $JAR_GLOB 2>/dev/null | head -n 1; }
+jar_path() { ls $JAR_GLOB 2>/dev/null | head -n 1 || true; }
 
 build_if_needed() {
   local jar; jar=$(jar_path)
@@ -67,6 +68,6 @@ cluster() {
 
 case "${1:-}" in
   "") cluster ;;
-  node|config|check|bench|admin|token|kv) java_cmd "$@" ;;
-  *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | token --role R --name N | kv get|put|cas|create|delete|add|list|watch]" >&2; exit 2 ;;
+  node|config|check|bench|admin|token|secret|kv) java_cmd "$@" ;;
+  *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | token --role R --name N | secret | kv get|put|cas|create|delete|add|list|watch]" >&2; exit 2 ;;
 esac

@@ -20,6 +20,8 @@ import io.kshaka.membership.Membership;
 import io.kshaka.membership.MembershipAdmin;
 import io.kshaka.membership.MembershipDriver;
 import io.kshaka.membership.NodeDriverPorts;
+import io.kshaka.security.BusGuard;
+import io.kshaka.security.ClusterSecret;
 import io.kshaka.storage.DurableLong;
 import io.kshaka.storage.FileAcceptorStore;
 import io.kshaka.storage.StoreMetrics;
@@ -154,15 +156,26 @@ public final class KshakaVerticle extends VerticleBase {
         .withSnapshotThresholds(Math.min(cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_MIN_LOG_BYTES),
             cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_LIVE_RATIO)
         .withMetrics(storeMetrics(cfg.nodeId())));
-    membership = new Membership(cfg);
+    ClusterSecret secret;
+    try {
+      secret = cfg.clusterSecret();
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    if (!secret.enabled()) {
+      log.warn("node {}: node-to-node messages are unauthenticated (no cluster.secretFile): any member of the "
+          + "cluster can send votes and membership changes to this node", cfg.nodeId());
+    }
+    BusGuard guard = BusGuard.create(secret.auth(), registry);
+    membership = new Membership(cfg, guard);
     Set<Integer> peers = new TreeSet<>(cfg.acceptors());
     peers.addAll(cfg.quorums().allNodes());
     peers.remove(cfg.nodeId());
     detector = new FailureDetector(peers, cfg.failureDetector(), () -> System.nanoTime() / 1_000_000);
     NodeHealth health = new NodeHealth(detector);
     Addresses addresses = cfg.addresses();
-    monitor = PeerMonitor.start(vertx, detector, addresses);
-    router = new KvRouter(vertx, cfg, health);
+    monitor = PeerMonitor.start(vertx, detector, addresses, guard);
+    router = new KvRouter(vertx, cfg, health, guard);
     FunctionCounter.builder("kshaka_router_takeovers", router, KvRouter::takeovers)
         .description("forwarded requests taken over by this node's proposer (home suspect, silent or in doubt)")
         .register(registry);
@@ -172,10 +185,11 @@ public final class KshakaVerticle extends VerticleBase {
     Gauge.builder("kshaka_watches_open", watches, Watches::open).description("watches (blocking GETs) open on this node")
         .register(registry);
     http = new HttpVerticle(cfg, new ClusterStatus(watches,
-        () -> GcPorts.acceptorCounts(vertx, addresses, membership.current().members(), Math.max(1_000, cfg.sendTimeoutMs())),
+        () -> GcPorts.acceptorCounts(vertx, addresses, guard, membership.current().members(),
+            Math.max(1_000, cfg.sendTimeoutMs())),
         () -> gc == null ? null : gc.status()), registry);
     String floorFile = Path.of(cfg.dataDir(), "proposer-counter-floor").toString();
-    AcceptorVerticle acceptor = new AcceptorVerticle(addresses, cfg.nodeId(), store, membership);
+    AcceptorVerticle acceptor = new AcceptorVerticle(addresses, cfg.nodeId(), store, membership, guard);
     acceptor.onAccepted(watches::accepted);
     return vertx.fileSystem().mkdirs(cfg.dataDir())
         .compose(v -> vertx.deployVerticle(membership))
@@ -188,9 +202,9 @@ public final class KshakaVerticle extends VerticleBase {
         })
         .compose(floor -> vertx.deployVerticle(acceptor)
             .compose(id -> vertx.deployVerticle(proposer = new ProposerVerticle(cfg, floor.get(), floor::store,
-                health, watches, registry, membership))))
+                health, watches, registry, membership, guard))))
         .compose(id -> vertx.deployVerticle(http))
-        .compose(id -> startAdmin(cfg))
+        .compose(id -> startAdmin(cfg, guard))
         .onSuccess(id -> janitor = RegistrationJanitor.start(vertx, addresses, 1_000,
             () -> ownAddresses(addresses, cfg.nodeId(), acceptor), () -> clusterAddresses(cfg, membership), () -> {
               acceptor.reRegister();
@@ -198,7 +212,7 @@ public final class KshakaVerticle extends VerticleBase {
               membership.reRegister();
               admin.reRegister();
             }, health))
-        .onSuccess(id -> startGc(cfg))
+        .onSuccess(id -> startGc(cfg, guard))
         .onSuccess(id -> {
           if (deploymentID() != null) DEPLOYED.put(deploymentID(), this);
         })
@@ -220,11 +234,11 @@ public final class KshakaVerticle extends VerticleBase {
    * The membership procedure of this node: its driver (resumes a change it drove before a restart, takes over one
    * whose driver went silent) and the admin API on HTTP and the event bus.
    */
-  private Future<Void> startAdmin(NodeConfig cfg) {
+  private Future<Void> startAdmin(NodeConfig cfg, BusGuard guard) {
     int me = cfg.nodeId();
     NodeDriverPorts ports = new NodeDriverPorts(vertx, me, membership::current, proposer::submitInternal,
         (config, ms) -> membership.push(config, Membership.Need.BLOCKING, Instant.now().plusMillis(ms)).mapEmpty(),
-        cfg.addresses()::member, cfg.addresses()::acceptorAdmin, Math.max(2_000, cfg.sendTimeoutMs()));
+        cfg.addresses()::member, cfg.addresses()::acceptorAdmin, Math.max(2_000, cfg.sendTimeoutMs()), guard);
     driver = new MembershipDriver(vertx, ports, MembershipDriver.Options.defaults(), System::currentTimeMillis);
     admin = new MembershipAdmin(vertx, cfg.addresses(), driver, me, membership::current, membership::voting,
         cfg.requestTimeoutMs() + 5_000);
@@ -236,13 +250,13 @@ public final class KshakaVerticle extends VerticleBase {
   }
 
   /** Garbage collection of tombstones: one job per node (only the lowest live acceptor runs batches). */
-  private void startGc(NodeConfig cfg) {
+  private void startGc(NodeConfig cfg, BusGuard guard) {
     ConfigRegister register = new ConfigRegister(proposer::submitInternal, membership::current);
     gc = new GcJob(cfg.gc(), cfg.proposerOptions().maxValueBytes(), new GcPorts(vertx, cfg.addresses(), cfg.nodeId(), store,
         membership::current, detector::suspect, register, proposer::submitInternal,
         (config, timeoutMs) -> membership.push(config, Membership.Need.ALL, Instant.now().plusMillis(timeoutMs))
             .otherwise(e -> Set.of()),
-        Math.max(1_000, 4 * cfg.sendTimeoutMs())));
+        Math.max(1_000, 4 * cfg.sendTimeoutMs()), guard));
     gc.registerMetrics(registry, store::tombstones);
     gc.start(vertx);
   }

@@ -14,7 +14,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 /**
  * Command line: {@code node CONF.json} runs one node in the foreground until SIGTERM/Ctrl-C; {@code config CONF.json}
  * prints the configuration a node would run with; {@code check}, {@code bench}, {@code admin}, {@code token} and
- * {@code kv} run the tools. The node's configuration is the file overridden by {@code KSHAKA_*} environment variables and
+ * {@code kv} run the tools; {@code secret} prints a new cluster secret. The node's configuration is the file
+ * overridden by {@code KSHAKA_*} environment variables and
  * {@code kshaka.*} system properties (see {@link KshakaConfig}).
  */
 public final class Main {
@@ -34,6 +35,9 @@ public final class Main {
         break;
       case "admin":
         System.exit(io.kshaka.membership.AdminCommand.run(rest));
+        break;
+      case "secret":
+        System.out.println(io.kshaka.security.ClusterSecret.generate()); // the command's output: the new secret
         break;
       case "token":
         System.exit(io.kshaka.security.TokenCommand.run(rest));
@@ -58,7 +62,7 @@ public final class Main {
   private static void usage() {
     System.err.println("usage: kshaka node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] "
         + "| admin status|add|remove|replace | token --role read|write|admin --name NAME"
-        + " | kv get|put|cas|create|delete|add|list|watch");
+        + " | secret | kv get|put|cas|create|delete|add|list|watch");
     System.exit(2);
   }
 

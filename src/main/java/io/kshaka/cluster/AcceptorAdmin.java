@@ -1,6 +1,7 @@
 package io.kshaka.cluster;
 
 import io.kshaka.core.AcceptorState;
+import io.kshaka.security.BusGuard;
 import io.kshaka.storage.AcceptorStore;
 import io.kshaka.storage.StoreRefusedException;
 import io.vertx.core.Future;
@@ -29,6 +30,7 @@ public final class AcceptorAdmin {
   private final int nodeId;
   private final AcceptorStore store;
   private final LongSupplier currentEpoch;
+  private final BusGuard guard;
 
   /** An admin that accepts a remove of any epoch (until the node knows its configuration epoch). */
   public AcceptorAdmin(int nodeId, AcceptorStore store) {
@@ -37,6 +39,12 @@ public final class AcceptorAdmin {
 
   /** {@code currentEpoch}: the node's configuration epoch; a remove from an older epoch is refused with 409. */
   public AcceptorAdmin(int nodeId, AcceptorStore store, LongSupplier currentEpoch) {
+    this(nodeId, store, currentEpoch, BusGuard.OFF);
+  }
+
+  /** As above, answering only requests {@code guard} authenticates (checked before the request is parsed). */
+  public AcceptorAdmin(int nodeId, AcceptorStore store, LongSupplier currentEpoch, BusGuard guard) {
+    this.guard = Objects.requireNonNull(guard, "guard");
     this.nodeId = nodeId;
     this.store = Objects.requireNonNull(store, "store");
     this.currentEpoch = Objects.requireNonNull(currentEpoch, "currentEpoch");
@@ -44,6 +52,7 @@ public final class AcceptorAdmin {
 
   /** The event-bus handler: replies with the JSON answer, or fails with the status and a JSON error body. */
   public void handle(Message<Object> message) {
+    if (!guard.admit(message, BusGuard.Kind.ADMIN)) return;
     Future<JsonObject> reply;
     try {
       reply = apply(Wire.adminRequest(message.body()));
@@ -52,7 +61,7 @@ public final class AcceptorAdmin {
     }
     reply.onComplete(ar -> {
       if (ar.succeeded()) {
-        message.reply(ar.result());
+        guard.reply(message, ar.result());
       } else if (ar.cause() instanceof ReplyException re) {
         message.fail(re.failureCode(), re.getMessage());
       } else {

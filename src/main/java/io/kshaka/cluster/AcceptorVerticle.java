@@ -2,6 +2,7 @@ package io.kshaka.cluster;
 
 import io.kshaka.core.Acceptor;
 import io.kshaka.core.AcceptorRequest;
+import io.kshaka.security.BusGuard;
 import io.kshaka.storage.AcceptorStore;
 import io.kshaka.storage.StoreRefusedException;
 import io.vertx.core.Future;
@@ -39,6 +40,8 @@ public final class AcceptorVerticle extends VerticleBase {
   private final AcceptorAdmin admin;
   private MessageConsumer<Object> adminConsumer;
   private volatile boolean stopped;
+  /** Refuses requests without the cluster secret's MAC before anything decodes them; signs the replies. */
+  private final BusGuard guard;
   /** Told the key of every accept made durable here (watches wake up on it). */
   private volatile java.util.function.Consumer<String> onAccepted = key -> {};
 
@@ -49,11 +52,19 @@ public final class AcceptorVerticle extends VerticleBase {
   /** An acceptor that votes only while {@code membership} says so, under its fence (epoch, ballot floor). */
   public AcceptorVerticle(Addresses addresses, int nodeId, AcceptorStore store,
       io.kshaka.membership.Membership membership) {
+    this(addresses, nodeId, store, membership, BusGuard.OFF);
+  }
+
+  /** As above, taking only requests {@code guard} authenticates (on both addresses). */
+  public AcceptorVerticle(Addresses addresses, int nodeId, AcceptorStore store,
+      io.kshaka.membership.Membership membership, BusGuard guard) {
     this.addresses = addresses;
     this.nodeId = nodeId;
     this.store = store;
     this.membership = membership;
-    this.admin = new AcceptorAdmin(nodeId, store, membership == null ? () -> 0 : () -> membership.fence().epoch());
+    this.guard = guard;
+    this.admin = new AcceptorAdmin(nodeId, store, membership == null ? () -> 0 : () -> membership.fence().epoch(),
+        guard);
   }
 
   /** Tells {@code listener} the key of every accept this acceptor makes durable (from its event loop). */
@@ -101,9 +112,10 @@ public final class AcceptorVerticle extends VerticleBase {
 
   private void handle(Message<Buffer> message) {
     if (stopped) return;
+    if (!guard.admit(message, BusGuard.Kind.ACCEPTOR)) return;
     Buffer body = message.body();
     if (Wire.isPing(body)) {
-      message.reply(Wire.pong());
+      guard.reply(message, Wire.pong());
       return;
     }
     if (membership != null && !membership.voting()) {
@@ -114,12 +126,12 @@ public final class AcceptorVerticle extends VerticleBase {
           List<Buffer> parts = Wire.unbatch(body);
           List<Buffer> refusals = new ArrayList<>(parts.size());
           for (int i = 0; i < parts.size(); i++) refusals.add(Wire.refused(why));
-          message.reply(Wire.batch(refusals));
+          guard.reply(message, Wire.batch(refusals));
         } catch (IllegalArgumentException e) {
           message.fail(400, e.getMessage());
         }
       } else {
-        message.reply(Wire.refused(why));
+        guard.reply(message, Wire.refused(why));
       }
       return;
     }
@@ -133,10 +145,10 @@ public final class AcceptorVerticle extends VerticleBase {
           if (ar.failed()) return;
           List<Buffer> encoded = new ArrayList<>(replies.size());
           for (Future<Buffer> r : replies) encoded.add(r.result());
-          message.reply(Wire.batch(encoded));
+          guard.reply(message, Wire.batch(encoded));
         });
       } else {
-        handle(Wire.decodeRequest(body)).onSuccess(message::reply);
+        handle(Wire.decodeRequest(body)).onSuccess(reply -> guard.reply(message, reply));
       }
     } catch (IllegalArgumentException e) {
       message.fail(400, e.getMessage());

@@ -2,6 +2,7 @@ package io.kshaka.cluster;
 
 import io.kshaka.core.QuorumSpec;
 import io.kshaka.membership.KeyPages;
+import io.kshaka.security.BusGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -39,6 +40,7 @@ public final class KeyLister {
   private final Function<JsonObject, Future<JsonObject>> read;
   private final Function<Integer, String> adminAddress;
   private final DeliveryOptions ask;
+  private final BusGuard guard;
 
   /**
    * @param quorums the quorums in force (the prepare set and quorum are used)
@@ -48,6 +50,13 @@ public final class KeyLister {
    */
   public KeyLister(Vertx vertx, Supplier<QuorumSpec> quorums, Function<JsonObject, Future<JsonObject>> read,
       Function<Integer, String> adminAddress, long sendTimeoutMs) {
+    this(vertx, quorums, read, adminAddress, sendTimeoutMs, BusGuard.OFF);
+  }
+
+  /** As above, with the key pages asked signed and their replies checked by {@code guard}. */
+  public KeyLister(Vertx vertx, Supplier<QuorumSpec> quorums, Function<JsonObject, Future<JsonObject>> read,
+      Function<Integer, String> adminAddress, long sendTimeoutMs, BusGuard guard) {
+    this.guard = guard;
     this.vertx = vertx;
     this.quorums = quorums;
     this.read = read;
@@ -145,7 +154,7 @@ public final class KeyLister {
 
     private Future<KeyPages.Page> page(int node, String cursor) {
       JsonObject request = Wire.adminKeys(cursor, pageSize, r.prefix());
-      return vertx.eventBus().<JsonObject>request(adminAddress.apply(node), request, ask).map(m -> {
+      return guard.<JsonObject>request(vertx, adminAddress.apply(node), request, ask, BusGuard.Kind.ADMIN).map(m -> {
         JsonObject body = m.body();
         JsonArray a = body.getJsonArray("keys");
         List<String> keys = new ArrayList<>(a.size());

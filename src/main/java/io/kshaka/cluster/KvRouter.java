@@ -1,5 +1,6 @@
 package io.kshaka.cluster;
 
+import io.kshaka.security.BusGuard;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -57,10 +58,17 @@ public final class KvRouter implements KvService {
   private final Map<Integer, Set<Forward>> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong takeovers = new AtomicLong();
   private final AtomicLong resends = new AtomicLong();
+  /** Signs forwards and pings and checks their replies (an unauthenticated reply is no reply). */
+  private final BusGuard guard;
   /** The {@code list} operation: pages of the acceptors' key indexes, each key read through this router. */
   private final KeyLister lister;
 
   public KvRouter(Vertx vertx, NodeConfig config, NodeHealth health) {
+    this(vertx, config, health, BusGuard.OFF);
+  }
+
+  public KvRouter(Vertx vertx, NodeConfig config, NodeHealth health, BusGuard guard) {
+    this.guard = guard;
     this.vertx = vertx;
     this.config = config;
     this.addresses = config.addresses();
@@ -69,7 +77,7 @@ public final class KvRouter implements KvService {
     // The home proposer gives up at its own deadline and answers 503/504 itself; wait a little longer than that.
     this.requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000);
     this.lister = new KeyLister(vertx, this::quorumsInForce, this::execute, addresses::acceptorAdmin,
-        Math.max(config.sendTimeoutMs(), 2_000));
+        Math.max(config.sendTimeoutMs(), 2_000), guard);
     health.detector().addListener(new FailureDetector.Listener() {
       @Override
       public void suspected(int node) {
@@ -227,7 +235,8 @@ public final class KvRouter implements KvService {
   }
 
   private Future<JsonObject> send(int node, JsonObject request) {
-    return vertx.eventBus().<JsonObject>request(addresses.kv(node), request, requestOptions).map(Message::body);
+    return guard.<JsonObject>request(vertx, addresses.kv(node), request, requestOptions, BusGuard.Kind.FORWARD)
+        .map(Message::body);
   }
 
   /** An answer that the change was evaluated and refused (a condition failed): no version was written. */
@@ -373,7 +382,7 @@ public final class KvRouter implements KvService {
     List<Future<Boolean>> answers = new ArrayList<>();
     for (int node : nodes) {
       answers.add(health.answeredWithin(node, 1_000) ? Future.succeededFuture(true)
-          : vertx.eventBus().request(addresses.acceptor(node), Wire.ping(), ping).map(m -> {
+          : guard.request(vertx, addresses.acceptor(node), Wire.ping(), ping, BusGuard.Kind.ACCEPTOR).map(m -> {
             health.success(node);
             return true;
           }).otherwise(false));

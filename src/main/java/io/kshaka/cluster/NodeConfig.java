@@ -133,6 +133,7 @@ public record NodeConfig(
     config.httpServing(); // and http.enabled
     config.auth(); // and client authentication (auth.*)
     config.bus(); // and cluster.busPort
+    io.kshaka.security.ClusterSecret.from(json); // cluster.secretFile: readable, long enough
     return config;
   }
 
@@ -156,6 +157,11 @@ public record NodeConfig(
         (int) longIn(proposer, "proposer.requestLogBound", RequestLog.DEFAULT_BOUND, 1, 64),
         // A state bigger than the store's record limit would be refused by every acceptor: never send one.
         Math.min(maxValueBytes, StoreOptions.DEFAULT_MAX_RECORD_BYTES - 8192));
+  }
+
+  /** The cluster secret ({@code cluster.secretFile}), read from its file on each call. */
+  public io.kshaka.security.ClusterSecret clusterSecret() {
+    return io.kshaka.security.ClusterSecret.from(json);
   }
 
   /** Whether this node binds its own HTTP server ({@code http.enabled}, default true). */

@@ -2,6 +2,7 @@ package io.kshaka.cluster;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import io.kshaka.security.BusGuard;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -32,8 +33,11 @@ public final class PeerMonitor {
   private final long timer;
   private HazelcastClusterManager hazelcast;
   private UUID membershipListener;
+  private final BusGuard guard;
 
-  private PeerMonitor(Vertx vertx, Context context, FailureDetector detector, Addresses addresses) {
+  private PeerMonitor(Vertx vertx, Context context, FailureDetector detector, Addresses addresses,
+      BusGuard guard) {
+    this.guard = guard;
     this.vertx = vertx;
     this.addresses = addresses;
     this.context = context;
@@ -56,7 +60,12 @@ public final class PeerMonitor {
 
   /** Starts monitoring from the caller's context (the timer and pings run on it). */
   public static PeerMonitor start(Vertx vertx, FailureDetector detector, Addresses addresses) {
-    PeerMonitor m = new PeerMonitor(vertx, vertx.getOrCreateContext(), detector, addresses);
+    return start(vertx, detector, addresses, BusGuard.OFF);
+  }
+
+  /** As above, with pings signed and their answers checked by {@code guard} (an unauthenticated pong is none). */
+  public static PeerMonitor start(Vertx vertx, FailureDetector detector, Addresses addresses, BusGuard guard) {
+    PeerMonitor m = new PeerMonitor(vertx, vertx.getOrCreateContext(), detector, addresses, guard);
     m.listenToMembership();
     return m;
   }
@@ -85,15 +94,16 @@ public final class PeerMonitor {
 
   private void ping(List<Integer> nodes) {
     for (int node : nodes) {
-      vertx.eventBus().request(addresses.acceptor(node), Wire.ping(), pingOptions).onComplete(ar -> {
-        if (ar.succeeded()) {
-          detector.alive(node);
-        } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-          detector.lost(node);
-        } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
-          detector.alive(node); // it answered, even if with a failure
-        }
-      });
+      guard.request(vertx, addresses.acceptor(node), Wire.ping(), pingOptions, BusGuard.Kind.ACCEPTOR)
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              detector.alive(node);
+            } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+              detector.lost(node);
+            } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+              detector.alive(node); // it answered, even if with a failure
+            }
+          });
     }
   }
 

@@ -9,6 +9,7 @@ import io.kshaka.core.Proposer;
 import io.kshaka.core.ProposerEffect;
 import io.kshaka.core.ProposerResult;
 import io.kshaka.core.RequestId;
+import io.kshaka.security.BusGuard;
 import io.kshaka.security.Role;
 import io.kshaka.security.Tokens;
 import io.micrometer.core.instrument.Counter;
@@ -68,6 +69,8 @@ public final class ProposerVerticle extends VerticleBase {
    * in a buffer through a partition or a pause arrive in a burst right after it, within this time.
    */
   private long freshWindowMs;
+  /** Signs the messages to acceptors and checks their replies; admits only authenticated forwards. */
+  private final BusGuard guard;
 
   /** An acceptor request waiting for the end of the event-loop turn. */
   private record Outgoing(ProposerEffect.Send send, Buffer body) {}
@@ -87,6 +90,14 @@ public final class ProposerVerticle extends VerticleBase {
    */
   public ProposerVerticle(NodeConfig config, long counterFloor, Function<Long, Future<Void>> storeFloor,
       NodeHealth health, KvService router, MeterRegistry registry, io.kshaka.membership.Membership membership) {
+    this(config, counterFloor, storeFloor, health, router, registry, membership, BusGuard.OFF);
+  }
+
+  /** @param guard authenticates node-to-node messages (acceptor requests and replies, forwards to this node) */
+  public ProposerVerticle(NodeConfig config, long counterFloor, Function<Long, Future<Void>> storeFloor,
+      NodeHealth health, KvService router, MeterRegistry registry, io.kshaka.membership.Membership membership,
+      BusGuard guard) {
+    this.guard = guard;
     this.membership = membership;
     this.config = config;
     this.addresses = config.addresses();
@@ -204,6 +215,7 @@ public final class ProposerVerticle extends VerticleBase {
   }
 
   private void handleKv(Message<JsonObject> msg) {
+    if (!guard.admit(msg, BusGuard.Kind.FORWARD)) return;
     if ("list".equals(msg.body().getValue("op"))) { // not one key's: the router lists (KeyLister)
       router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
       return;
@@ -228,7 +240,13 @@ public final class ProposerVerticle extends VerticleBase {
     Integer from = Wire.freshFrom(msg.body());
     boolean fresh = id == null || (from != null && (from == config.nodeId() || health.watches(from))
         && health.steady(from, freshWindowMs));
-    submit(key, change, id, fresh).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+    submit(key, change, id, fresh).onComplete(ar -> {
+      if (ar.succeeded()) {
+        guard.reply(msg, ar.result());
+      } else {
+        reply(msg, null, ar.cause());
+      }
+    });
   }
 
   private void handleLocal(Message<Change.Custom> msg) {
@@ -353,25 +371,26 @@ public final class ProposerVerticle extends VerticleBase {
       for (Outgoing o : queue) parts.add(o.body());
       body = Wire.batch(parts);
     }
-    vertx.eventBus().<Buffer>request(addresses.acceptor(to), body, acceptorOptions).onComplete(ar -> {
-      List<AcceptorReply> replies = null;
-      if (ar.succeeded()) {
-        health.success(to);
-        try {
-          replies = decodeReplies(ar.result().body(), queue.size());
-        } catch (IllegalArgumentException e) {
-          log.warn("malformed reply from acceptor {}: {}", to, e.getMessage());
-        }
-      } else {
-        health.failure(to, ar.cause());
-      }
-      for (int i = 0; i < queue.size(); i++) {
-        ProposerEffect.Send s = queue.get(i).send();
-        run(replies != null && replies.get(i) != null
-            ? proposer.onReply(now(), s.roundId(), to, replies.get(i))
-            : proposer.onNoVote(now(), s.roundId(), to));
-      }
-    });
+    guard.<Buffer>request(vertx, addresses.acceptor(to), body, acceptorOptions, BusGuard.Kind.ACCEPTOR)
+        .onComplete(ar -> {
+          List<AcceptorReply> replies = null;
+          if (ar.succeeded()) {
+            health.success(to);
+            try {
+              replies = decodeReplies(ar.result().body(), queue.size());
+            } catch (IllegalArgumentException e) {
+              log.warn("malformed reply from acceptor {}: {}", to, e.getMessage());
+            }
+          } else {
+            health.failure(to, ar.cause());
+          }
+          for (int i = 0; i < queue.size(); i++) {
+            ProposerEffect.Send s = queue.get(i).send();
+            run(replies != null && replies.get(i) != null
+                ? proposer.onReply(now(), s.roundId(), to, replies.get(i))
+                : proposer.onNoVote(now(), s.roundId(), to));
+          }
+        });
   }
 
   /** The replies in order; null where the acceptor refused that request ({@link Wire#refused}: no vote). */

@@ -6,6 +6,7 @@ import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
 import io.kshaka.core.Change;
 import io.kshaka.core.ClusterConfig;
+import io.kshaka.security.BusGuard;
 import io.kshaka.storage.AcceptorStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,6 +39,7 @@ public final class GcPorts implements GcJob.Ports {
   private final BiFunction<String, Change, Future<JsonObject>> submit;
   private final BiFunction<ClusterConfig, Long, Future<Set<Integer>>> pushAll;
   private final DeliveryOptions admin;
+  private final BusGuard guard;
 
   /**
    * @param submit runs a change through this node's proposer ({@code ProposerVerticle::submitInternal})
@@ -48,6 +50,15 @@ public final class GcPorts implements GcJob.Ports {
   public GcPorts(Vertx vertx, Addresses addresses, int nodeId, AcceptorStore store, Supplier<ClusterConfig> installed,
       IntPredicate suspect, ConfigRegister register, BiFunction<String, Change, Future<JsonObject>> submit,
       BiFunction<ClusterConfig, Long, Future<Set<Integer>>> pushAll, long adminTimeoutMs) {
+    this(vertx, addresses, nodeId, store, installed, suspect, register, submit, pushAll, adminTimeoutMs,
+        BusGuard.OFF);
+  }
+
+  /** As above, with the admin requests signed and their replies checked by {@code guard}. */
+  public GcPorts(Vertx vertx, Addresses addresses, int nodeId, AcceptorStore store,
+      Supplier<ClusterConfig> installed, IntPredicate suspect, ConfigRegister register, BiFunction<String, Change, Future<JsonObject>> submit,
+      BiFunction<ClusterConfig, Long, Future<Set<Integer>>> pushAll, long adminTimeoutMs, BusGuard guard) {
+    this.guard = guard;
     this.vertx = vertx;
     this.addresses = addresses;
     this.nodeId = nodeId;
@@ -155,8 +166,8 @@ public final class GcPorts implements GcJob.Ports {
 
   @Override
   public Future<List<GcJob.Peeked>> peek(int acceptor, List<String> keys) {
-    return vertx.eventBus().<JsonObject>request(addresses.acceptorAdmin(acceptor), Wire.adminPeek(keys, false), admin)
-        .map(m -> {
+    return guard.<JsonObject>request(vertx, addresses.acceptorAdmin(acceptor), Wire.adminPeek(keys, false), admin,
+        BusGuard.Kind.ADMIN).map(m -> {
           JsonArray states = m.body().getJsonArray("states");
           List<GcJob.Peeked> out = new ArrayList<>(states.size());
           for (int i = 0; i < states.size(); i++) {
@@ -170,8 +181,8 @@ public final class GcPorts implements GcJob.Ports {
 
   @Override
   public Future<Boolean> remove(int acceptor, String key, Ballot bt, long epoch) {
-    return vertx.eventBus().<JsonObject>request(addresses.acceptorAdmin(acceptor), Wire.adminRemove(key, bt, epoch),
-        admin).map(m -> m.body().getBoolean("removed"));
+    return guard.<JsonObject>request(vertx, addresses.acceptorAdmin(acceptor), Wire.adminRemove(key, bt, epoch),
+        admin, BusGuard.Kind.ADMIN).map(m -> m.body().getBoolean("removed"));
   }
 
   @Override
@@ -185,11 +196,18 @@ public final class GcPorts implements GcJob.Ports {
    */
   public static Future<JsonObject> acceptorCounts(Vertx vertx, Addresses addresses, Set<Integer> members,
       long timeoutMs) {
+    return acceptorCounts(vertx, addresses, BusGuard.OFF, members, timeoutMs);
+  }
+
+  /** As above, with the requests signed and their replies checked by {@code guard}. */
+  public static Future<JsonObject> acceptorCounts(Vertx vertx, Addresses addresses, BusGuard guard,
+      Set<Integer> members, long timeoutMs) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs);
     List<Integer> nodes = new ArrayList<>(members);
     List<Future<JsonObject>> answers = new ArrayList<>();
     for (int node : nodes) {
-      answers.add(vertx.eventBus().<JsonObject>request(addresses.acceptorAdmin(node), Wire.adminKeys(null, 1), options)
+      answers.add(guard.<JsonObject>request(vertx, addresses.acceptorAdmin(node), Wire.adminKeys(null, 1), options,
+              BusGuard.Kind.ADMIN)
           .map(m -> new JsonObject().put("keys", m.body().getInteger("total"))
               .put("tombstones", m.body().getInteger("tombstones")))
           .otherwise(e -> new JsonObject().put("error", String.valueOf(e.getMessage()))));

@@ -6,6 +6,7 @@ import io.kshaka.cluster.Wire;
 import io.kshaka.core.Acceptor;
 import io.kshaka.core.ClusterConfig;
 import io.kshaka.core.QuorumSpec;
+import io.kshaka.security.BusGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -72,6 +73,7 @@ public final class Membership extends VerticleBase {
       boolean outside) {}
 
   private final NodeConfig nodeConfig;
+  private final BusGuard guard;
   private final Addresses addresses;
   private final int nodeId;
   private final List<Integer> bootstrapAcceptors;
@@ -97,6 +99,12 @@ public final class Membership extends VerticleBase {
   private boolean bootstrapRound;
 
   public Membership(NodeConfig nodeConfig) {
+    this(nodeConfig, BusGuard.OFF);
+  }
+
+  /** @param guard authenticates the membership operations between nodes (requests and replies) */
+  public Membership(NodeConfig nodeConfig, BusGuard guard) {
+    this.guard = guard;
     this.nodeConfig = nodeConfig;
     this.addresses = nodeConfig.addresses();
     this.nodeId = nodeConfig.nodeId();
@@ -441,6 +449,7 @@ public final class Membership extends VerticleBase {
   // ---------------------------------------------------------------- bus operations
 
   private void handle(Message<JsonObject> msg) {
+    if (!guard.admit(msg, BusGuard.Kind.MEMBER)) return;
     JsonObject body = msg.body();
     String op = body == null ? null : body.getString("op");
     if (op == null) {
@@ -471,7 +480,7 @@ public final class Membership extends VerticleBase {
     }
     answer.onComplete(ar -> {
       if (ar.succeeded()) {
-        msg.reply(ar.result());
+        guard.reply(msg, ar.result());
       } else {
         msg.fail(ar.cause() instanceof IllegalArgumentException ? 400 : 409, ar.cause().getMessage());
       }
@@ -696,7 +705,8 @@ public final class Membership extends VerticleBase {
   // ---------------------------------------------------------------- helpers
 
   private Future<JsonObject> ask(int node, JsonObject request) {
-    return vertx.eventBus().<JsonObject>request(addresses.member(node), request, askOptions).map(Message::body);
+    return guard.<JsonObject>request(vertx, addresses.member(node), request, askOptions, BusGuard.Kind.MEMBER)
+        .map(Message::body);
   }
 
   private static Identity optionalIdentity(JsonObject status) {

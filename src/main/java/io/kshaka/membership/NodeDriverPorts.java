@@ -2,6 +2,7 @@ package io.kshaka.membership;
 
 import io.kshaka.core.Change;
 import io.kshaka.core.ClusterConfig;
+import io.kshaka.security.BusGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -24,6 +25,7 @@ public final class NodeDriverPorts implements DriverPorts {
   private final Function<Integer, String> adminAddress;
   private final ConfigRegister register;
   private final DeliveryOptions ask;
+  private final BusGuard guard;
 
   /**
    * @param submit runs a change through this node's proposer ({@code ProposerVerticle::submitInternal})
@@ -35,6 +37,15 @@ public final class NodeDriverPorts implements DriverPorts {
   public NodeDriverPorts(Vertx vertx, int nodeId, Supplier<ClusterConfig> installed,
       BiFunction<String, Change, Future<JsonObject>> submit, BiFunction<ClusterConfig, Long, Future<Void>> push,
       Function<Integer, String> memberAddress, Function<Integer, String> adminAddress, long sendTimeoutMs) {
+    this(vertx, nodeId, installed, submit, push, memberAddress, adminAddress, sendTimeoutMs, BusGuard.OFF);
+  }
+
+  /** As above, with the status and keys requests signed and their replies checked by {@code guard}. */
+  public NodeDriverPorts(Vertx vertx, int nodeId, Supplier<ClusterConfig> installed,
+      BiFunction<String, Change, Future<JsonObject>> submit, BiFunction<ClusterConfig, Long, Future<Void>> push,
+      Function<Integer, String> memberAddress, Function<Integer, String> adminAddress, long sendTimeoutMs,
+      BusGuard guard) {
+    this.guard = guard;
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.installed = installed;
@@ -73,14 +84,14 @@ public final class NodeDriverPorts implements DriverPorts {
 
   @Override
   public Future<JsonObject> memberStatus(int node) {
-    return vertx.eventBus().<JsonObject>request(memberAddress.apply(node), new JsonObject().put("op", "status"), ask)
-        .map(m -> m.body());
+    return guard.<JsonObject>request(vertx, memberAddress.apply(node), new JsonObject().put("op", "status"), ask,
+        BusGuard.Kind.MEMBER).map(m -> m.body());
   }
 
   @Override
   public Future<KeyPages.Page> keys(int node, String after, int limit) {
     JsonObject request = new JsonObject().put("op", "keys").put("after", after).put("limit", limit);
-    return vertx.eventBus().<JsonObject>request(adminAddress.apply(node), request, ask).map(m -> {
+    return guard.<JsonObject>request(vertx, adminAddress.apply(node), request, ask, BusGuard.Kind.ADMIN).map(m -> {
       JsonObject body = m.body();
       JsonArray a = body.getJsonArray("keys");
       List<String> keys = new ArrayList<>(a.size());

@@ -409,7 +409,7 @@ class AuthTest {
 
     JsonObject c = cluster.config(1).getJsonObject("cluster");
     List<String> bus = new ArrayList<>(List.of("--event-bus", "--members", (String) c.getJsonArray("members")
-        .getValue(0), "--cluster-name", c.getString("name"), "--hz-property", "hazelcast.partition.count=11",
+        .getValue(0), "--cluster-name", c.getString("name"),
         "--cluster-port", String.valueOf(TestCluster.freePort()), "--clients", "2", "--keys", "10", "--duration",
         "1", "--warmup", "0", "--max-ops", "50", "--timeout", "5000"));
     assertEquals(1, bench(out, err, bus.toArray(String[]::new)), () -> "without a token: " + out + err);
