@@ -21,6 +21,7 @@ import io.kshaka.membership.MembershipAdmin;
 import io.kshaka.membership.MembershipDriver;
 import io.kshaka.membership.NodeDriverPorts;
 import io.kshaka.security.BusGuard;
+import io.kshaka.security.Tokens;
 import io.kshaka.security.ClusterSecret;
 import io.kshaka.storage.DurableLong;
 import io.kshaka.storage.FileAcceptorStore;
@@ -242,7 +243,9 @@ public final class KshakaVerticle extends VerticleBase {
     driver = new MembershipDriver(vertx, ports, MembershipDriver.Options.defaults(), System::currentTimeMillis);
     admin = new MembershipAdmin(vertx, cfg.addresses(), driver, me, membership::current, membership::voting,
         cfg.requestTimeoutMs() + 5_000);
-    return admin.register().onSuccess(v -> {
+    Future<Tokens> tokens = cfg.auth().enabled() ? Tokens.load(vertx, cfg.auth().tokensFile())
+        : Future.succeededFuture(null);
+    return tokens.compose(t -> admin.security(guard, t).register()).onSuccess(v -> {
       http.admin(admin);
       driver.watch(() -> membership.voting() && membership.current().members().contains(me), WATCH_MS,
           TAKEOVER_MS);

@@ -4,6 +4,9 @@ import io.kshaka.cluster.Addresses;
 import io.kshaka.cluster.AdminService;
 import io.kshaka.core.ClusterConfig;
 import io.vertx.core.Future;
+import io.kshaka.security.BusGuard;
+import io.kshaka.security.Role;
+import io.kshaka.security.Tokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -42,6 +45,10 @@ public final class MembershipAdmin implements AdminService {
   private final BooleanSupplier voting;
   private final DeliveryOptions forwardOptions;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+  /** Node-to-node forwards ({@code admin.<id>}) carry the cluster secret's MAC when there is one. */
+  private BusGuard guard = BusGuard.OFF;
+  /** With client auth on, a request on the any-node address needs a token of role admin. */
+  private Tokens tokens;
 
   public MembershipAdmin(Vertx vertx, MembershipDriver driver, int nodeId, Supplier<ClusterConfig> installed,
       BooleanSupplier voting, long forwardTimeoutMs) {
@@ -59,10 +66,30 @@ public final class MembershipAdmin implements AdminService {
     this.forwardOptions = new DeliveryOptions().setSendTimeout(forwardTimeoutMs);
   }
 
+  /**
+   * Credentials, before {@link #register}: {@code guard} signs and checks the forwards between nodes, and with
+   * {@code tokens} (null: auth off) a request on the any-node address needs a bearer token of role admin in its
+   * {@code authorization} header, as {@code /v1/admin/*} does over HTTP.
+   */
+  public MembershipAdmin security(BusGuard guard, Tokens tokens) {
+    this.guard = guard;
+    this.tokens = tokens;
+    return this;
+  }
+
   /** Consumes {@code kshaka.admin} and {@code kshaka.admin.<id>}; completes once both are registered. */
   public Future<Void> register() {
-    consumers.add(vertx.eventBus().consumer(addresses.admin(), this::handle));
-    consumers.add(vertx.eventBus().consumer(addresses.admin(me), this::handle));
+    consumers.add(vertx.eventBus().consumer(addresses.admin(), msg -> {
+      if (tokens != null && tokens.check(msg.headers().getAll(Tokens.HEADER), Role.ADMIN)
+          instanceof Tokens.Refused r) {
+        msg.fail(r.status(), r.body().encode());
+        return;
+      }
+      handle(msg);
+    }));
+    consumers.add(vertx.eventBus().consumer(addresses.admin(me), msg -> {
+      if (guard.admit(msg, BusGuard.Kind.CLUSTER_ADMIN)) handle(msg);
+    }));
     List<Future<Void>> ready = new ArrayList<>();
     for (MessageConsumer<JsonObject> c : consumers) ready.add(c.completion());
     return Future.all(ready).mapEmpty();
@@ -90,7 +117,7 @@ public final class MembershipAdmin implements AdminService {
     answer.onComplete(ar -> {
       Reply r = ar.succeeded() ? ar.result() : new Reply(500, error("internal_error", String.valueOf(ar.cause())));
       if (r.status() < 400) {
-        msg.reply(r.body());
+        guard.reply(msg, r.body());
       } else {
         msg.fail(r.status(), r.body().encode());
       }
@@ -161,7 +188,8 @@ public final class MembershipAdmin implements AdminService {
           + "and none of " + order + " answered; acceptors at epoch " + here.epoch() + ": " + here.members())
           .put("members", ChangeRecord.ids(here.members()))));
     }
-    return vertx.eventBus().<JsonObject>request(addresses.admin(order.get(i)), req, forwardOptions)
+    return guard.<JsonObject>request(vertx, addresses.admin(order.get(i)), req, forwardOptions,
+            BusGuard.Kind.CLUSTER_ADMIN)
         .map(m -> new Reply(okStatus, m.body()))
         .recover(t -> {
           if (t instanceof ReplyException re && re.failureCode() >= 400 && re.failureCode() != 503) {

@@ -44,7 +44,9 @@ public final class BusGuard {
     /** {@code kshaka.member.<id>}: status, install, adopt, seal. */
     MEMBER,
     /** {@code kshaka.kv.<id>}: client requests forwarded to their home proposer. */
-    FORWARD;
+    FORWARD,
+    /** {@code kshaka.admin.<id>}: membership admin requests forwarded to a member. */
+    CLUSTER_ADMIN;
 
     final String tag = name().toLowerCase(java.util.Locale.ROOT);
   }

@@ -303,9 +303,30 @@ class AuthTest {
   }
 
   static Future<io.vertx.core.eventbus.Message<JsonObject>> raw(JsonObject body, String authorization) {
+    return raw("kshaka.kv", body, authorization);
+  }
+
+  static Future<io.vertx.core.eventbus.Message<JsonObject>> raw(String address, JsonObject body,
+      String authorization) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(10_000);
     if (authorization != null) options.addHeader("authorization", authorization);
-    return cluster.vertx(1).eventBus().request("kshaka.kv", body, options);
+    return cluster.vertx(1).eventBus().request(address, body, options);
+  }
+
+  @Test
+  void theMembershipAdminOnTheEventBusNeedsAnAdminToken() {
+    JsonObject status = new JsonObject().put("op", "status");
+    assertBusRefused(busFailure(raw("kshaka.admin", status, null)), 401, "unauthorized");
+    assertBusRefused(busFailure(raw("kshaka.admin", status, bearer(UNKNOWN))), 401, "unauthorized");
+    assertBusRefused(busFailure(raw("kshaka.admin", status, bearer(TOKENS.get(Role.WRITE)))), 403, "forbidden");
+    JsonObject change = new JsonObject().put("op", "change").put("acceptors", new JsonArray().add(1).add(2));
+    assertBusRefused(busFailure(raw("kshaka.admin", change, bearer(TOKENS.get(Role.WRITE)))), 403, "forbidden");
+    assertEquals(1L, TestCluster.await(raw("kshaka.admin", status, bearer(TOKENS.get(Role.ADMIN)))).body()
+        .getLong("epoch"), "status with an admin token");
+    // the node's own address takes only forwards from other nodes, signed with the cluster secret
+    ReplyException unsigned = busFailure(raw("kshaka.admin.1", status, bearer(TOKENS.get(Role.ADMIN))));
+    assertEquals(401, unsigned.failureCode(), unsigned::toString);
+    assertEquals("unauthenticated", new JsonObject(unsigned.getMessage()).getString("error"));
   }
 
   static void assertBusRefused(ReplyException e, int code, String error) {
