@@ -9,6 +9,7 @@
 #                                membership of a running cluster (--help for options)
 #   ./run.sh token --role R --name N
 #                                a new bearer token (read|write|admin) and its line for the tokens file
+#   ./run.sh certs DIR [NODES]   make a test CA and node certificates with openssl (docs/security.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -67,5 +68,6 @@ cluster() {
 case "${1:-}" in
   "") cluster ;;
   node|config|check|bench|admin|token) java_cmd "$@" ;;
-  *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | token --role R --name N]" >&2; exit 2 ;;
+  certs) shift; exec conf/make-certs.sh "$@" ;;
+  *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | token --role R --name N | certs DIR]" >&2; exit 2 ;;
 esac
