@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,6 +126,24 @@ class TlsSettingsTest {
     } finally {
       locked.toFile().setReadable(true, false);
     }
+  }
+
+  @Test
+  void theOpensslScriptMakesFilesTheConfigAccepts() throws Exception {
+    Path script = Path.of("conf/make-certs.sh");
+    Assumptions.assumeTrue(Files.isExecutable(script), "conf/make-certs.sh not found from " + Path.of("").toAbsolutePath());
+    Assumptions.assumeTrue(new ProcessBuilder("openssl", "version").start().waitFor() == 0, "no openssl");
+    Path out = dir.resolve("openssl-certs");
+    Process p = new ProcessBuilder(script.toString(), out.toString(), "2").redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "make-certs.sh did not finish");
+    assertEquals(0, p.exitValue(), log);
+    JsonObject tls = new JsonObject().put("cert", out.resolve("node-2.pem").toString())
+        .put("key", out.resolve("node-2.key").toString());
+    TlsSettings settings = NodeConfig.fromJson(nodeJson(tls.copy(), tls.copy().put("ca",
+        out.resolve("ca.pem").toString()))).tls();
+    assertEquals(out.resolve("ca.pem"), settings.cluster().ca());
+    assertNotNull(TlsSettings.trusting(out.resolve("ca.pem")));
   }
 
   @Test
