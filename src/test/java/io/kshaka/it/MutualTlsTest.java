@@ -141,7 +141,7 @@ class MutualTlsTest {
     assertTrue(http.getLong("ops") > 0, http.encode());
     assertEquals(0L, http.getLong("errors"), http.encode());
     Path busJson = dir.resolve("bench-bus.json");
-    runBench("--event-bus", "--members", String.join(",", cluster.members()), "--cluster-name", cluster.clusterName(),
+    runBench("--event-bus", "--members", String.join(",", members()), "--cluster-name", clusterName(),
         "--cluster-port", String.valueOf(TestCluster.freePort()), "--cluster-cert", bench.cert().toString(),
         "--cluster-key", bench.key().toString(), "--cluster-ca", ca.certFile().toString(), "--join-timeout", "60",
         "--clients", "4", "--keys", "50", "--duration", "1", "--warmup", "0.2", "--max-ops", "200", "--seed", "5",
