@@ -11,6 +11,7 @@
 #   ./run.sh token --role R --name N
 #                                a new bearer token (read|write|admin) and its line for the tokens file
 #   ./run.sh kv get|put|cas|create|delete|add|list|watch ...   keys of a running cluster (docs/cli.md)
+#   ./run.sh certs DIR [NODES]   make a test CA and node certificates with openssl (docs/security.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -69,5 +70,6 @@ cluster() {
 case "${1:-}" in
   "") cluster ;;
   node|config|check|bench|admin|token|secret|kv) java_cmd "$@" ;;
-  *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | token --role R --name N | secret | kv get|put|cas|create|delete|add|list|watch]" >&2; exit 2 ;;
+  certs) shift; exec conf/make-certs.sh "$@" ;;
+  *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | token --role R --name N | secret | certs DIR | kv get|put|cas|create|delete|add|list|watch]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 package io.kshaka.bench;
 
 import io.kshaka.cluster.Addresses;
+import io.kshaka.security.TlsSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -55,6 +56,9 @@ import picocli.CommandLine.Spec;
         "  ./run.sh bench --clients 64 --hot-key --mix cas=100",
         "  ./run.sh bench --mix get=80,put=10,cas=5,add=5 --duration 30 --json run.json",
         "  ./run.sh bench --event-bus --members 127.0.0.1:5701,127.0.0.1:5702",
+        "  ./run.sh bench --endpoints https://127.0.0.1:8081 --cacert certs/ca.pem",
+        "  ./run.sh bench --event-bus --cluster-cert certs/node-9.pem --cluster-key certs/node-9.key \\",
+        "      --cluster-ca certs/ca.pem",
         "  ./run.sh bench --suite --json suite.json",
         "  ./run.sh bench --fault kill --nodes 3 --fault-node 3 --clients 24 --keys 1000 --warmup 5 --duration 30 \\",
         "      --fault-at 5 --fault-for 10 --json kill.json",
@@ -71,6 +75,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--endpoints", split = ",", paramLabel = "URL", defaultValue = DEFAULT_ENDPOINTS,
       description = "HTTP endpoints, comma-separated; client i uses endpoint i mod n (default: ${DEFAULT-VALUE}).")
   List<String> endpoints;
+
+  @Option(names = "--cacert", paramLabel = "FILE",
+      description = "PEM CA certificate(s) to trust for https:// endpoints (default: the JVM's trust store).")
+  Path cacert;
 
   @Option(names = "--event-bus",
       description = "Drive the kshaka.kv event-bus address from a clustered Vert.x client (a Hazelcast lite member) "
@@ -103,6 +111,19 @@ public final class BenchCommand implements Callable<Integer> {
       description = "With --event-bus: a Hazelcast property of this client, repeatable; hazelcast.partition.count "
           + "must be set exactly as on the servers (the nodes leave it unset).")
   Map<String, String> hzProperties = new LinkedHashMap<>();
+
+  @Option(names = "--cluster-cert", paramLabel = "FILE",
+      description = "With --event-bus: this client's PEM certificate, signed by the cluster CA, to join a cluster "
+          + "with cluster.tls (mutual TLS on the event bus); needs --cluster-key and --cluster-ca.")
+  Path clusterCert;
+
+  @Option(names = "--cluster-key", paramLabel = "FILE",
+      description = "With --event-bus: the PEM private key of --cluster-cert.")
+  Path clusterKey;
+
+  @Option(names = "--cluster-ca", paramLabel = "FILE",
+      description = "With --event-bus: the cluster CA certificate (PEM) that the nodes' certificates are signed by.")
+  Path clusterCa;
 
   @Option(names = "--join-timeout", defaultValue = "30", paramLabel = "SECONDS",
       description = "With --event-bus: how long to wait to join and to see a kshaka.kv handler (default: "
@@ -233,6 +254,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--ready-timeout", defaultValue = "120", paramLabel = "SECONDS",
       description = "Fault mode: how long to wait for every node to be ready (default: ${DEFAULT-VALUE}).")
   double readyTimeoutSeconds;
+
+  /** The event bus's mutual TLS from --cluster-cert/--cluster-key/--cluster-ca, or null. */
+  private TlsSettings.Cluster clusterTls;
 
   /** Options that only the fault mode uses. */
   private static final List<String> FAULT_OPTIONS = List.of("--nodes", "--fault-node", "--fault-at", "--fault-for",
@@ -442,10 +466,20 @@ public final class BenchCommand implements Callable<Integer> {
     if (eventLoops < 1 || eventLoops > 256) usage("--event-loops must be 1..256");
     if (keyPrefix == null || keyPrefix.isEmpty()) usage("--key-prefix must not be empty");
     if (eventBus && matched("--endpoints")) usage("--endpoints is for HTTP; with --event-bus give --members");
+    if (eventBus && matched("--cacert")) usage("--cacert is for https:// endpoints; with --event-bus give "
+        + "--cluster-cert, --cluster-key and --cluster-ca");
     if (!eventBus) {
-      for (String o : List.of("--members", "--cluster-name", "--namespace", "--cluster-host", "--cluster-port", "--hz-property",
-          "--join-timeout")) {
+      for (String o : List.of("--members", "--cluster-name", "--namespace", "--cluster-host", "--cluster-port",
+          "--hz-property", "--join-timeout", "--cluster-cert", "--cluster-key", "--cluster-ca")) {
         if (matched(o)) usage(o + " only applies with --event-bus");
+      }
+    }
+    clusterTls = clusterTls();
+    if (cacert != null) {
+      try {
+        TlsSettings.checkCertificates("--cacert", cacert);
+      } catch (IllegalArgumentException e) {
+        usage(e.getMessage());
       }
     }
     if (joinTimeoutSeconds <= 0 || !Double.isFinite(joinTimeoutSeconds)) usage("--join-timeout must be > 0");
@@ -493,6 +527,19 @@ public final class BenchCommand implements Callable<Integer> {
     return cases;
   }
 
+  private TlsSettings.Cluster clusterTls() {
+    int given = (clusterCert != null ? 1 : 0) + (clusterKey != null ? 1 : 0) + (clusterCa != null ? 1 : 0);
+    if (given == 0) return null;
+    if (given < 3) usage("--cluster-cert, --cluster-key and --cluster-ca go together (mutual TLS needs all three)");
+    try {
+      return TlsSettings.Cluster.of("--cluster-cert", clusterCert, "--cluster-key", clusterKey, "--cluster-ca",
+          clusterCa);
+    } catch (IllegalArgumentException e) {
+      usage(e.getMessage());
+      return null;
+    }
+  }
+
   private void checkClients(int n, String option) {
     if (n < 1 || n > 10_000) usage(option + " must be 1..10000");
   }
@@ -517,7 +564,7 @@ public final class BenchCommand implements Callable<Integer> {
     out.flush();
     Future<Vertx> start = ClusterClient.start(
         ClusterClient.hazelcastConfig(clusterName, clusterHost, clusterPort, hzMembers, hzProperties), clusterHost,
-        eventLoops);
+        eventLoops, clusterTls);
     try {
       return start.toCompletionStage().toCompletableFuture()
           .get((long) (joinTimeoutSeconds * 1000), TimeUnit.MILLISECONDS);
@@ -551,7 +598,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private HttpTarget httpTarget(Vertx vertx, List<Endpoint> eps, Workload w, PrintWriter err)
       throws InterruptedException {
-    HttpTarget target = new HttpTarget(vertx, eps, w.clients(), timeoutMs, token);
+    HttpTarget target = new HttpTarget(vertx, eps, w.clients(), timeoutMs, token, cacert);
     List<String> down;
     try {
       down = onContext(vertx, () -> target.unreachable(w.registerKey(0))).toCompletionStage().toCompletableFuture()

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.kshaka.cluster.HazelcastSetup;
+import io.kshaka.security.TlsSettings;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,12 +38,22 @@ final class ClusterClient {
 
   /** Joins the cluster; the future completes on a Hazelcast/Vert.x thread. */
   static Future<Vertx> start(Config config, String host, int eventLoops) {
+    return start(config, host, eventLoops, null);
+  }
+
+  /**
+   * Joins the cluster, with mutual TLS on the event bus when {@code tls} is not null (a cluster with
+   * {@code cluster.tls} refuses a member without a certificate from its CA); the future completes on a
+   * Hazelcast/Vert.x thread.
+   */
+  static Future<Vertx> start(Config config, String host, int eventLoops, TlsSettings.Cluster tls) {
     if (System.getProperty("hazelcast.logging.type") == null) {
       HAZELCAST_JUL.setLevel(Level.WARNING);
     }
     VertxOptions options = new VertxOptions()
         .setEventLoopPoolSize(Math.max(1, eventLoops))
         .setEventBusOptions(new EventBusOptions().setHost(host).setPort(0).setClusterPublicHost(host));
+    if (tls != null) tls.applyTo(options.getEventBusOptions());
     return Vertx.builder()
         .with(options)
         .withClusterManager(new HazelcastClusterManager(config))

@@ -3,11 +3,16 @@ package io.kshaka.bench;
 import java.net.URI;
 import java.net.URISyntaxException;
 
-/** One HTTP endpoint of the cluster, given as {@code http://host:port}. */
-public record Endpoint(String host, int port) {
+/** One HTTP endpoint of the cluster, given as {@code http://host:port} or {@code https://host:port}. */
+public record Endpoint(String host, int port, boolean tls) {
+
+  /** A plain HTTP endpoint (or a cluster member). */
+  public Endpoint(String host, int port) {
+    this(host, port, false);
+  }
 
   /**
-   * Parses {@code http://host[:port][/]}.
+   * Parses {@code http://host[:port][/]} or {@code https://host[:port][/]}.
    *
    * @throws IllegalArgumentException with a message fit for the user
    */
@@ -19,8 +24,10 @@ public record Endpoint(String host, int port) {
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("endpoint '" + s + "' is not a URL: " + e.getMessage());
     }
-    if (!"http".equalsIgnoreCase(uri.getScheme())) {
-      throw new IllegalArgumentException("endpoint '" + s + "' must start with http:// (e.g. http://127.0.0.1:8081)");
+    boolean tls = "https".equalsIgnoreCase(uri.getScheme());
+    if (!tls && !"http".equalsIgnoreCase(uri.getScheme())) {
+      throw new IllegalArgumentException("endpoint '" + s + "' must start with http:// or https:// (e.g. "
+          + "http://127.0.0.1:8081)");
     }
     if (uri.getHost() == null) {
       throw new IllegalArgumentException("endpoint '" + s + "' has no host");
@@ -29,7 +36,7 @@ public record Endpoint(String host, int port) {
     if ((path != null && !path.isEmpty() && !path.equals("/")) || uri.getRawQuery() != null) {
       throw new IllegalArgumentException("endpoint '" + s + "' must be just http://host:port, without a path");
     }
-    return new Endpoint(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
+    return new Endpoint(uri.getHost(), uri.getPort() < 0 ? (tls ? 443 : 80) : uri.getPort(), tls);
   }
 
   /** Parses a {@code host:port} cluster member. */
@@ -52,7 +59,7 @@ public record Endpoint(String host, int port) {
   }
 
   public String url() {
-    return "http://" + hostPort();
+    return (tls ? "https://" : "http://") + hostPort();
   }
 
   public String hostPort() {

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,11 +31,21 @@ final class HttpTarget implements Target {
   private final String authorization;
 
   HttpTarget(Vertx vertx, List<Endpoint> endpoints, int clients, long timeoutMs) {
-    this(vertx, endpoints, clients, timeoutMs, null);
+    this(vertx, endpoints, clients, timeoutMs, null, null);
   }
 
   /** @param token the bearer token for nodes with auth.tokensFile (null: none) */
   HttpTarget(Vertx vertx, List<Endpoint> endpoints, int clients, long timeoutMs, String token) {
+    this(vertx, endpoints, clients, timeoutMs, token, null);
+  }
+
+  /**
+   * @param token the bearer token for nodes with auth.tokensFile (null: none)
+   * @param caFile PEM certificates to trust for https endpoints instead of the JVM's default trust store (null: the
+   *     default); the server's certificate must also name the host of the URL (IP or DNS subject alternative name)
+   */
+  HttpTarget(Vertx vertx, List<Endpoint> endpoints, int clients, long timeoutMs, String token,
+      java.nio.file.Path caFile) {
     this.vertx = vertx;
     this.authorization = token == null ? null : "Bearer " + token;
     this.endpoints = List.copyOf(endpoints);
@@ -45,6 +56,7 @@ final class HttpTarget implements Target {
         .setPipelining(false)
         .setTcpNoDelay(true)
         .setConnectTimeout((int) Math.min(timeoutMs, Integer.MAX_VALUE));
+    if (caFile != null) options.setTrustOptions(new PemTrustOptions().addCertPath(caFile.toString()));
     // a closed-loop client has at most one request in flight: one connection per client is enough
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(Math.max(1, clients));
     this.client = vertx.createHttpClient(options, pool);
@@ -152,6 +164,7 @@ final class HttpTarget implements Target {
         .setMethod(method)
         .setHost(endpoint.host())
         .setPort(endpoint.port())
+        .setSsl(endpoint.tls())
         .setURI(uri)
         .setIdleTimeout(timeoutMs);
     client.request(options)

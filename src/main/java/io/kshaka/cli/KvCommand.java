@@ -81,6 +81,10 @@ public final class KvCommand implements Callable<Integer> {
         description = "Bearer token sent as Authorization (default: $KSHAKA_TOKEN).")
     String token;
 
+    @Option(names = "--cacert", paramLabel = "FILE",
+        description = "PEM CA certificate(s) to trust for https:// nodes (default: the JVM's trust store).")
+    Path cacert;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
         description = "Give up on one request after this long (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
@@ -164,7 +168,13 @@ public final class KvCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-      nodes = Nodes.of(common.node, common.conf);
+      try {
+        nodes = Nodes.of(common.node, common.conf,
+            common.cacert == null ? null : io.kshaka.security.TlsSettings.trusting(common.cacert));
+      } catch (IllegalArgumentException e) {
+        parent.err.println("--cacert: " + e.getMessage());
+        return USAGE;
+      }
       try {
         return run();
       } catch (Nodes.Unreachable e) {

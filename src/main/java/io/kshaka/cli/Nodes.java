@@ -39,9 +39,11 @@ public final class Nodes {
   private final HttpClient http;
   private int current;
 
-  private Nodes(List<String> urls, Duration connectTimeout) {
+  private Nodes(List<String> urls, Duration connectTimeout, javax.net.ssl.SSLContext ssl) {
     this.urls = List.copyOf(urls);
-    this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1);
+    if (ssl != null) b.sslContext(ssl);
+    this.http = b.build();
   }
 
   /**
@@ -49,6 +51,11 @@ public final class Nodes {
    * {@code node-*.json} in {@code confDir} (skipped when absent or unreadable), without repeats.
    */
   public static Nodes of(String given, Path confDir) {
+    return of(given, confDir, null);
+  }
+
+  /** As {@link #of(String, Path)}, trusting {@code ssl} (null: the JVM's trust store) for https nodes. */
+  public static Nodes of(String given, Path confDir, javax.net.ssl.SSLContext ssl) {
     Set<String> urls = new LinkedHashSet<>();
     if (given != null) {
       for (String u : given.split(",")) {
@@ -59,10 +66,10 @@ public final class Nodes {
     }
     if (urls.isEmpty()) urls.add(DEFAULT_NODE);
     urls.addAll(fromConf(confDir));
-    return new Nodes(new ArrayList<>(urls), Duration.ofSeconds(3));
+    return new Nodes(new ArrayList<>(urls), Duration.ofSeconds(3), ssl);
   }
 
-  /** The HTTP URLs of the nodes configured in {@code confDir}/node-*.json, in file-name order. */
+  /** The URLs of the nodes configured in {@code confDir}/node-*.json (https with http.tls), in file-name order. */
   static List<String> fromConf(Path confDir) {
     List<String> out = new ArrayList<>();
     if (confDir == null || !Files.isDirectory(confDir)) return out;
@@ -79,7 +86,8 @@ public final class Nodes {
         if (http == null || http.getInteger("port") == null) continue;
         String host = http.getString("host", "127.0.0.1");
         if (host.equals("0.0.0.0") || host.equals("::")) host = "127.0.0.1";
-        out.add("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + http.getInteger("port"));
+        String scheme = http.getValue("tls") instanceof JsonObject ? "https://" : "http://";
+        out.add(scheme + (host.contains(":") ? "[" + host + "]" : host) + ":" + http.getInteger("port"));
       } catch (Exception ignored) {
         // a file that is not a node config: not a node to try
       }

@@ -3,6 +3,7 @@ package io.kshaka.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import io.kshaka.security.TlsSettings;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 
@@ -63,11 +64,16 @@ public final class HazelcastSetup {
     return hz;
   }
 
-  /** Vert.x options of a node: the event bus listens on the cluster host, on {@code cluster.busPort} (0: any). */
+  /**
+   * Vert.x options of a node: the event bus listens on the cluster host, on {@code cluster.busPort} (0: any), with
+   * mutual TLS when {@code cluster.tls} is set.
+   */
   public static VertxOptions vertxOptions(NodeConfig node) {
     VertxOptions options = new VertxOptions();
     if (node.eventLoops() > 0) options.setEventLoopPoolSize(node.eventLoops());
     options.getEventBusOptions().setHost(node.clusterHost()).setPort(node.bus().port());
+    TlsSettings.Cluster tls = node.tls().cluster();
+    if (tls != null) tls.applyTo(options.getEventBusOptions());
     return options;
   }
 }

@@ -3,6 +3,7 @@ package io.kshaka.cluster;
 import io.kshaka.core.Proposer;
 import io.kshaka.core.QuorumSpec;
 import io.kshaka.core.RequestLog;
+import io.kshaka.security.TlsSettings;
 import io.kshaka.storage.StoreOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -134,6 +135,7 @@ public record NodeConfig(
     config.auth(); // and client authentication (auth.*)
     config.bus(); // and cluster.busPort
     io.kshaka.security.ClusterSecret.from(json); // cluster.secretFile: readable, long enough
+    config.tls(); // and http.tls, cluster.tls: their files must be there and readable
     return config;
   }
 
@@ -206,6 +208,11 @@ public record NodeConfig(
   /** The event-bus port ({@code cluster.busPort}, 0 = any free port), see {@link BusSettings}. */
   public BusSettings bus() {
     return BusSettings.from(json);
+  }
+
+  /** HTTPS ({@code http.tls}) and mutual TLS on the event bus ({@code cluster.tls}); see {@link TlsSettings}. */
+  public TlsSettings tls() {
+    return TlsSettings.from(json);
   }
 
   private static IllegalArgumentException bad(String field, String why) {

@@ -8,6 +8,7 @@ import io.kshaka.cluster.Watches;
 import io.kshaka.cluster.Wire;
 import io.kshaka.security.Role;
 import io.kshaka.security.Tokens;
+import io.kshaka.security.TlsSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -136,12 +137,15 @@ public final class HttpVerticle extends VerticleBase {
         // idle keep-alive connections go after a while; never while a request (a watch: up to 5 minutes) waits
         .setIdleTimeout((int) (deadlineSeconds + TimeUnit.MILLISECONDS.toSeconds(Watches.MAX_WAIT_MS) + 10))
         .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    TlsSettings.Http tls = config.tls().http();
+    if (tls != null) tls.applyTo(options);
     return vertx.createHttpServer(options)
         .requestHandler(request -> measured(request, router))
         .listen()
         .onSuccess(s -> {
           server = s;
-          LOG.info("HTTP API of node {} listening on {}:{}", config.nodeId(), config.httpHost(), s.actualPort());
+          LOG.info("HTTP API of node {} listening on {}://{}:{}", config.nodeId(), tls == null ? "http" : "https",
+              config.httpHost(), s.actualPort());
         });
   }
 

@@ -1,5 +1,6 @@
 package io.kshaka.membership;
 
+import io.kshaka.security.TlsSettings;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,6 +31,7 @@ import picocli.CommandLine.Parameters;
         "  ./run.sh admin remove 2 --node http://127.0.0.1:8083 --wait",
         "  ./run.sh admin replace 2 --wait        (node 2 lost its disk and runs again, empty)",
         "  KSHAKA_TOKEN=... ./run.sh admin status  (nodes with auth.tokensFile: a token with role admin)",
+        "  ./run.sh admin status --node https://127.0.0.1:8081 --cacert certs/ca.pem",
         "Exit codes: 0 done, 1 failed or unreachable, 2 usage or invalid target, 3 refused (a change runs)."})
 public final class AdminCommand implements Callable<Integer> {
   static final String DEFAULT_NODE = "http://127.0.0.1:8081";
@@ -51,6 +54,21 @@ public final class AdminCommand implements Callable<Integer> {
         description = "Bearer token with role admin, for nodes with auth.tokensFile (default: $KSHAKA_TOKEN, which "
             + "keeps it out of the process list).")
     String token;
+
+    @Option(names = "--cacert", paramLabel = "FILE",
+        description = "PEM CA certificate(s) to trust for an https:// node (default: the JVM's trust store).")
+    java.nio.file.Path cacert;
+
+    /** A client of {@link #node}, or null (after printing why) when --cacert cannot be used. */
+    Client client() {
+      if (cacert == null) return new Client(node, conf, token, null);
+      try {
+        return new Client(node, conf, token, TlsSettings.trusting(cacert));
+      } catch (IllegalArgumentException e) {
+        System.err.println("--cacert: " + e.getMessage());
+        return null;
+      }
+    }
   }
 
   @Override
@@ -78,7 +96,8 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Client c = new Client(common.node, common.conf, common.token);
+      Client c = common.client();
+      if (c == null) return 2;
       Client.Response r = c.get();
       if (r == null) return 1;
       if (common.json) {
@@ -112,7 +131,8 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Client c = new Client(common.node, common.conf, common.token);
+      Client c = common.client();
+      if (c == null) return 2;
       Client.Response r = c.post(new JsonObject().put(op(), id));
       if (r == null) return 1;
       if (r.status() != 202) {
@@ -290,9 +310,12 @@ public final class AdminCommand implements Callable<Integer> {
     private final PrintStream err = System.err;
     private final String token;
 
-    /** @param token the bearer token sent as {@code Authorization: Bearer <token>}, or null for none */
-    Client(String node, java.nio.file.Path conf, String token) {
-      this.nodes = io.kshaka.cli.Nodes.of(node, conf);
+    /**
+     * @param token the bearer token sent as {@code Authorization: Bearer <token>}, or null for none
+     * @param ssl the context for https (trusting --cacert), or null for the JVM's default
+     */
+    Client(String node, java.nio.file.Path conf, String token, SSLContext ssl) {
+      this.nodes = io.kshaka.cli.Nodes.of(node, conf, ssl);
       this.token = token == null || token.isBlank() ? null : token.strip();
     }
 
