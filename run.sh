@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Kshaka launcher.
 #   ./run.sh                     build if needed, run a 3-node cluster on this machine until Ctrl-C
+#   ./run.sh secure              the same with HTTPS, mutual TLS on the event bus, a cluster secret and tokens
+#                                (credentials made once under conf/secure; docs/security.md)
 #   ./run.sh node CONF.json      run one node in the foreground (exec: the JVM gets this PID)
 #   ./run.sh config CONF.json    print the configuration a node would run with (file + KSHAKA_* env + -Dkshaka.*)
 #   ./run.sh check HISTORY.jsonl check a history for linearizability
@@ -40,8 +42,10 @@ java_cmd() {
 }
 
 cluster() {
+  local conf="${1:-conf}" scheme="${2:-http}" curl_tls=()
   build_if_needed
   mkdir -p logs data
+  [ "$scheme" = https ] && curl_tls=(--cacert "$conf/certs/ca.pem")
   local pids=()
   stop_all() {
     trap - INT TERM EXIT
@@ -51,24 +55,45 @@ cluster() {
   }
   trap stop_all INT TERM EXIT
   for i in 1 2 3; do
-    "$0" node "conf/node-$i.json" >"logs/node-$i.log" 2>&1 &
+    "$0" node "$conf/node-$i.json" >"logs/node-$i.log" 2>&1 &
     pids+=($!)
-    echo "node $i: pid $! http://127.0.0.1:808$i (log: logs/node-$i.log)" >&2
+    echo "node $i: pid $! $scheme://127.0.0.1:808$i (log: logs/node-$i.log)" >&2
   done
   local deadline=$((SECONDS + 120))
   for i in 1 2 3; do
-    until curl -sf "http://127.0.0.1:808$i/ready" >/dev/null 2>&1; do
+    until curl -sf "${curl_tls[@]}" "$scheme://127.0.0.1:808$i/ready" >/dev/null 2>&1; do
       if [ $SECONDS -ge $deadline ]; then echo "node $i not ready after 120 s; see logs/node-$i.log" >&2; exit 1; fi
       if ! kill -0 "${pids[$((i-1))]}" 2>/dev/null; then echo "node $i exited; see logs/node-$i.log" >&2; exit 1; fi
       sleep 0.2
     done
   done
-  echo "cluster ready: http://127.0.0.1:8081 http://127.0.0.1:8082 http://127.0.0.1:8083 (Ctrl-C stops all three)" >&2
+  echo "cluster ready: $scheme://127.0.0.1:8081 $scheme://127.0.0.1:8082 $scheme://127.0.0.1:8083 (Ctrl-C stops all three)" >&2
   wait
+}
+
+# The credentials of the secure cluster (conf/secure), made once: a test CA with a certificate for each node and one
+# for your own application (conf/secure/certs), the cluster secret, and a token per role (conf/secure/tokens.json;
+# the tokens themselves in conf/secure/<role>.token, readable by you only). Delete them to start over.
+secure_setup() {
+  local dir=conf/secure
+  build_if_needed
+  conf/make-certs.sh "$dir/certs" node-1,node-2,node-3,app 2>/dev/null # app: for your own application
+  if [ ! -f "$dir/secret" ]; then (umask 077; "$0" secret > "$dir/secret"); fi
+  if [ ! -f "$dir/tokens.json" ]; then
+    local entries=() role out
+    for role in admin write read; do
+      out=$("$0" token --role "$role" --name "$role")
+      (umask 077; printf '%s\n' "$(sed -n 1p <<<"$out")" > "$dir/$role.token")
+      entries+=("$(sed -n 2p <<<"$out")")
+    done
+    (umask 077; printf '{"tokens": [%s]}\n' "$(IFS=,; echo "${entries[*]}")" > "$dir/tokens.json")
+    echo "tokens: $dir/admin.token, $dir/write.token, $dir/read.token (e.g. export KSHAKA_TOKEN=\$(cat $dir/admin.token))" >&2
+  fi
 }
 
 case "${1:-}" in
   "") cluster ;;
+  secure) secure_setup; cluster conf/secure https ;;
   node|config|check|bench|admin|token|secret|kv) java_cmd "$@" ;;
   certs) shift; exec conf/make-certs.sh "$@" ;;
   *) echo "usage: ./run.sh [node CONF.json | config CONF.json | check HISTORY.jsonl | bench [options] | admin status|add|remove|replace ID | token --role R --name N | secret | certs DIR | kv get|put|cas|create|delete|add|list|watch]" >&2; exit 2 ;;
