@@ -106,29 +106,23 @@ public final class GcPorts implements GcJob.Ports {
     return register.compareAndSet(expectedVersion, next);
   }
 
-  /** Pages through the store's sorted key index on a worker thread (its reads are thread-safe). */
   @Override
   public Future<List<String>> localTombstones() {
     // Empty entries (absent, 0) are not counted by the store: scan unless it holds nothing at all.
-    if (store.size() == 0) return Future.succeededFuture(List.of());
-    return vertx.executeBlocking(() -> {
-      List<String> out = new ArrayList<>();
-      String after = null;
-      while (true) {
-        List<String> page = store.keys(after, SCAN_PAGE);
-        for (String key : page) {
-          AcceptorState s = store.get(key);
-          if (!s.state().present()) out.add(key);
-        }
-        if (page.size() < SCAN_PAGE) return out;
-        after = page.get(page.size() - 1);
-      }
-    }, false);
+    return scan((key, s) -> !s.state().present(), Integer.MAX_VALUE);
   }
 
-  /** Pages through the store's key index on a worker thread, like {@link #localTombstones}. */
   @Override
   public Future<List<String>> localExpired(long expiredBefore, int max) {
+    return scan((key, s) -> !GcJob.reserved(key) && s.state().present() && s.state().expiring()
+        && s.state().expiresAt() <= expiredBefore, max);
+  }
+
+  /**
+   * The keys of this node's store whose state matches, in key order, at most {@code max}: pages through the
+   * store's sorted key index on a worker thread (its reads are thread-safe).
+   */
+  private Future<List<String>> scan(java.util.function.BiPredicate<String, AcceptorState> matches, int max) {
     if (store.size() == 0) return Future.succeededFuture(List.of());
     return vertx.executeBlocking(() -> {
       List<String> out = new ArrayList<>();
@@ -136,9 +130,7 @@ public final class GcPorts implements GcJob.Ports {
       while (true) {
         List<String> page = store.keys(after, SCAN_PAGE);
         for (String key : page) {
-          if (GcJob.reserved(key)) continue;
-          AcceptorState s = store.get(key);
-          if (s.state().present() && s.state().expiring() && s.state().expiresAt() <= expiredBefore) {
+          if (matches.test(key, store.get(key))) {
             out.add(key);
             if (out.size() >= max) return out;
           }
