@@ -184,7 +184,7 @@ class MutualTlsTest {
       // 1. sending: a write to kshaka.kv and a message to an acceptor never reach a handler
       String key = "rogue-" + kind;
       JsonObject put = new JsonObject().put("op", "put").put("key", key).put("value", "cm9ndWU=");
-      DeliveryOptions rogueSend = new DeliveryOptions().setSendTimeout(10_000);
+      DeliveryOptions rogueSend = new DeliveryOptions().setSendTimeout(5_000);
       assertFalse(reached(rogue.eventBus().request("kshaka.kv", put, rogueSend)),
           "the rogue's write reached kshaka.kv");
       assertFalse(reached(rogue.eventBus().request("kshaka.acceptor.1", Buffer.buffer("junk"), rogueSend)),
@@ -211,7 +211,7 @@ class MutualTlsTest {
         assertTrue(System.nanoTime() < deadline, "no request from node 1 was ever routed to the rogue");
         JsonObject read = new JsonObject().put("op", "get").put("key", "tls-probe");
         try {
-          TestCluster.await(node1.eventBus().request("kshaka.kv", read, new DeliveryOptions().setSendTimeout(5_000)));
+          TestCluster.await(node1.eventBus().request("kshaka.kv", read, new DeliveryOptions().setSendTimeout(3_000)));
           answered++;
         } catch (IllegalStateException e) {
           if (!(e.getCause() instanceof ReplyException re) || re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
@@ -226,7 +226,7 @@ class MutualTlsTest {
       // it is lost (a missing vote, or a forward that times out into a 504, outcome unknown), never a wrong answer
       int ok = 0;
       List<Integer> unknown = new ArrayList<>();
-      for (int i = 0; i < 9; i++) {
+      for (int i = 0; i < 6; i++) {
         HttpResponse<String> w = https.send(HttpRequest.newBuilder(uri(1 + i % 3, "/v1/kv/" + key + "-" + i))
             .PUT(HttpRequest.BodyPublishers.ofString("v" + i)).timeout(Duration.ofSeconds(30)).build(),
             HttpResponse.BodyHandlers.ofString());
@@ -242,7 +242,7 @@ class MutualTlsTest {
       TestCluster.await(rogue.close());
       rogue = null;
       // with the rogue gone every node serves again, and every write that was answered 200 is there
-      for (int i = 0; i < 9; i++) {
+      for (int i = 0; i < 6; i++) {
         HttpResponse<String> r = readSoon(1 + (i + 1) % 3, "/v1/kv/" + key + "-" + i);
         if (unknown.contains(i)) {
           assertTrue(r.statusCode() == 404 || r.body().equals("v" + i), r.statusCode() + " " + r.body());
