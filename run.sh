@@ -82,7 +82,7 @@ secure_setup() {
   if [ ! -f "$dir/tokens.json" ]; then
     local entries=() role out
     for role in admin write read; do
-      out=$("$0" token --role "$role" --name "$role")
+      out=$("$0" token --role "$role" --name "$role" 2>/dev/null)
       (umask 077; printf '%s\n' "$(sed -n 1p <<<"$out")" > "$dir/$role.token")
       entries+=("$(sed -n 2p <<<"$out")")
     done
