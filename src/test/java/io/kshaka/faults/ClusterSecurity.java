@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 
@@ -55,7 +56,7 @@ final class ClusterSecurity {
     try {
       Path sec = Files.createDirectories(dir.resolve("security"));
       TestCa ca = TestCa.create("faults", sec);
-      List<TestCa.Issued> certs = new java.util.ArrayList<>();
+      List<TestCa.Issued> certs = new ArrayList<>();
       for (int i = 1; i <= nodes; i++) certs.add(ca.issue("node-" + i, List.of(network.host(i))));
       SecureRandom random = new SecureRandom();
       Path secret = sec.resolve("cluster.secret");

@@ -156,8 +156,9 @@ final class MembershipSchedule {
   /** The admin status of a node, or null if it does not answer 200. */
   JsonObject status(String baseUrl) {
     try {
-      HttpResponse<String> r = client.send(cluster.security().admin(HttpRequest.newBuilder(
-          URI.create(baseUrl + "/v1/admin/membership"))).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpRequest request = cluster.security().admin(HttpRequest.newBuilder(URI.create(baseUrl
+          + "/v1/admin/membership"))).timeout(Duration.ofSeconds(5)).GET().build();
+      HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
     } catch (Exception e) {
       return null;
@@ -166,10 +167,10 @@ final class MembershipSchedule {
 
   private int post(String baseUrl, JsonObject body) {
     try {
-      HttpResponse<String> r = client.send(cluster.security().admin(HttpRequest.newBuilder(
-          URI.create(baseUrl + "/v1/admin/membership"))).timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
-          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpRequest request = cluster.security().admin(HttpRequest.newBuilder(URI.create(baseUrl
+          + "/v1/admin/membership"))).timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build();
+      HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       return r.statusCode();
     } catch (Exception e) {
       return -1;
