@@ -50,13 +50,31 @@ final class FaultRun {
       Duration checkPerKey,
       int acceptors,
       List<List<Integer>> changes,
-      int replace) {
+      int replace,
+      boolean secure) {
 
-    /** Every node an acceptor from the start, and no membership change. */
+    /** Plain HTTP, no TLS, no authentication. */
+    Spec(long seed, int nodes, Duration duration, long targetOps, int clients, int keys, int opsPerKey,
+        Set<Nemesis.Kind> kinds, Duration requestTimeout, Duration checkPerKey, int acceptors,
+        List<List<Integer>> changes, int replace) {
+      this(seed, nodes, duration, targetOps, clients, keys, opsPerKey, kinds, requestTimeout, checkPerKey, acceptors,
+          changes, replace, false);
+    }
+
+    /** Every node an acceptor from the start, no membership change, plain. */
     Spec(long seed, int nodes, Duration duration, long targetOps, int clients, int keys, int opsPerKey,
         Set<Nemesis.Kind> kinds, Duration requestTimeout, Duration checkPerKey) {
       this(seed, nodes, duration, targetOps, clients, keys, opsPerKey, kinds, requestTimeout, checkPerKey, nodes,
           List.of(), 0);
+    }
+
+    /**
+     * This spec with TLS and authentication on ({@link ClusterSecurity}: HTTPS, mutual TLS on the event bus, the
+     * cluster secret, bearer tokens) or off.
+     */
+    Spec withSecure(boolean on) {
+      return new Spec(seed, nodes, duration, targetOps, clients, keys, opsPerKey, kinds, requestTimeout, checkPerKey,
+          acceptors, changes, replace, on);
     }
 
     static Spec shortForm(long seed) {
@@ -102,8 +120,8 @@ final class FaultRun {
 
     String summary() {
       StringBuilder b = new StringBuilder();
-      b.append(String.format(Locale.ROOT, "seed %d: %d nodes, %.1f s, %s%n", spec.seed(), spec.nodes(), elapsed,
-          passed() ? "PASSED" : "FAILED"));
+      b.append(String.format(Locale.ROOT, "seed %d: %d nodes%s, %.1f s, %s%n", spec.seed(), spec.nodes(),
+          spec.secure() ? " with TLS and auth" : "", elapsed, passed() ? "PASSED" : "FAILED"));
       b.append(String.format(Locale.ROOT,
           "  operations %d in the history: ok %d, unknown %d; not applied (503) %d, refused connections %d, "
               + "unexpected %d%n", operations, ok, unknown, notApplied, refused, unexpected));
@@ -142,7 +160,8 @@ final class FaultRun {
     events.log("seed " + spec.seed() + ": " + spec.nodes() + " nodes, " + spec.duration().toSeconds() + " s, "
         + spec.targetOps() + " operations by " + spec.clients() + " clients on " + spec.keys() + " keys at a time ("
         + spec.opsPerKey() + " operations each), faults "
-        + spec.kinds() + " (rerun: -Dkshaka.faults.seed=" + spec.seed() + ")");
+        + spec.kinds() + (spec.secure() ? ", TLS and auth on" : "") + " (rerun: -Dkshaka.faults.seed=" + spec.seed()
+        + ")");
 
     Set<Nemesis.Kind> kinds = EnumSet.copyOf(spec.kinds());
     String skipped = null;
@@ -180,13 +199,13 @@ final class FaultRun {
         .put("sendTimeoutMs", 500);
     try (NodeNetwork net = network;
         NodeCluster cluster = new NodeCluster(dir, spec.nodes(), spec.acceptors(), net, proposer,
-            NodeCluster.defaultJvmOptions())) {
-      events.log("starting " + spec.nodes() + " nodes: " + cluster.urls());
+            NodeCluster.defaultJvmOptions(), spec.secure())) {
+      events.log("starting " + spec.nodes() + " nodes, " + cluster.security() + ": " + cluster.urls());
       cluster.startAll();
       Duration startup = cluster.awaitAllReady(Duration.ofSeconds(120));
       events.log(String.format(Locale.ROOT, "all nodes ready after %.2f s", startup.toNanos() / 1e9));
 
-      KvHttp http = new KvHttp(spec.requestTimeout());
+      KvHttp http = new KvHttp(spec.requestTimeout(), cluster.security());
       workload = new Workload(new Workload.Spec(spec.clients(), spec.keys(), spec.opsPerKey(), spec.targetOps(),
           spec.duration(), spec.targetOps() * 4, spec.duration().multipliedBy(3).plusSeconds(120)), http,
           cluster.urls(), history, random.nextLong());

@@ -23,7 +23,8 @@ class FaultTest {
   /**
    * The CI form: one 3-node run of about 60 s with every kind of fault (partitions only where network namespaces
    * work) and at least 3,000 operations; the history must be linearizable and every node ready within 30 s of the
-   * final heal.
+   * final heal. It runs with TLS and authentication on (HTTPS, mutual TLS on the bus, the cluster secret, tokens;
+   * {@code -Dkshaka.faults.secure=false} turns them off); the membership form covers the plain path.
    */
   @Test
   void historyUnderKillsPausesAndPartitionsIsLinearizable() {
@@ -31,7 +32,7 @@ class FaultTest {
     FaultRun.Spec defaults = FaultRun.Spec.shortForm(seed);
     FaultRun.Spec spec = new FaultRun.Spec(seed, Integer.getInteger("kshaka.faults.nodes.short", 3),
         defaults.duration(), defaults.targetOps(), defaults.clients(), defaults.keys(), defaults.opsPerKey(),
-        kinds(defaults.kinds()), defaults.requestTimeout(), defaults.checkPerKey());
+        kinds(defaults.kinds()), defaults.requestTimeout(), defaults.checkPerKey()).withSecure(secure(true));
     FaultRun.Report report = FaultRun.run(spec);
     assertTrue(report.passed(), "seed " + seed + " (rerun with -Dkshaka.faults.seed=" + seed + "):\n"
         + report.summary());
@@ -55,7 +56,8 @@ class FaultTest {
     FaultRun.Spec spec = new FaultRun.Spec(seed, 5, Duration.ofSeconds(60), 3_000, defaults.clients(),
         defaults.keys(), defaults.opsPerKey(), kinds(EnumSet.of(Nemesis.Kind.KILL, Nemesis.Kind.PAUSE,
             Nemesis.Kind.PARTITION)), defaults.requestTimeout(), defaults.checkPerKey(), 3,
-        List.of(List.of(1, 2, 3, 4), List.of(1, 2, 3, 4, 5), List.of(2, 3, 4, 5), List.of(3, 4, 5)), 4);
+        List.of(List.of(1, 2, 3, 4), List.of(1, 2, 3, 4, 5), List.of(2, 3, 4, 5), List.of(3, 4, 5)), 4)
+        .withSecure(secure(false));
     FaultRun.Report report = FaultRun.run(spec);
     assertTrue(report.passed(), "seed " + seed + " (rerun with -Dkshaka.faults.seed=" + seed + "):\n"
         + report.summary());
@@ -82,7 +84,8 @@ class FaultTest {
       long seed = firstSeed + r;
       int nodes = Integer.parseInt(sizes[r % sizes.length].trim());
       FaultRun.Spec spec = new FaultRun.Spec(seed, nodes, duration, ops, clients, keys, opsPerKey,
-          kinds(EnumSet.allOf(Nemesis.Kind.class)), Duration.ofSeconds(5), Duration.ofSeconds(120));
+          kinds(EnumSet.allOf(Nemesis.Kind.class)), Duration.ofSeconds(5), Duration.ofSeconds(120))
+          .withSecure(secure(false));
       reports.add(FaultRun.run(spec));
     }
     String table = table(reports);
@@ -95,6 +98,12 @@ class FaultTest {
     assertTrue(failed.isEmpty(), "failing seeds " + failed + "\n" + table);
   }
 
+  /** {@code -Dkshaka.faults.secure=true|false} turns TLS and authentication on or off; else {@code byDefault}. */
+  private static boolean secure(boolean byDefault) {
+    String value = System.getProperty("kshaka.faults.secure");
+    return value == null || value.isBlank() ? byDefault : Boolean.parseBoolean(value.trim());
+  }
+
   /** {@code -Dkshaka.faults.kinds=kill,pause,...} narrows the kinds of fault. */
   private static Set<Nemesis.Kind> kinds(Set<Nemesis.Kind> defaults) {
     String list = System.getProperty("kshaka.faults.kinds");
@@ -102,7 +111,8 @@ class FaultTest {
   }
 
   static String table(List<FaultRun.Report> reports) {
-    StringBuilder b = new StringBuilder("\nfault runs\n");
+    boolean secure = !reports.isEmpty() && reports.get(0).spec().secure();
+    StringBuilder b = new StringBuilder(secure ? "\nfault runs with TLS and auth on\n" : "\nfault runs\n");
     b.append(String.format(Locale.ROOT, "%-12s %5s %8s %8s %7s %7s %8s %-60s %9s %9s %s%n", "seed", "nodes", "time s",
         "ops", "unknown", "not-app", "check s", "faults", "max rec s", "final s", "result"));
     long totalOps = 0;

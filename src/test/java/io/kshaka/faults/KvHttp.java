@@ -59,14 +59,17 @@ final class KvHttp {
 
   private final HttpClient client;
   private final Duration timeout;
+  private final ClusterSecurity security;
 
   KvHttp(Duration requestTimeout) {
+    this(requestTimeout, ClusterSecurity.PLAIN);
+  }
+
+  /** @param security HTTPS and the write token when the cluster is secure */
+  KvHttp(Duration requestTimeout, ClusterSecurity security) {
     this.timeout = requestTimeout;
-    this.client = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(2))
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+    this.security = security;
+    this.client = security.client(Duration.ofSeconds(2)).followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
   Duration timeout() {
@@ -96,7 +99,7 @@ final class KvHttp {
   private HttpRequest request(String baseUrl, String key, Input input) {
     if (!key.matches("[A-Za-z0-9._~-]{1,200}")) throw new IllegalArgumentException("key needs no encoding: " + key);
     String url = baseUrl + "/v1/kv/" + key;
-    HttpRequest.Builder b = HttpRequest.newBuilder().timeout(timeout);
+    HttpRequest.Builder b = security.write(HttpRequest.newBuilder().timeout(timeout));
     if (input instanceof Input.Get) {
       b.uri(URI.create(url)).GET();
     } else if (input instanceof Input.Put) {

@@ -27,13 +27,14 @@ final class MembershipSchedule {
   private final NodeCluster cluster;
   private final Random random;
   private final Events events;
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient client;
   private final List<String> done = new ArrayList<>();
 
   MembershipSchedule(NodeCluster cluster, Random random, Events events) {
     this.cluster = cluster;
     this.random = random;
     this.events = events;
+    this.client = cluster.security().client(Duration.ofSeconds(2)).build();
   }
 
   /** The targets reached, in order. */
@@ -155,8 +156,9 @@ final class MembershipSchedule {
   /** The admin status of a node, or null if it does not answer 200. */
   JsonObject status(String baseUrl) {
     try {
-      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/admin/membership"))
-          .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpRequest request = cluster.security().admin(HttpRequest.newBuilder(URI.create(baseUrl
+          + "/v1/admin/membership"))).timeout(Duration.ofSeconds(5)).GET().build();
+      HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
     } catch (Exception e) {
       return null;
@@ -165,10 +167,10 @@ final class MembershipSchedule {
 
   private int post(String baseUrl, JsonObject body) {
     try {
-      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/admin/membership"))
-          .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
-          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpRequest request = cluster.security().admin(HttpRequest.newBuilder(URI.create(baseUrl
+          + "/v1/admin/membership"))).timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build();
+      HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       return r.statusCode();
     } catch (Exception e) {
       return -1;

@@ -28,6 +28,7 @@ final class NodeCluster implements AutoCloseable {
   private final Path dir;
   private final NodeNetwork network;
   private final List<NodeProcess> nodes = new ArrayList<>();
+  private final ClusterSecurity security;
 
   /**
    * @param proposer the config's {@code proposer} object (timeouts), or null for the defaults
@@ -43,8 +44,18 @@ final class NodeCluster implements AutoCloseable {
    */
   NodeCluster(Path dir, int size, int acceptors, NodeNetwork network, JsonObject proposer,
       List<String> jvmOptions) {
+    this(dir, size, acceptors, network, proposer, jvmOptions, false);
+  }
+
+  /**
+   * @param secure TLS and authentication on every node and in every client of the harness ({@link
+   *     ClusterSecurity}; credentials under {@code dir/security/})
+   */
+  NodeCluster(Path dir, int size, int acceptors, NodeNetwork network, JsonObject proposer,
+      List<String> jvmOptions, boolean secure) {
     this.dir = dir.toAbsolutePath();
     this.network = network;
+    this.security = secure ? ClusterSecurity.create(this.dir, network, size) : ClusterSecurity.PLAIN;
     String name = "kshaka-faults-" + UUID.randomUUID();
     JsonArray members = new JsonArray();
     for (int i = 1; i <= size; i++) {
@@ -67,11 +78,12 @@ final class NodeCluster implements AutoCloseable {
         // does not record, which the register model of the checker would take for a lost write. Collection has
         // its own tests (GcTest, the simulator's membership runs, which do record it).
         conf.put("gc", new JsonObject().put("tombstoneAgeMs", 3_600_000));
+        security.configure(conf, i);
         Path confFile = this.dir.resolve("node-" + i + ".json");
         Files.writeString(confFile, conf.encodePrettily(), StandardCharsets.UTF_8);
-        String url = "http://" + network.host(i) + ":" + network.httpPort(i);
+        String url = security.scheme() + "://" + network.host(i) + ":" + network.httpPort(i);
         nodes.add(new NodeProcess(i, confFile, this.dir.resolve("node-" + i + ".log"), url,
-            network.launchPrefix(i), jvmOptions));
+            network.launchPrefix(i), jvmOptions, security));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -114,6 +126,11 @@ final class NodeCluster implements AutoCloseable {
 
   NodeNetwork network() {
     return network;
+  }
+
+  /** How the harness's clients reach the nodes: plain, or HTTPS with a token. */
+  ClusterSecurity security() {
+    return security;
   }
 
   void startAll() {

@@ -39,10 +39,7 @@ final class NodeProcess {
       "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
 
   private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-  private static final HttpClient PROBE = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(1))
-      .build();
+  private static final HttpClient PROBE = ClusterSecurity.PLAIN.client(Duration.ofSeconds(1)).build();
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -54,16 +51,21 @@ final class NodeProcess {
   final Path config;
   final Path log;
   final String baseUrl;
+  private final ClusterSecurity security;
+  private final HttpClient probe;
   private final List<String> command;
   private Process process;
   private boolean paused;
   private int starts;
 
-  NodeProcess(int id, Path config, Path log, String baseUrl, List<String> launchPrefix, List<String> jvmOptions) {
+  NodeProcess(int id, Path config, Path log, String baseUrl, List<String> launchPrefix, List<String> jvmOptions,
+      ClusterSecurity security) {
     this.id = id;
     this.config = config;
     this.log = log;
     this.baseUrl = baseUrl;
+    this.security = security;
+    this.probe = security.on() ? security.client(Duration.ofSeconds(1)).build() : PROBE;
     List<String> cmd = new ArrayList<>(launchPrefix);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(HZ_FLAGS);
@@ -190,8 +192,9 @@ final class NodeProcess {
   /** GET /ready answers 200 now. */
   boolean ready() {
     try {
-      HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl + "/ready")).timeout(Duration.ofSeconds(3)).GET().build();
-      return PROBE.send(req, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      HttpRequest req = security.write(HttpRequest.newBuilder(URI.create(baseUrl + "/ready")))
+          .timeout(Duration.ofSeconds(3)).GET().build();
+      return probe.send(req, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
     } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {

@@ -10,7 +10,8 @@
  *       operations in about 60 s, while the {@link io.kshaka.faults.Nemesis} kills (-9) a node, pauses one (SIGSTOP
  *       past failure detection), kills a minority, kills every node, and partitions the network (where network
  *       namespaces work), each kind at least once; then heals, waits for {@code /ready} on every node (30 s at
- *       most), reads every key through every node and checks the history. Also {@link
+ *       most), reads every key through every node and checks the history. It runs with TLS and authentication
+ *       on (see {@code kshaka.faults.secure}); the membership form runs plain, so CI covers both. Also {@link
  *       io.kshaka.faults.KvHttpTest}: how HTTP answers are read as outcomes.
  *   <li>{@link io.kshaka.faults.DurabilityTest}: 10,000 acknowledged puts survive kill -9 of every node, and then a
  *       torn tail (each node's newest acceptor log segment cut by a few bytes).
@@ -34,6 +35,10 @@
  *
  * # rerun one short-form run, keeping its data directories
  * mvn -B test -Dtest=FaultTest -Dkshaka.faults.seed=SEED -Dkshaka.faults.keep=true
+ *
+ * # long form with TLS and authentication on
+ * mvn -B test -Dtest=FaultTest#longFormManyRunsOfThreeAndFiveNodes -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dkshaka.faults.long=true -Dkshaka.faults.secure=true
  * </pre>
  *
  * <h2>Properties</h2>
@@ -50,6 +55,12 @@
  *   <tr><td>{@code kshaka.faults.clients}, {@code kshaka.faults.keys},
  *       {@code kshaka.faults.opsPerKey}</td><td>long form: 12 clients on 6 keys at a time, each key replaced by a
  *       fresh one after 250 operations (short form: 10 clients, 5 keys, 200)</td></tr>
+ *   <tr><td>{@code kshaka.faults.secure}</td><td>{@code true}: every node with HTTPS ({@code http.tls}), mutual
+ *       TLS on the event bus ({@code cluster.tls}), the cluster secret and bearer tokens ({@code auth.tokensFile}),
+ *       made per run under {@code security/} (a test CA whose certificates name each node's address); every client
+ *       of the harness calls over HTTPS with a write token (admin for the membership API), see {@link
+ *       io.kshaka.faults.ClusterSecurity}. {@code false}: all plain. Default: on for the CI short form, off for the
+ *       membership and long forms</td></tr>
  *   <tr><td>{@code kshaka.faults.kinds}</td><td>fault kinds, e.g. {@code kill,pause,kill_minority,kill_all,partition}
  *       (all)</td></tr>
  *   <tr><td>{@code kshaka.faults.keep}</td><td>{@code true} keeps the data directories of passing runs</td></tr>

@@ -15,7 +15,10 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -37,8 +40,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A certificate authority made at test time (EC P-256, valid for a day), which writes PEM files into a directory:
  * {@code NAME-ca.pem} for itself and, per {@link #issue}, {@code NAME.pem} (certificate) and {@code NAME.key}
- * (unencrypted PKCS#8 key). Issued certificates carry SAN IP 127.0.0.1 and DNS localhost, and may serve as TLS
- * server and client.
+ * (unencrypted PKCS#8 key). Issued certificates carry SAN IP 127.0.0.1 and DNS localhost (and any IP addresses
+ * given), and may serve as TLS server and client.
  */
 public final class TestCa {
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
@@ -88,7 +91,22 @@ public final class TestCa {
 
   /** Issues a certificate for {@code subjectName} (CN) and writes {@code NAME.pem} and {@code NAME.key}. */
   public Issued issue(String subjectName) {
+    return issue(subjectName, List.of());
+  }
+
+  /**
+   * Issues a certificate for {@code subjectName} (CN) that also names {@code ipAddresses} in its SAN (besides
+   * 127.0.0.1 and localhost), e.g. a node's address in a network namespace, and writes {@code NAME.pem} and
+   * {@code NAME.key}.
+   */
+  public Issued issue(String subjectName, List<String> ipAddresses) {
     try {
+      List<GeneralName> names = new ArrayList<>();
+      names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+      names.add(new GeneralName(GeneralName.dNSName, "localhost"));
+      for (String ip : new LinkedHashSet<>(ipAddresses)) {
+        if (!ip.equals("127.0.0.1")) names.add(new GeneralName(GeneralName.iPAddress, ip));
+      }
       KeyPair leaf = ecKeys();
       Instant now = Instant.now();
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
@@ -99,8 +117,8 @@ public final class TestCa {
           .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
           .addExtension(Extension.extendedKeyUsage, false,
               new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
-          .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-              new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}))
+          .addExtension(Extension.subjectAlternativeName, false,
+              new GeneralNames(names.toArray(new GeneralName[0])))
           .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(cert))
           .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(leaf.getPublic()));
       X509Certificate issued = toX509(b.build(signer(keys)));
