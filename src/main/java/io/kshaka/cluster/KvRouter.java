@@ -1,6 +1,7 @@
 package io.kshaka.cluster;
 
 import io.kshaka.security.BusGuard;
+import io.kshaka.core.Proposer;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -43,6 +44,11 @@ public final class KvRouter implements KvService {
   private static final Logger log = LoggerFactory.getLogger(KvRouter.class);
   /** The prefix of request ids this router makes up for changes that came without one. */
   public static final String GENERATED_ID_PREFIX = "k-";
+  /**
+   * How long after a fresh dispatch's stamp a router may take it over: the home's fresh window
+   * ({@link Proposer#FRESH_MILLIS}) plus a margin for the clocks of router and home to differ (1 s).
+   */
+  public static final long FRESH_TAKEOVER_MS = Proposer.FRESH_MILLIS + 1_000;
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final Vertx vertx;
@@ -252,6 +258,8 @@ public final class KvRouter implements KvService {
     private final long startNanos = System.nanoTime();
     private final Promise<JsonObject> answer = Promise.promise();
     private boolean takenOver;
+    /** A takeover waits for the home's fresh window to close (a timer is set). */
+    private boolean deferred;
     private boolean resent;
     private boolean done;
     /** The home's last answer once a takeover runs (null while it has none). */
@@ -266,6 +274,7 @@ public final class KvRouter implements KvService {
 
     void homeAnswered(AsyncResult<JsonObject> ar) {
       String takeOverBecause = null;
+      boolean undelivered = false;
       boolean resend = false;
       if (ar.succeeded()) {
         health.success(home);
@@ -274,6 +283,7 @@ public final class KvRouter implements KvService {
           case NO_HANDLERS -> {
             health.lost(home);
             takeOverBecause = "no handler for home " + home;
+            undelivered = true;
           }
           case TIMEOUT -> takeOverBecause = "home " + home + " did not answer within "
               + requestOptions.getSendTimeout() + " ms";
@@ -314,14 +324,32 @@ public final class KvRouter implements KvService {
         again.remove("fresh");
         send(home, again).onComplete(this::homeAnswered);
       } else if (takeOverBecause != null) {
-        takeOver(takeOverBecause);
+        takeOver(takeOverBecause, undelivered);
       }
     }
 
-    /** Hands the request to this node's proposer, once, unless it is answered already. */
     void takeOver(String why) {
+      takeOver(why, false);
+    }
+
+    /**
+     * Hands the request to this node's proposer, once, unless it is answered already. A change dispatched
+     * {@code fresh} is not taken over before {@link #FRESH_TAKEOVER_MS} after its stamp (unless the home never got
+     * it): until {@link Proposer#FRESH_MILLIS} after the stamp the home may apply it as fresh, without the care a
+     * change proposed elsewhere needs, so a takeover before then could apply it a second time.
+     */
+    void takeOver(String why, boolean undelivered) {
+      long wait = undelivered || !Boolean.TRUE.equals(request.getValue("fresh")) ? 0
+          : request.getLong("requestStamp", 0L) + FRESH_TAKEOVER_MS - System.currentTimeMillis();
       synchronized (this) {
         if (done || takenOver) return;
+        if (wait > 0) {
+          if (!deferred) {
+            deferred = true;
+            vertx.setTimer(wait, id -> takeOver(why + " (deferred until the home's fresh window closed)", true));
+          }
+          return;
+        }
         takenOver = true;
         homeResult = null;
       }

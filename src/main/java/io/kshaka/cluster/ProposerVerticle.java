@@ -238,9 +238,12 @@ public final class ProposerVerticle extends VerticleBase {
     // Only a router this node watches can be judged steady: one it does not watch (a node outside the
     // configuration, which routes only) may have been cut off from here without this node knowing.
     Integer from = Wire.freshFrom(msg.body());
-    boolean fresh = id == null || (from != null && (from == config.nodeId() || health.watches(from))
-        && health.steady(from, freshWindowMs));
-    submit(key, change, id, fresh).onComplete(ar -> {
+    // A fresh dispatch from another node's router is fresh only for a window after its stamp: that router may take
+    // it over afterwards (KvRouter.FRESH_TAKEOVER_MS), and a round here that started later must then look for it.
+    long freshUntil = id == null || (from != null && from == config.nodeId()) ? Long.MAX_VALUE
+        : from != null && health.watches(from) && health.steady(from, freshWindowMs)
+            ? id.stamp() + io.kshaka.core.Proposer.FRESH_MILLIS : Long.MIN_VALUE;
+    submit(key, change, id, freshUntil).onComplete(ar -> {
       if (ar.succeeded()) {
         guard.reply(msg, ar.result());
       } else {
@@ -286,9 +289,14 @@ public final class ProposerVerticle extends VerticleBase {
 
   /** Submits a change to this node's proposer; the future holds the success reply or fails as {@link KvService}. */
   private Future<JsonObject> submit(String key, Change change, RequestId id, boolean fresh) {
+    return submit(key, change, id, fresh ? Long.MAX_VALUE : Long.MIN_VALUE);
+  }
+
+  /** {@code freshUntil}: see {@link io.kshaka.core.Proposer#submit(long, String, Change, RequestId, long, Object)}. */
+  private Future<JsonObject> submit(String key, Change change, RequestId id, long freshUntil) {
     Promise<ProposerResult> promise = Promise.promise();
     if (id == null) id = new RequestId(random.nextLong(), System.currentTimeMillis());
-    run(proposer.submit(now(), key, change, id, fresh, promise));
+    run(proposer.submit(now(), key, change, id, freshUntil, promise));
     return promise.future().map(ProposerVerticle::toReply);
   }
 

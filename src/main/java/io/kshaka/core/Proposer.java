@@ -74,6 +74,12 @@ public final class Proposer {
   private final Map<Long, KeyState> rounds = new HashMap<>();
   private final LinkedHashMap<String, Cached> cache;
   private long nextRoundId = 1;
+  /**
+   * How long after its stamp a fresh change counts as fresh. A router that dispatched it fresh takes it over only
+   * later (its own window adds a margin for clock differences): until then nobody else can have proposed it, and
+   * after it, it is treated as possibly proposed elsewhere, so a delayed round can never apply it twice.
+   */
+  public static final long FRESH_MILLIS = 500;
   /** Smoothed time a phase takes (send to quorum), in milliseconds: the least a competing round needs. */
   private long phaseMillis;
   private final Stats stats = new Stats();
@@ -106,7 +112,9 @@ public final class Proposer {
     final Change change;
     final long deadline;
     final RequestId id;
-    final boolean fresh;
+    /** Cleared for good once the wall clock passes {@link #freshUntil} (see {@link #expireFreshness}). */
+    boolean fresh;
+    long freshUntil = Long.MAX_VALUE;
     boolean sent;
     /** The version this change's write had in each accept sent with it (empty when it never wrote in one). */
     long[] sentVersions = new long[0];
@@ -258,9 +266,21 @@ public final class Proposer {
    *     false for takeovers and client retries: the change then takes a full round and is never NOT_APPLIED
    */
   public List<ProposerEffect> submit(long now, String key, Change change, RequestId id, boolean fresh, Object token) {
+    return submit(now, key, change, id, fresh ? Long.MAX_VALUE : Long.MIN_VALUE, token);
+  }
+
+  /**
+   * As {@link #submit(long, String, Change, RequestId, boolean, Object)}, fresh only until the wall-clock time
+   * {@code freshUntil}: a change another node's router dispatched here fresh, which that router may take over once
+   * the window has passed ({@link #FRESH_MILLIS} after its stamp). {@code Long.MIN_VALUE}: not fresh at all.
+   */
+  public List<ProposerEffect> submit(long now, String key, Change change, RequestId id, long freshUntil,
+      Object token) {
     List<ProposerEffect> out = new ArrayList<>();
     KeyState ks = keys.computeIfAbsent(key, KeyState::new);
-    ks.queue.add(new Pending(token, change, now + options.requestTimeoutMillis(), id, fresh));
+    Pending pending = new Pending(token, change, now + options.requestTimeoutMillis(), id, freshUntil != Long.MIN_VALUE);
+    pending.freshUntil = freshUntil;
+    ks.queue.add(pending);
     stats.changes++;
     startRound(now, ks, out);
     return out;
@@ -351,6 +371,8 @@ public final class Proposer {
       while (!ks.queue.isEmpty() && items.size() < options.batchMax()) items.add(ks.queue.poll());
       ks.batch = new Batch(items);
     }
+    long wallNow = wallClock.applyAsLong(now);
+    for (Pending p : ks.batch.items) expireFreshness(p, wallNow); // before the choice of a 1-RTT round
     Cached cached = options.oneRtt() && !ks.batch.needsFullRound()
         ? cache.get(ks.key) : null;
     if (cached != null && now - cached.at() > options.cacheTtlMillis()) {
@@ -374,7 +396,7 @@ public final class Proposer {
     if (ks.attempts > 0) stats.retries++;
     if (cached != null) {
       stats.fastRounds++;
-      compute(ks.batch, cached.state(), wallClock.applyAsLong(now));
+      compute(ks.batch, cached.state(), wallNow);
       ks.round = ProposerRound.fast(ballot, next, quorums, epoch, ks.batch.after);
       ks.phaseStart = now;
       sendAccepts(ks, out);
@@ -508,6 +530,7 @@ public final class Proposer {
    * at {@code wallNow} (expiries, TTL stamps).
    */
   private void compute(Batch batch, RegisterState current, long wallNow) {
+    for (Pending p : batch.items) expireFreshness(p, wallNow);
     batch.before = current;
     batch.results = new ArrayList<>(batch.items.size());
     batch.wrote = new boolean[batch.items.size()];
@@ -568,6 +591,16 @@ public final class Proposer {
       batch.results.add(r);
     }
     batch.after = state;
+  }
+
+  /**
+   * A change dispatched here fresh by another node's router stays fresh only until its window ends: that router
+   * may take it over once the window (plus a margin) has passed, and a round here that ran later could otherwise
+   * apply it a second time (fault seed 269037353158244447: a put queued behind slow rounds for 2.5 s ran as fresh
+   * after its router had taken it over and four more writes had pushed its id out of the register's log).
+   */
+  private static void expireFreshness(Pending p, long wallNow) {
+    if (p.fresh && wallNow > p.freshUntil) p.fresh = false;
   }
 
   /**

@@ -125,6 +125,30 @@ class KvRouterTest {
     unanswered.get(0).reply(new JsonObject().put("version", 1).put("by", 2));
   }
 
+  /**
+   * A change dispatched fresh may run on its home as fresh until {@code Proposer.FRESH_MILLIS} after its stamp; a
+   * takeover before then could apply it twice, so it waits until the router's window has passed.
+   */
+  @Test
+  void aFreshDispatchIsTakenOverOnlyAfterTheHomesFreshWindow(Vertx vertx) {
+    start(vertx, Home.SILENT);
+    Future<JsonObject> answer = router.execute(Wire.kvRequest("put", key, new byte[] {1}, null, null));
+    waitFor(() -> atHome.size() == 1);
+    assertTrue(atHome.get(0).getBoolean("fresh"));
+    detector.lost(2);
+    await(answer);
+    long stamp = atHome.get(0).getLong("requestStamp");
+    assertTrue(System.currentTimeMillis() - stamp >= KvRouter.FRESH_TAKEOVER_MS,
+        "taken over " + (System.currentTimeMillis() - stamp) + " ms after the dispatch");
+    assertEquals(1, router.takeovers());
+    // a client's retry (its id, not fresh) is taken over at once
+    Future<JsonObject> retry = router.execute(Wire.kvRequest("put", key, new byte[] {2}, null, null)
+        .put("requestId", "retry-1").put("requestStamp", System.currentTimeMillis()));
+    long start = System.nanoTime();
+    await(retry);
+    assertTrue((System.nanoTime() - start) / 1_000_000 < KvRouter.FRESH_TAKEOVER_MS, "a retry waited");
+  }
+
   @Test
   void newRequestsForASuspectHomeGoToThisNodeAndBackWhenItAnswers(Vertx vertx) {
     start(vertx, Home.ANSWERS);

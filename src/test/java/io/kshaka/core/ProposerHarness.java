@@ -115,6 +115,10 @@ final class ProposerHarness {
       feed(proposer.submit(now, key, change, id, fresh, token));
     }
 
+    void submit(String key, Change change, RequestId id, long freshUntil, Object token) {
+      feed(proposer.submit(now, key, change, id, freshUntil, token));
+    }
+
     /** Carries out the effects: queue sends, record completions and wakes, store floors. */
     void feed(List<ProposerEffect> effects) {
       List<ProposerEffect.Send> batch = new ArrayList<>();

@@ -611,6 +611,33 @@ class ProposerTest {
     assertEveryAcceptorHolds(acc, RegisterState.of("w3", 5));
   }
 
+  /**
+   * A router took over a put it had dispatched fresh to this home (its window passed); the takeover applied it, and
+   * four more writes pushed its id out. The home's own copy, run only now, must not apply it again as fresh.
+   */
+  @Test
+  void aFreshDispatchRunAfterItsWindowIsTreatedAsProposedElsewhere() {
+    Acceptors acc = new Acceptors(1, 2, 3);
+    Node router = new Node(acc, 2, DEFAULTS, 0);
+    Node home = new Node(acc, 1, DEFAULTS, 0);
+    RequestId id = new RequestId(5, 500);
+    router.submit(K, put("once"), id, false, "takeover");
+    router.run();
+    for (int i = 0; i < RequestLog.DEFAULT_BOUND; i++) {
+      router.submit(K, put("w" + i), new RequestId(100 + i, 600 + i), true, "w" + i);
+      router.run();
+    }
+    home.now = 500 + Proposer.FRESH_MILLIS + 1; // the wall clock, past the dispatch's fresh window
+    home.submit(K, put("once"), id, 500 + Proposer.FRESH_MILLIS, "late");
+    home.run();
+    assertEquals(Outcome.UNKNOWN, home.result("late").outcome(), home.result("late").toString());
+    assertEveryAcceptorHolds(acc, RegisterState.of("w3", 5));
+    // inside its window the same dispatch is fresh: applied, and 1-RTT-eligible
+    home.submit(K, put("in-time"), new RequestId(7, home.now), home.now + Proposer.FRESH_MILLIS, "in-time");
+    home.run();
+    assertApplied(home.result("in-time"), RegisterState.of("in-time", 6));
+  }
+
   @Test
   void retryStampedAboveEveryForgottenIdIsKnownNewAndApplied() {
     Acceptors acc = new Acceptors(1, 2, 3);
