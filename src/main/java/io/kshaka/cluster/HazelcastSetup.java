@@ -9,7 +9,8 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 
 /**
  * The Hazelcast and event-bus settings of a node: TCP-IP join on the configured members only, bound to the
- * configured host, multicast and phone-home off, and failure detection tuned for seconds (README, "How it works").
+ * configured host, multicast and phone-home off, and failure detection tuned for seconds that adapts to each
+ * member's own heartbeat interval (README, "How it works").
  * Hazelcast is only the transport and the directory of live handlers: no Kshaka state is kept in it.
  *
  * <p>Nothing here must be matched by another member. Hazelcast 5.3 refuses a joining member only for a different
@@ -35,11 +36,16 @@ public final class HazelcastSetup {
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.socket.bind.any", "false");
     hz.setProperty("hazelcast.wait.seconds.before.join", "0");
-    // Failure detection in seconds rather than a minute. The master removes a member it has not heard a heartbeat
-    // from for max.no.heartbeat; each member sends its own at its own interval. Hazelcast's default interval is
-    // 5 s, level with this 5 s: an application joining with defaults is advised to send every second too
-    // (docs/embedding.md), or a heartbeat a few milliseconds late gets it removed.
-    hz.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+    // Failure detection in seconds rather than a minute, and per member. The master removes a member whose
+    // heartbeats stop; each member sends them at its own interval: Kshaka's nodes every second, an application
+    // with Hazelcast's defaults every 5 s. A fixed deadline of a few seconds removed such an application whenever
+    // one heartbeat was a few milliseconds late (ForeignMemberTest). The phi-accrual detector learns each member's
+    // own intervals (mean and deviation of the last 200) and suspects it only once its silence exceeds its mean
+    // interval plus max.no.heartbeat (here the pause it may take on top) by about 6 standard deviations (at least
+    // 100 ms each): a node is removed about 5.6 s after its last heartbeat (the deadline detector with 5 s: 5-6 s),
+    // an application with defaults after about 9.6 s, so a heartbeat of it may come up to 4.6 s late.
+    hz.setProperty("hazelcast.heartbeat.failuredetector.type", "phi-accrual");
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", "4");
     hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     hz.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");

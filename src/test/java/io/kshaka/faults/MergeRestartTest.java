@@ -66,11 +66,14 @@ class MergeRestartTest {
       NodeProcess paused = cluster.node(3);
       long pid = paused.pid();
       paused.pause();
-      // the others remove it after ~5 s without heartbeats (HazelcastSetup)
+      long pausedAt = System.nanoTime();
+      // the others remove it about 5.6 s after its last heartbeat (HazelcastSetup, phi-accrual)
       // Hazelcast words it "has left cluster!" or "has left the cluster." depending on which of its code paths
       // (and which node, the master or not) logs the removal
       awaitTrue("node 1 sees node 3 leave", Duration.ofSeconds(60),
           () -> log(cluster.node(1)).contains(LEFT) || log(cluster.node(1)).contains(LEFT_TOO));
+      System.out.printf("[merge-restart] node 1 saw node 3 leave %.1f s after its SIGSTOP%n",
+          (System.nanoTime() - pausedAt) / 1e9);
       // as in seed 2007, a node dies and comes back while the paused one is away: its handlers of the dead
       // incarnation are what the paused node still has when it returns
       cluster.node(2).kill();
