@@ -45,7 +45,7 @@ class ForeignMemberTest {
    * (Kshaka's nodes before phi-accrual) removed a member with defaults within this time in most runs: any one of its
    * heartbeats arriving a few milliseconds late was enough.
    */
-  private static final Duration STAY = Duration.ofSeconds(Long.getLong("kshaka.foreign.staySeconds", 60));
+  private static final Duration STAY = Duration.ofSeconds(Long.getLong("kshaka.foreign.staySeconds", 30));
   /** Between two calls of the periodic load: a user's application calling now and then, not a benchmark. */
   private static final long CALL_EVERY_MS = 200;
 
