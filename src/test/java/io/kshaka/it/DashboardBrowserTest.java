@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -67,12 +69,28 @@ class DashboardBrowserTest {
   }
 
   static WebDriverWait waiting() {
-    return new WebDriverWait(browser, Duration.ofSeconds(90), Duration.ofMillis(200));
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(90), Duration.ofMillis(200));
+    wait.ignoring(StaleElementReferenceException.class); // the page redraws as it polls
+    return wait;
   }
 
   static String rowClass(int node) {
-    List<WebElement> rows = browser.findElements(By.cssSelector("#nodes tbody tr[data-node='" + node + "']"));
-    return rows.isEmpty() ? "" : rows.get(0).getAttribute("class");
+    return row(node, e -> e.getAttribute("class"));
+  }
+
+  /**
+   * Reads the row of a node. The page redraws the table on every poll, so an element found a moment ago may be gone:
+   * then look it up again.
+   */
+  static String row(int node, Function<WebElement, String> read) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        List<WebElement> rows = browser.findElements(By.cssSelector("#nodes tbody tr[data-node='" + node + "']"));
+        return rows.isEmpty() ? "" : read.apply(rows.get(0));
+      } catch (StaleElementReferenceException redrawn) {
+        if (attempt == 20) throw redrawn;
+      }
+    }
   }
 
   @Test
@@ -123,7 +141,6 @@ class DashboardBrowserTest {
     cluster.stopNode(3);
     waiting().until(d -> "down".equals(rowClass(3)));
     assertEquals("up", rowClass(1));
-    assertTrue(browser.findElement(By.cssSelector("#nodes tbody tr[data-node='3']")).getText()
-        .contains("does not answer"));
+    assertTrue(row(3, WebElement::getText).contains("does not answer"), row(3, WebElement::getText));
   }
 }
