@@ -60,6 +60,7 @@ import picocli.CommandLine.Spec;
         "  ./run.sh bench --event-bus --cluster-cert certs/node-9.pem --cluster-key certs/node-9.key \\",
         "      --cluster-ca certs/ca.pem",
         "  ./run.sh bench --suite --json suite.json",
+        "  ./run.sh bench --suite --json after.json --baseline before.json",
         "  ./run.sh bench --fault kill --nodes 3 --fault-node 3 --clients 24 --keys 1000 --warmup 5 --duration 30 \\",
         "      --fault-at 5 --fault-for 10 --json kill.json",
         "Exit codes: 0 done, 1 target unreachable, cluster not started or JSON not written, 2 bad usage,",
@@ -169,6 +170,14 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Write the results as JSON: one object for a run, {\"runs\":[...]} for a suite.")
   Path json;
 
+  @Option(names = "--baseline", paramLabel = "FILE",
+      description = "Compare with FILE, an earlier --json result (a run or a suite): for each case, the baseline case "
+          + "with the same op mix, key count, clients and value size (duration, warm-up, seed and target are not "
+          + "compared; the first such case if FILE has several), and print now/before ratios of ops/s, ok/s, p50 and "
+          + "p99 latency; with --json, each run gets a \"baseline\" object with them. A case without one prints "
+          + "'no baseline case'.")
+  Path baselineFile;
+
   @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:KSHAKA_TOKEN}",
       description = "Bearer token for nodes with auth.tokensFile, sent on every request over HTTP or the event bus "
           + "(role write; read for --mix get=100). Default: $KSHAKA_TOKEN.")
@@ -255,6 +264,9 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Fault mode: how long to wait for every node to be ready (default: ${DEFAULT-VALUE}).")
   double readyTimeoutSeconds;
 
+  /** The result to compare with, from --baseline, or null. */
+  private Baseline baseline;
+
   /** The event bus's mutual TLS from --cluster-cert/--cluster-key/--cluster-ca, or null. */
   private TlsSettings.Cluster clusterTls;
 
@@ -299,6 +311,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (faultSettings != null) return faultRun(faultSettings, cases.get(0), runSeed, out, err);
     List<Endpoint> httpEndpoints = eventBus ? List.of() : parseAll(endpoints, "--endpoints", false);
     List<Endpoint> hzMembers = eventBus ? parseAll(members, "--members", true) : List.of();
+    baseline = readBaseline();
 
     out.printf(Locale.ROOT, "kshaka bench: %d case(s) against %s, seed %d (rerun with --seed %d)%n", cases.size(),
         eventBus ? "the event bus (" + EventBusTarget.ADDRESS + ") via " + joined(hzMembers)
@@ -329,13 +342,19 @@ public final class BenchCommand implements Callable<Integer> {
         try {
           RunResult r = new BenchRun(vertx, target, eventBus ? "event-bus" : "http", targets, eventLoops, out).run(w);
           results.add(r);
-          if (!suite) out.print(Report.single(r));
+          if (!suite) {
+            out.print(Report.single(r));
+            if (baseline != null) out.print(baseline.report(List.of(r)));
+          }
           if (json != null) writeJson(results, runSeed);
         } finally {
           if (!eventBus) BenchRun.awaitQuietly(target.close(), 10);
         }
       }
-      if (suite) out.print(Report.suite(results));
+      if (suite) {
+        out.print(Report.suite(results));
+        if (baseline != null) out.print(baseline.report(results));
+      }
       if (json != null) out.println("results written to " + json);
       out.flush();
       return 0;
@@ -388,6 +407,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (clients < nodes) usage("--clients must be >= --nodes, so that every node has clients");
     if (nodeJar != null && !Files.isRegularFile(nodeJar)) usage("--node-jar: no such file: " + nodeJar);
     if (nodeEventLoops < 1 || nodeEventLoops > 64) usage("--node-event-loops must be 1..64");
+    if (matched("--baseline")) usage("--baseline does not apply with --fault");
     if (!List.of("auto", "loopback", "netns").contains(network)) usage("--network must be auto, loopback or netns");
     if (readyTimeoutSeconds <= 0 || !Double.isFinite(readyTimeoutSeconds)) usage("--ready-timeout must be > 0");
     JsonObject conf = null;
@@ -527,6 +547,17 @@ public final class BenchCommand implements Callable<Integer> {
     return cases;
   }
 
+  /** Reads --baseline before any load: a file that is missing, unreadable or not a --json result is a usage error. */
+  private Baseline readBaseline() {
+    if (baselineFile == null) return null;
+    try {
+      return Baseline.read(baselineFile);
+    } catch (IllegalArgumentException e) {
+      usage(e.getMessage());
+      return null;
+    }
+  }
+
   private TlsSettings.Cluster clusterTls() {
     int given = (clusterCert != null ? 1 : 0) + (clusterKey != null ? 1 : 0) + (clusterCa != null ? 1 : 0);
     if (given == 0) return null;
@@ -630,17 +661,26 @@ public final class BenchCommand implements Callable<Integer> {
     String text;
     if (suite) {
       JsonArray runs = new JsonArray();
-      for (RunResult r : results) runs.add(r.toJson());
-      text = new JsonObject()
+      for (RunResult r : results) runs.add(runJson(r));
+      JsonObject all = new JsonObject()
           .put("suite", true)
           .put("seed", runSeed)
-          .put("writtenAt", Instant.now().toString())
-          .put("runs", runs)
-          .encodePrettily();
+          .put("writtenAt", Instant.now().toString());
+      if (baseline != null) {
+        all.put("baseline", new JsonObject().put("file", baseline.file()).put("writtenAt", baseline.writtenAt()));
+      }
+      text = all.put("runs", runs).encodePrettily();
     } else {
-      text = results.get(results.size() - 1).toJson().encodePrettily();
+      text = runJson(results.get(results.size() - 1)).encodePrettily();
     }
     writeText(text);
+  }
+
+  /** A run's JSON, with its comparison with --baseline when there is one. */
+  private JsonObject runJson(RunResult r) {
+    JsonObject o = r.toJson();
+    if (baseline != null) o.put("baseline", baseline.toJson(r));
+    return o;
   }
 
   private void writeText(String text) {
