@@ -28,21 +28,30 @@ jar_path() { ls $JAR_GLOB 2>/dev/null | head -n 1 || true; }
 
 CDS_ARCHIVE=target/kshaka.jsa
 
-build_if_needed() {
+stale_jar() {
   local jar; jar=$(jar_path)
-  if [ -z "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -type f 2>/dev/null | head -n 1)" ]; then
-    echo "building $JAR_GLOB ..." >&2
-    mvn -B -q -DskipTests package >&2
-    jar=$(jar_path)
-  fi
-  # The class-data sharing archive of this jar (KSHAKA_CDS=off: none): made once per build by a short training run
-  # (a one-node cluster driven by the bench, about 15 s), then mapped by every JVM this script starts, which then
-  # skips loading and verifying some 10,000 classes.
-  [ "${KSHAKA_CDS:-on}" = off ] && return 0
-  [ "$CDS_ARCHIVE" -nt "$jar" ] || [ "$CDS_ARCHIVE.failed" -nt "$jar" ] && return 0
-  ( # one maker at a time: three nodes started at once wait for the first one's archive
+  [ -z "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -type f 2>/dev/null | head -n 1)" ]
+}
+
+stale_archive() {
+  [ "${KSHAKA_CDS:-on}" != off ] && [ ! "$CDS_ARCHIVE" -nt "$(jar_path)" ] && [ ! "$CDS_ARCHIVE.failed" -nt "$(jar_path)" ]
+}
+
+# Builds the jar when src/main or pom.xml changed, then its class-data sharing archive (KSHAKA_CDS=off: none): made
+# once per build by a short training run (a one-node cluster driven by the bench, about 15 s) and mapped by every JVM
+# this script starts, which then skips loading and verifying some 10,000 classes. One builder at a time: three nodes
+# started at once wait for the first one's build.
+build_if_needed() {
+  stale_jar || stale_archive || return 0
+  mkdir -p target
+  (
     flock 9
-    [ "$CDS_ARCHIVE" -nt "$jar" ] && exit 0
+    if stale_jar; then
+      echo "building $JAR_GLOB ..." >&2
+      mvn -B -q -DskipTests package >&2
+    fi
+    stale_archive || exit 0
+    local jar; jar=$(jar_path)
     echo "making the class-data sharing archive $CDS_ARCHIVE (once per build) ..." >&2
     rm -f "$CDS_ARCHIVE"
     # shellcheck disable=SC2086
@@ -51,7 +60,7 @@ build_if_needed() {
       >target/cds-training.log 2>&1 \
       || { echo "could not make $CDS_ARCHIVE (see target/cds-training.log); going on without it" >&2
            rm -f "$CDS_ARCHIVE"; touch "$CDS_ARCHIVE.failed"; }
-  ) 9>target/.cds.lock
+  ) 9>target/.build.lock
 }
 
 cds_flags() {

@@ -1,6 +1,5 @@
 package io.kshaka.bench;
 
-import io.kshaka.security.TlsSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -58,7 +57,6 @@ final class HttpTarget implements Target {
         .setTcpNoDelay(true)
         .setConnectTimeout((int) Math.min(timeoutMs, Integer.MAX_VALUE));
     if (caFile != null) options.setTrustOptions(new PemTrustOptions().addCertPath(caFile.toString()));
-    options.setSslEngineOptions(TlsSettings.engine());
     // a closed-loop client has at most one request in flight: one connection per client is enough
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(Math.max(1, clients));
     this.client = vertx.createHttpClient(options, pool);

@@ -4,10 +4,7 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.JdkSSLEngineOptions;
-import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +44,7 @@ public record TlsSettings(Http http, Cluster cluster) {
   public record Http(Path cert, Path key) {
     /** Turns {@code options} into an HTTPS server with this certificate. */
     public HttpServerOptions applyTo(HttpServerOptions options) {
-      return options.setSsl(true).setSslEngineOptions(engine()).setKeyCertOptions(new PemKeyCertOptions()
+      return options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(cert.toString()).setKeyPath(key.toString()));
     }
   }
@@ -72,23 +69,12 @@ public record TlsSettings(Http http, Cluster cluster) {
     /** Makes {@code options} speak TLS only, present this certificate, and require one signed by the CA. */
     public EventBusOptions applyTo(EventBusOptions options) {
       options.setSsl(true)
-          .setSslEngineOptions(engine())
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert.toString()).setKeyPath(key.toString()))
           .setTrustOptions(new PemTrustOptions().addCertPath(ca.toString()))
           .setClientAuth(ClientAuth.REQUIRED);
       options.setTrustAll(false);
       return options;
     }
-  }
-
-  /**
-   * The TLS implementation: BoringSSL through netty-tcnative where its native library loads (it ships for Linux
-   * x86-64), else the JDK's. Same protocols and ciphers; BoringSSL costs about half the CPU per small record, which
-   * is most of what TLS adds to a request here. {@code -Dkshaka.tls.engine=jdk} forces the JDK's.
-   */
-  public static SSLEngineOptions engine() {
-    boolean jdk = "jdk".equalsIgnoreCase(System.getProperty("kshaka.tls.engine"));
-    return !jdk && OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions();
   }
 
   /** Reads and validates {@code http.tls} and {@code cluster.tls} of a node's JSON; absent means off. */
