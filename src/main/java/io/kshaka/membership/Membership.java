@@ -96,7 +96,7 @@ public final class Membership extends VerticleBase {
   private Future<?> tail = Future.succeededFuture();
   private long timer = -1;
   private boolean stopped;
-  private boolean bootstrapRound;
+  private volatile boolean bootstrapRound;
   private volatile boolean gossipHeld;
   private volatile boolean roundRunning;
 
@@ -215,7 +215,6 @@ public final class Membership extends VerticleBase {
     return serial(() -> apply(config, true));
   }
 
-  /** Asks {@code node} for its configuration and installs it if it is newer; completes with the one in force. */
   /**
    * Holds (or resumes) the steady gossip of a sealed node, so that it learns a newer configuration only from the
    * answers its own messages get. For tests of that path; a held node still serves and answers its peers.
@@ -229,6 +228,7 @@ public final class Membership extends VerticleBase {
     return bootstrapRound && !roundRunning;
   }
 
+  /** Asks {@code node} for its configuration and installs it if it is newer; completes with the one in force. */
   public Future<ClusterConfig> refreshFrom(int node) {
     return ask(node, Wire.memberStatus()).compose(status -> learn(node, status)).map(v -> current());
   }
