@@ -48,7 +48,7 @@ class AvailabilityTest {
         load.mark("killed node 3");
         load.awaitMore("while node 3 is dead", 400, Duration.ofSeconds(5));
         victim.start();
-        assertTrue(victim.awaitReady(System.nanoTime() + Duration.ofSeconds(120).toNanos()), "node 3 ready again");
+        cluster.awaitReady(Duration.ofSeconds(120), 3);
         load.mark("node 3 ready again");
         load.awaitMore("after node 3 returned", 300, Duration.ofSeconds(3));
 

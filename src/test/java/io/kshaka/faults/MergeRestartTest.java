@@ -78,7 +78,7 @@ class MergeRestartTest {
       // incarnation are what the paused node still has when it returns
       cluster.node(2).kill();
       cluster.node(2).start();
-      assertTrue(cluster.node(2).awaitReady(System.nanoTime() + Duration.ofSeconds(120).toNanos()), "node 2 ready");
+      cluster.awaitReady(Duration.ofSeconds(120), 2);
 
       // a closed-loop load through every node, from before the return until after the repair
       List<Call> calls = Collections.synchronizedList(new ArrayList<>());

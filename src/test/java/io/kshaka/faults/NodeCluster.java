@@ -146,15 +146,34 @@ final class NodeCluster implements AutoCloseable {
    * @throws IllegalStateException naming the nodes that were not ready in time (with their log tails)
    */
   Duration awaitAllReady(Duration timeout) {
+    return awaitReady(timeout, nodes);
+  }
+
+  /** Waits until these nodes answer {@code /ready}; as {@link #awaitAllReady}. */
+  Duration awaitReady(Duration timeout, int... ids) {
+    List<NodeProcess> which = new ArrayList<>();
+    for (int id : ids) which.add(node(id));
+    return awaitReady(timeout, which);
+  }
+
+  private Duration awaitReady(Duration timeout, List<NodeProcess> which) {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     List<Integer> late = new ArrayList<>();
-    for (NodeProcess n : nodes) {
+    for (NodeProcess n : which) {
       if (!n.awaitReady(deadline)) late.add(n.id);
     }
     if (!late.isEmpty()) {
       StringBuilder b = new StringBuilder("nodes " + late + " not ready within " + timeout.toSeconds() + " s");
-      for (int id : late) b.append("\n--- node ").append(id).append(" log tail:\n").append(node(id).logTail(20));
+      for (int id : late) {
+        b.append("\n--- node ").append(id).append(" last /ready: ").append(node(id).lastReadiness());
+        b.append("\n--- node ").append(id).append(" log tail:\n").append(node(id).logTail(40));
+      }
+      for (NodeProcess n : nodes) {
+        if (!late.contains(n.id) && n.running()) {
+          b.append("\n--- node ").append(n.id).append(" (ready or not waited for) log tail:\n").append(n.logTail(15));
+        }
+      }
       throw new IllegalStateException(b.toString());
     }
     return Duration.ofNanos(System.nanoTime() - start);

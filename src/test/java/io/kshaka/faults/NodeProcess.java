@@ -189,13 +189,24 @@ final class NodeProcess {
     LIVE.remove(process);
   }
 
+  /** What the last {@link #ready()} probe got: status and body, or the error (for failure messages). */
+  private volatile String lastReadiness = "never probed";
+
+  /** What the last readiness probe got, for failure messages. */
+  String lastReadiness() {
+    return lastReadiness;
+  }
+
   /** GET /ready answers 200 now. */
   boolean ready() {
     try {
       HttpRequest req = security.write(HttpRequest.newBuilder(URI.create(baseUrl + "/ready")))
           .timeout(Duration.ofSeconds(3)).GET().build();
-      return probe.send(req, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      HttpResponse<String> r = probe.send(req, HttpResponse.BodyHandlers.ofString());
+      lastReadiness = LocalTime.now() + " " + r.statusCode() + " " + r.body();
+      return r.statusCode() == 200;
     } catch (IOException e) {
+      lastReadiness = LocalTime.now() + " " + e;
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

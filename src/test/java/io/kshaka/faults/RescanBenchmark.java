@@ -54,8 +54,7 @@ class RescanBenchmark {
       report(String.format(Locale.ROOT, "%d keys written to the stores of nodes 1-3 in %.1f s", KEYS,
           (System.nanoTime() - t0) / 1e9));
       cluster.startAll();
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-      for (int i = 1; i <= 3; i++) assertTrue(cluster.node(i).awaitReady(deadline), "node " + i + " ready");
+      cluster.awaitAllReady(Duration.ofMinutes(5));
       String endpoints = String.join(",", cluster.urls().subList(0, 3));
 
       // warm-up: JIT, the first snapshots after the bulk load, routing; the throughput climbs for about a minute
