@@ -78,7 +78,8 @@ class MergeRestartTest {
       // incarnation are what the paused node still has when it returns
       cluster.node(2).kill();
       cluster.node(2).start();
-      cluster.awaitReady(Duration.ofSeconds(120), 2);
+      System.out.printf("[merge-restart] node 2 ready %.1f s after its restart%n",
+          cluster.awaitReady(Duration.ofSeconds(120), 2).toNanos() / 1e9);
 
       // a closed-loop load through every node, from before the return until after the repair
       List<Call> calls = Collections.synchronizedList(new ArrayList<>());

@@ -209,11 +209,28 @@ class MillionKeysBenchmark {
   }
 
   /** The store's own account of each open ("acceptor store ... open: N keys ... in T ms"), from the node logs. */
+  /** Milestones of a node's start, as its log words them: where the seconds of a restart go. */
+  private static final List<String> MILESTONES = List.of("===== harness", "Members {size", "acceptor store",
+      "kshaka node", "membership voting");
+
   private static void storeOpenTimes(NodeCluster cluster) throws IOException {
     for (int i = 1; i <= 3; i++) {
       for (String line : Files.readAllLines(cluster.node(i).log)) {
         if (line.contains("acceptor store") && line.contains(" open: ")) {
           report("node " + i + ": " + line.substring(line.indexOf("acceptor store")));
+        }
+      }
+    }
+    // the last start of each node, milestone by milestone
+    for (int i = 1; i <= 3; i++) {
+      List<String> lines = Files.readAllLines(cluster.node(i).log);
+      int from = 0;
+      for (int l = 0; l < lines.size(); l++) {
+        if (lines.get(l).contains("===== harness") && lines.get(l).contains(": start #")) from = l;
+      }
+      for (String line : lines.subList(from, lines.size())) {
+        if (MILESTONES.stream().anyMatch(line::contains)) {
+          report("node " + i + " timeline: " + line.substring(0, Math.min(line.length(), 160)));
         }
       }
     }
