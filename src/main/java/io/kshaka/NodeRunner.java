@@ -63,11 +63,15 @@ final class NodeRunner {
   private Future<Incarnation> startOnce() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastSetup.hazelcast(config));
+    long started = System.nanoTime();
+    log.info("node {} starting: joining the cluster", config.nodeId());
     return Vertx.builder()
         .with(HazelcastSetup.vertxOptions(config).setMetricsOptions(metricsOptions()))
         .withClusterManager(cluster)
         .withMetrics(new MicrometerMetricsFactory(registry))
         .buildClustered()
+        .onSuccess(v -> log.info("node {} joined the cluster in {} ms", config.nodeId(),
+            (System.nanoTime() - started) / 1_000_000))
         .compose(v -> v.deployVerticle(new KshakaVerticle(config.json(), registry))
             .map(id -> new Incarnation(v, cluster, id))
             .recover(e -> v.close().transform(ignored -> Future.failedFuture(e))));

@@ -44,7 +44,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "kshaka.bench", matches = "true")
 class MillionKeysBenchmark {
   private static final int KEYS = Integer.getInteger("kshaka.bench.keys", 1_000_000);
-  private static final List<String> JVM = List.of("-Xms128m", "-Xmx1g", "-XX:+UseSerialGC");
+  /** run.sh's heap and collector, or {@code -Dkshaka.bench.jvm="..."} (for instance with {@code -Xlog:gc}). */
+  private static final List<String> JVM = List.of(System.getProperty("kshaka.bench.jvm",
+      "-Xms128m -Xmx1g -XX:+UseSerialGC").trim().split("\\s+"));
   /** Request ids each register remembers: the bound (4) by default, as a key written 4 times or more holds. */
   private static final int IDS = Integer.getInteger("kshaka.bench.ids", RequestLog.DEFAULT_BOUND);
 
@@ -211,7 +213,7 @@ class MillionKeysBenchmark {
   /** The store's own account of each open ("acceptor store ... open: N keys ... in T ms"), from the node logs. */
   /** Milestones of a node's start, as its log words them: where the seconds of a restart go. */
   private static final List<String> MILESTONES = List.of("===== harness", "Members {size", "acceptor store",
-      "kshaka node", "membership voting");
+      "kshaka node", "membership voting", " starting: ", "joined the cluster", "WARN", "ERROR");
 
   private static void storeOpenTimes(NodeCluster cluster) throws IOException {
     for (int i = 1; i <= 3; i++) {
