@@ -11,7 +11,9 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +29,23 @@ import org.slf4j.LoggerFactory;
 final class NodeRunner {
   private static final Logger log = LoggerFactory.getLogger(NodeRunner.class);
   private static final Duration START_LIMIT = Duration.ofSeconds(120);
+  private static final Duration JOIN_RETRY_PAUSE = Duration.ofSeconds(1);
+  /**
+   * A Hazelcast member that has not joined after this long shuts down (Hazelcast's default is 300 s), and
+   * {@link #start()} tries again with a fresh one. Joins took 5-7 s here with two CPU hogs running. A joiner can get
+   * stuck: a node restarted while another listed member was paused (SIGSTOP: its socket accepts but never answers)
+   * asked both for the master every second, never heard the live one, and claimed mastership again and again,
+   * waiting 10 s for the paused member each time. Under two CPU hogs, 1 such restart in 9 had not joined after
+   * 120 s (1 in 4 with a 2 s TCP-IP connection timeout); a fresh member joined. Only here, where a retry follows:
+   * an embedding application keeps its own join settings.
+   */
+  static final int JOIN_LIMIT_SECONDS = 30;
 
   private final NodeConfig config;
   private final Object lock = new Object();
   private Incarnation current;
   private boolean stopping;
+  private final AtomicInteger failedJoins = new AtomicInteger();
 
   /** One clustered Vert.x of this node, with the node deployed in it. */
   private record Incarnation(Vertx vertx, HazelcastClusterManager cluster, String deployment) {}
@@ -40,12 +54,47 @@ final class NodeRunner {
     this.config = config;
   }
 
-  /** Joins the cluster and deploys the node; throws if it could not within two minutes. */
+  /**
+   * Joins the cluster and deploys the node; throws if it could not within two minutes. A join that fails (Hazelcast
+   * gives up after {@link #JOIN_LIMIT_SECONDS}) is tried again with a fresh Hazelcast member until then: a joiner can
+   * get stuck for minutes, and a fresh one does not inherit its state.
+   */
   void start() throws Exception {
-    Incarnation started = startOnce().toCompletionStage().toCompletableFuture()
-        .get(START_LIMIT.toSeconds(), TimeUnit.SECONDS);
-    synchronized (lock) {
-      current = started;
+    long deadline = System.nanoTime() + START_LIMIT.toNanos();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Incarnation started = startOnce().toCompletionStage().toCompletableFuture()
+            .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        synchronized (lock) {
+          current = started;
+        }
+        return;
+      } catch (ExecutionException e) {
+        boolean again;
+        synchronized (lock) {
+          again = e.getCause() instanceof JoinFailed && !stopping && System.nanoTime() < deadline;
+        }
+        if (!again) throw e;
+        failedJoins.incrementAndGet();
+        Throwable why = e.getCause().getCause() == null ? e.getCause() : e.getCause().getCause();
+        log.warn("node {} could not join the cluster (attempt {}: {}); trying again with a fresh Hazelcast member",
+            config.nodeId(), attempt, why.toString());
+        Thread.sleep(JOIN_RETRY_PAUSE.toMillis()); // a join that fails at once (a port still held) does not spin
+      }
+    }
+  }
+
+  /** Joins that failed and were tried again. */
+  int failedJoins() {
+    return failedJoins.get();
+  }
+
+  /** The clustered Vert.x could not be built: Hazelcast did not join. */
+  private static final class JoinFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    JoinFailed(Throwable cause) {
+      super("joining the cluster failed", cause);
     }
   }
 
@@ -62,7 +111,9 @@ final class NodeRunner {
 
   private Future<Incarnation> startOnce() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastSetup.hazelcast(config));
+    com.hazelcast.config.Config hazelcast = HazelcastSetup.hazelcast(config);
+    hazelcast.setProperty("hazelcast.max.join.seconds", String.valueOf(JOIN_LIMIT_SECONDS));
+    HazelcastClusterManager cluster = new HazelcastClusterManager(hazelcast);
     long started = System.nanoTime();
     log.info("node {} starting: joining the cluster", config.nodeId());
     return Vertx.builder()
@@ -72,6 +123,7 @@ final class NodeRunner {
         .buildClustered()
         .onSuccess(v -> log.info("node {} joined the cluster in {} ms", config.nodeId(),
             (System.nanoTime() - started) / 1_000_000))
+        .recover(e -> Future.failedFuture(new JoinFailed(e)))
         .compose(v -> v.deployVerticle(new KshakaVerticle(config.json(), registry))
             .map(id -> new Incarnation(v, cluster, id))
             .recover(e -> v.close().transform(ignored -> Future.failedFuture(e))));
