@@ -89,6 +89,19 @@ final class NodeRunner {
     return failedJoins.get();
   }
 
+  /**
+   * Whether Hazelcast threw {@code e} or one of its causes (a join that gave up, a port it could not bind), rather
+   * than Vert.x (for instance an event-bus TLS setting it cannot use, which trying again would not fix).
+   */
+  private static boolean fromHazelcast(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getClass().getName().startsWith("com.hazelcast.")) return true;
+      StackTraceElement[] stack = t.getStackTrace();
+      if (stack.length > 0 && stack[0].getClassName().startsWith("com.hazelcast.")) return true;
+    }
+    return false;
+  }
+
   /** The clustered Vert.x could not be built: Hazelcast did not join. */
   private static final class JoinFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -123,7 +136,7 @@ final class NodeRunner {
         .buildClustered()
         .onSuccess(v -> log.info("node {} joined the cluster in {} ms", config.nodeId(),
             (System.nanoTime() - started) / 1_000_000))
-        .recover(e -> Future.failedFuture(new JoinFailed(e)))
+        .recover(e -> Future.failedFuture(fromHazelcast(e) ? new JoinFailed(e) : e))
         .compose(v -> v.deployVerticle(new KshakaVerticle(config.json(), registry))
             .map(id -> new Incarnation(v, cluster, id))
             .recover(e -> v.close().transform(ignored -> Future.failedFuture(e))));
