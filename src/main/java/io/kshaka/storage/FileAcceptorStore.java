@@ -119,6 +119,8 @@ public final class FileAcceptorStore implements AcceptorStore {
   private AsyncFile log;
   private long logSegment;
   private long logPosition;
+  /** Size of the active segment's file: logPosition plus preallocated space (StoreOptions#preallocateBytes). */
+  private long logAllocated;
   /** Bytes in the segments recovery would replay (those written since the newest snapshot started). */
   private long logBytes;
   /** Encoded size of the live map: what a snapshot would hold. */
@@ -378,6 +380,10 @@ public final class FileAcceptorStore implements AcceptorStore {
     closeFuture = drained
         .compose(v -> snapshotPromise == null ? Future.<Void>succeededFuture()
             : snapshotPromise.future().recover(t -> Future.succeededFuture()))
+        .compose(v -> log == null || failure != null ? Future.<Void>succeededFuture() : trimLog().recover(t -> {
+          LOG.warn("acceptor store {}: cutting the log's preallocated space failed", dir, t);
+          return Future.succeededFuture();
+        }))
         .compose(v -> log == null ? Future.<Void>succeededFuture() : closeFile(log).recover(t -> {
           // every acknowledged record is already on disk (O_DSYNC); a failing close loses nothing
           LOG.warn("acceptor store {}: closing the log failed", dir, t);
@@ -443,6 +449,11 @@ public final class FileAcceptorStore implements AcceptorStore {
     this.writeHook = hook;
   }
 
+  /** Test hook: where the next batch goes in the active segment (the end of its records). */
+  long logPosition() {
+    return logPosition;
+  }
+
   AsyncFile logFile() {
     return log;
   }
@@ -483,7 +494,9 @@ public final class FileAcceptorStore implements AcceptorStore {
     AsyncFile file = log;
     Future<Void> write;
     try {
-      write = writeHook == null ? file.write(batch, position) : writeHook.write(batch, position, () -> file.write(batch, position));
+      Supplier<Future<Void>> realWrite = () -> file.write(batch, position);
+      write = reserve(position + length)
+          .compose(v -> writeHook == null ? realWrite.get() : writeHook.write(batch, position, realWrite));
     } catch (RuntimeException e) {
       write = Future.failedFuture(e);
     }
@@ -507,6 +520,30 @@ public final class FileAcceptorStore implements AcceptorStore {
       for (Promise<Void> p : waiters) p.tryComplete();
       afterWrite();
     });
+  }
+
+  /**
+   * Makes the active segment's file at least {@code end} bytes long, growing it by whole preallocation steps, and
+   * syncs the new size before any record is written into it. A record write then stays within the file's size, so
+   * its O_DSYNC sync does not also have to commit a size change (about a quarter less time per batch here).
+   */
+  private Future<Void> reserve(long end) {
+    long step = options.preallocateBytes();
+    if (step == 0 || end <= logAllocated) return Future.succeededFuture();
+    long size = (end + step - 1) / step * step;
+    AsyncFile file = log;
+    return fs.truncate(dir.resolve(logName(logSegment)).toString(), size)
+        .compose(v -> file.flush())
+        .onSuccess(v -> logAllocated = size);
+  }
+
+  /** Cuts the active segment's preallocated space (before it is rotated out or closed). */
+  private Future<Void> trimLog() {
+    if (logAllocated <= logPosition) return Future.succeededFuture();
+    AsyncFile file = log;
+    return fs.truncate(dir.resolve(logName(logSegment)).toString(), logPosition)
+        .compose(v -> file.flush())
+        .onSuccess(v -> logAllocated = logPosition);
   }
 
   /** After each durable batch: start a due snapshot, then write whatever accumulated meanwhile. */
@@ -566,7 +603,9 @@ public final class FileAcceptorStore implements AcceptorStore {
     String finalName = dir.resolve(snapshotName(newSegment)).toString();
     String tmpName = finalName + TMP_SUFFIX;
     long[] written = new long[2]; // keys, bytes
-    fs.open(newLog, logOpenOptions())
+    // the old segment ends at its last record before the new one exists (recovery reads it strictly)
+    trimLog()
+        .compose(v -> fs.open(newLog, logOpenOptions()))
         .compose(f -> Fsync.directory(vertx, dir).map(f).recover(t -> f.close().transform(x -> Future.failedFuture(t))))
         .compose(f -> {
           // rotation: puts from now on go to the new segment, whose name is durable
@@ -574,6 +613,7 @@ public final class FileAcceptorStore implements AcceptorStore {
           log = f;
           logSegment = newSegment;
           logPosition = 0;
+          logAllocated = 0;
           rotating = false;
           if (pendingRecords > 0) scheduleFlush();
           return closeFile(old).recover(t -> {
@@ -815,7 +855,11 @@ public final class FileAcceptorStore implements AcceptorStore {
       logBytes += r.validEnd();
       if (!last) return Future.succeededFuture();
       Future<Void> truncated = Future.succeededFuture();
-      if (r.torn()) {
+      if (r.zeroTail()) {
+        LOG.debug("acceptor store {}: dropping {} preallocated bytes after byte offset {} of {}", dir,
+            r.fileSize() - r.validEnd(), r.validEnd(), logName(segment));
+        truncated = fs.truncate(path, r.validEnd());
+      } else if (r.torn()) {
         cut[0] = r.fileSize() - r.validEnd();
         LOG.warn("acceptor store {}: cutting torn tail of {} at byte offset {} ({} bytes): {}", dir,
             logName(segment), r.validEnd(), cut[0], r.tornReason());
@@ -825,6 +869,7 @@ public final class FileAcceptorStore implements AcceptorStore {
         log = f;
         logSegment = segment;
         logPosition = r.validEnd();
+        logAllocated = r.validEnd();
         // make the cut durable before anything is appended after it (fdatasync covers a size change)
         return r.torn() ? f.flush() : Future.<Void>succeededFuture();
       });
@@ -837,6 +882,7 @@ public final class FileAcceptorStore implements AcceptorStore {
       log = f;
       logSegment = segment;
       logPosition = 0;
+      logAllocated = 0;
       return Fsync.directory(vertx, dir).compose(v -> {
         Path parent = dir.getParent();
         return parent == null ? Future.<Void>succeededFuture() : Fsync.directory(vertx, parent);

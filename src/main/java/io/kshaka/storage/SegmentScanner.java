@@ -16,13 +16,17 @@ import java.util.zip.CRC32C;
  *
  * <p>A record that cannot be read is <em>torn</em> (the file is cut there) when it is the tail a crash during an
  * append can leave: a partial header, a record running past the end of the file, a last record whose body checksum
- * fails, or a tail of zero bytes. Anything else (a bad checksum with data after it, an impossible length, a record
- * that does not decode) is <em>corrupt</em>. When {@code tolerateTornTail} is false, a torn tail is corrupt too.
+ * fails with nothing but zero bytes after it (the log's preallocated space), or a tail of zero bytes. Anything else
+ * (a bad checksum with other data after it, an impossible length, a record that does not decode) is
+ * <em>corrupt</em>. When {@code tolerateTornTail} is false, a torn tail is corrupt too.
  */
 final class SegmentScanner {
 
-  /** Outcome of a scan: the file size, where the last whole record ends, and why the rest was cut (or null). */
-  record Result(long fileSize, long validEnd, long records, String tornReason) {
+  /**
+   * Outcome of a scan: the file size, where the last whole record ends, why the rest was cut (or null), and whether
+   * the rest is only zero bytes (preallocated space no record reached, which is not a sign of a crash).
+   */
+  record Result(long fileSize, long validEnd, long records, String tornReason, boolean zeroTail) {
     boolean torn() {
       return tornReason != null;
     }
@@ -45,7 +49,11 @@ final class SegmentScanner {
   private long windowStart; // file offset of window[0]
   private long readPos;     // next file offset to read
   private long records;
-  private long zeroCheckFrom = -1;
+  // a record that could not be read, which is torn if only zero bytes follow it (checked from p on)
+  private long suspectAt = -1;
+  private String suspectTornReason;
+  private String suspectCorruptReason;
+  private boolean suspectIsZeros;
 
   SegmentScanner(Vertx vertx, String path, boolean tolerateTornTail, int chunkBytes, int maxRecordBytes,
                  RecordCodec.Visitor visitor) {
@@ -60,7 +68,7 @@ final class SegmentScanner {
   Future<Result> scan() {
     return vertx.fileSystem().props(path).compose(props -> {
       size = props.size();
-      if (size == 0) return Future.succeededFuture(new Result(0, 0, 0, null));
+      if (size == 0) return Future.succeededFuture(new Result(0, 0, 0, null, false));
       window = new byte[(int) Math.min(size, chunkBytes) + RecordCodec.HEADER_BYTES];
       return vertx.fileSystem().open(path, new OpenOptions().setRead(true).setWrite(false).setCreate(false))
           .compose(f -> {
@@ -115,19 +123,27 @@ final class SegmentScanner {
   }
 
   private void parse() throws StoreCorruptedException {
-    if (zeroCheckFrom >= 0) {
+    if (suspectAt >= 0) {
       checkZeros();
       return;
     }
     while (true) {
       long at = windowStart + p;
       if (at == size) {
-        done.tryComplete(new Result(size, at, records, null));
+        done.tryComplete(new Result(size, at, records, null, false));
         return;
       }
       int available = windowLength - p;
       long remaining = size - at;
       if (remaining < RecordCodec.HEADER_BYTES) {
+        if (available < remaining) {
+          readMore();
+          return;
+        }
+        if (tolerateTornTail && allZero(p, (int) remaining)) {
+          suspect(at, "zero-filled tail of " + remaining + " bytes", true, "partial record header");
+          return;
+        }
         torn(at, "partial record header (" + remaining + " bytes)");
         return;
       }
@@ -139,8 +155,7 @@ final class SegmentScanner {
       int headerCrc = ByteSink.getInt(window, p + 4);
       if (RecordCodec.crc(crc, window, p, 4) != headerCrc) {
         if (!tolerateTornTail) throw corrupt(at, "record header checksum mismatch");
-        zeroCheckFrom = at; // torn only if everything from here on is zero bytes
-        checkZeros();
+        suspect(at, "zero-filled tail of " + (size - at) + " bytes", true, "record header checksum mismatch");
         return;
       }
       if (length <= 0 || length > maxRecordBytes) throw corrupt(at, "impossible record length " + length);
@@ -160,7 +175,11 @@ final class SegmentScanner {
           torn(at, "checksum mismatch in the last record");
           return;
         }
-        throw corrupt(at, "record checksum mismatch (" + (size - end) + " bytes follow it)");
+        if (!tolerateTornTail) throw corrupt(at, "record checksum mismatch (" + (size - end) + " bytes follow it)");
+        p = bodyStart + length;
+        suspect(at, "checksum mismatch in the last record (" + (size - end) + " zero bytes follow it)", false,
+            "record checksum mismatch");
+        return;
       }
       try {
         RecordCodec.decode(window, bodyStart, length, visitor);
@@ -172,23 +191,42 @@ final class SegmentScanner {
     }
   }
 
+  /**
+   * The record at {@code at} cannot be read: it is torn (cut, for {@code tornReason}) if every byte from the parse
+   * position to the end of the file is zero, else corrupt (for {@code corruptReason}).
+   */
+  private void suspect(long at, String tornReason, boolean zeros, String corruptReason) throws StoreCorruptedException {
+    suspectAt = at;
+    suspectTornReason = tornReason;
+    suspectCorruptReason = corruptReason;
+    suspectIsZeros = zeros;
+    checkZeros();
+  }
+
   private void checkZeros() throws StoreCorruptedException {
     for (int i = p; i < windowLength; i++) {
       if (window[i] != 0) {
-        throw corrupt(zeroCheckFrom, "record header checksum mismatch (" + (size - zeroCheckFrom) + " bytes follow)");
+        throw corrupt(suspectAt, suspectCorruptReason + " (" + (size - suspectAt) + " bytes follow)");
       }
     }
     p = windowLength;
     if (readPos < size) {
       readMore();
     } else {
-      torn(zeroCheckFrom, "zero-filled tail of " + (size - zeroCheckFrom) + " bytes");
+      done.tryComplete(new Result(size, suspectAt, records, suspectTornReason, suspectIsZeros));
     }
+  }
+
+  private boolean allZero(int from, int count) {
+    for (int i = from; i < from + count; i++) {
+      if (window[i] != 0) return false;
+    }
+    return true;
   }
 
   private void torn(long at, String reason) throws StoreCorruptedException {
     if (!tolerateTornTail) throw corrupt(at, "truncated: " + reason);
-    done.tryComplete(new Result(size, at, records, reason));
+    done.tryComplete(new Result(size, at, records, reason, false));
   }
 
   private StoreCorruptedException corrupt(long at, String detail) {

@@ -20,6 +20,11 @@ import java.util.Objects;
  *                            batch towards the 2 GiB a buffer can hold (a put into an empty batch always fits)
  * @param readChunkBytes      read size used by recovery
  * @param snapshotChunkBytes  write size used by snapshots
+ * @param preallocateBytes    the active log segment's size grows in steps of this many bytes ahead of the records
+ *                            (a sparse extension, made durable before records land in it), so that a batch's O_DSYNC
+ *                            write overwrites within the file's size and its sync need not also commit a new size;
+ *                            the unused tail is cut at rotation and close, and ignored (zero bytes) by recovery.
+ *                            0 turns it off
  * @param metrics             listener for flushes, snapshots, recovery and failure
  */
 public record StoreOptions(
@@ -31,6 +36,7 @@ public record StoreOptions(
     int maxPendingBytes,
     int readChunkBytes,
     int snapshotChunkBytes,
+    long preallocateBytes,
     StoreMetrics metrics) {
 
   public static final long DEFAULT_SNAPSHOT_MIN_LOG_BYTES = 1L << 20;
@@ -42,6 +48,7 @@ public record StoreOptions(
   static final int MAX_BATCH_BYTES = Integer.MAX_VALUE - 1024;
   public static final int DEFAULT_READ_CHUNK_BYTES = 1 << 20;
   public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 << 20;
+  public static final long DEFAULT_PREALLOCATE_BYTES = 8L << 20;
 
   public StoreOptions {
     Objects.requireNonNull(dataDir, "dataDir");
@@ -58,41 +65,47 @@ public record StoreOptions(
     }
     if (readChunkBytes < 4096) throw new IllegalArgumentException("readChunkBytes must be >= 4096");
     if (snapshotChunkBytes < 4096) throw new IllegalArgumentException("snapshotChunkBytes must be >= 4096");
+    if (preallocateBytes < 0) throw new IllegalArgumentException("preallocateBytes must be >= 0");
   }
 
   /**
    * Defaults: snapshot between 1 MiB and 64 MiB of log, at 4x the live state; 64 MiB records; 256 MiB of records
-   * waiting for a write; 1 MiB reads and snapshot writes (one event-loop turn each).
+   * waiting for a write; 1 MiB reads and snapshot writes (one event-loop turn each); the log grows 8 MiB at a time.
    */
   public static StoreOptions defaults(String dataDir) {
     return new StoreOptions(dataDir, DEFAULT_SNAPSHOT_MIN_LOG_BYTES, DEFAULT_SNAPSHOT_MAX_LOG_BYTES,
         DEFAULT_SNAPSHOT_LIVE_RATIO, DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_PENDING_BYTES, DEFAULT_READ_CHUNK_BYTES,
-        DEFAULT_SNAPSHOT_CHUNK_BYTES, StoreMetrics.NONE);
+        DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_PREALLOCATE_BYTES, StoreMetrics.NONE);
   }
 
   public StoreOptions withSnapshotThresholds(long minLogBytes, long maxLogBytes, double liveRatio) {
     return new StoreOptions(dataDir, minLogBytes, maxLogBytes, liveRatio, maxRecordBytes, maxPendingBytes,
-        readChunkBytes, snapshotChunkBytes, metrics);
+        readChunkBytes, snapshotChunkBytes, preallocateBytes, metrics);
   }
 
   public StoreOptions withMaxRecordBytes(int bytes) {
     return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, bytes,
-        maxPendingBytes, readChunkBytes, snapshotChunkBytes, metrics);
+        maxPendingBytes, readChunkBytes, snapshotChunkBytes, preallocateBytes, metrics);
   }
 
   public StoreOptions withMaxPendingBytes(int bytes) {
     return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, maxRecordBytes,
-        bytes, readChunkBytes, snapshotChunkBytes, metrics);
+        bytes, readChunkBytes, snapshotChunkBytes, preallocateBytes, metrics);
   }
 
   public StoreOptions withChunks(int readBytes, int snapshotBytes) {
     return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, maxRecordBytes,
-        maxPendingBytes, readBytes, snapshotBytes, metrics);
+        maxPendingBytes, readBytes, snapshotBytes, preallocateBytes, metrics);
   }
 
   public StoreOptions withMetrics(StoreMetrics listener) {
     return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, maxRecordBytes,
-        maxPendingBytes, readChunkBytes, snapshotChunkBytes, listener);
+        maxPendingBytes, readChunkBytes, snapshotChunkBytes, preallocateBytes, listener);
+  }
+
+  public StoreOptions withPreallocateBytes(long bytes) {
+    return new StoreOptions(dataDir, snapshotMinLogBytes, snapshotMaxLogBytes, snapshotLiveRatio, maxRecordBytes,
+        maxPendingBytes, readChunkBytes, snapshotChunkBytes, bytes, metrics);
   }
 
   /** True when a log of {@code logBytes} over a live state of {@code liveBytes} should be compacted. */

@@ -7,6 +7,7 @@ import io.kshaka.check.Input;
 import io.kshaka.check.Output;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ class DurabilityTest {
       // phase 2: overwrite every key, then a tail of puts on other keys that the torn tail may cut
       acked = writeAll(http, cluster, "b" + seed, events);
       writeTail(http, cluster);
-      events.log("kill -9 of every node, then cut the newest acceptor log of each by a few bytes");
+      events.log("kill -9 of every node, then tear the last record of the newest acceptor log of each by a few bytes");
       cluster.killAll();
       for (int i = 1; i <= cluster.size(); i++) events.log(tearTail(cluster.dataDir(i), random));
       cluster.startAll();
@@ -225,8 +226,9 @@ class DurabilityTest {
   private static final Pattern SEGMENT = Pattern.compile("log-(\\d+)\\.bin");
 
   /**
-   * Cuts the newest acceptor log segment under {@code dataDir} (the highest number: the only one appended to) by
-   * 1..7 bytes, as a crash in the middle of its last write would leave it. Returns what it did.
+   * Tears the last record of the newest acceptor log segment under {@code dataDir} (the highest number: the only one
+   * appended to) by 1..7 bytes, as a crash in the middle of its last write would leave it: the bytes are cut off, or,
+   * when the segment ends in preallocated space (zero bytes, as a kill -9 leaves it), zeroed. Returns what it did.
    */
   static String tearTail(Path dataDir, Random random) {
     Path newest = null;
@@ -243,16 +245,38 @@ class DurabilityTest {
       throw new UncheckedIOException(e);
     }
     if (newest == null) throw new IllegalStateException("no acceptor log segment in " + dataDir + ": " + list(dataDir));
-    long size = size(newest);
-    if (size < 2) return "newest segment " + newest + " holds " + size + " bytes: nothing to tear";
-    int cut = 1 + random.nextInt((int) Math.min(7, size - 1));
-    try (FileChannel ch = FileChannel.open(newest, StandardOpenOption.WRITE)) {
-      ch.truncate(size - cut);
+    try (FileChannel ch = FileChannel.open(newest, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long size = ch.size();
+      long end = dataEnd(ch);
+      if (end < 2) return "newest segment " + newest + " holds " + end + " bytes of records: nothing to tear";
+      int cut = 1 + random.nextInt((int) Math.min(7, end - 1));
+      if (end == size) {
+        ch.truncate(size - cut);
+      } else {
+        ch.write(ByteBuffer.allocate(cut), end - cut);
+      }
       ch.force(true);
+      return (end == size ? "cut " : "zeroed ") + cut + " bytes at the end of the records of " + newest + " ("
+          + end + " of " + size + " bytes)";
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return "cut " + cut + " bytes off " + newest + " (" + size + " -> " + (size - cut) + " bytes)";
+  }
+
+  /** Offset just after the last non-zero byte of the file. */
+  private static long dataEnd(FileChannel ch) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    long end = ch.size();
+    while (end > 0) {
+      long from = Math.max(0, end - buf.capacity());
+      buf.clear().limit((int) (end - from));
+      while (buf.hasRemaining() && ch.read(buf, from + buf.position()) > 0) { }
+      for (int i = buf.position() - 1; i >= 0; i--) {
+        if (buf.get(i) != 0) return from + i + 1;
+      }
+      end = from;
+    }
+    return 0;
   }
 
   private static long size(Path p) {

@@ -105,14 +105,30 @@ class FileAcceptorStoreTest {
   private List<Long> putOneByOne(FileAcceptorStore store, Map<String, AcceptorState> expected, int n) throws Exception {
     List<Long> offsets = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      offsets.add(Files.size(logFile(1)));
+      offsets.add(store.logPosition());
       String key = "key-" + i;
       AcceptorState s = state(10 + i, 10 + i, value(i, 0), i + 1);
       on.await(() -> store.put(key, s));
       expected.put(key, s);
     }
-    offsets.add(Files.size(logFile(1)));
+    offsets.add(store.logPosition());
     return offsets;
+  }
+
+  /** Copies the active log segment as the next rotation will leave it: cut at its last record. */
+  private void copyAsRotated(FileAcceptorStore store, Path to) throws IOException {
+    Files.copy(logFile(1), to);
+    try (RandomAccessFile raf = new RandomAccessFile(to.toFile(), "rw")) {
+      raf.setLength(store.logPosition());
+    }
+  }
+
+  /** Offset just after the file's last non-zero byte: where its data ends if the rest is preallocated space. */
+  static long dataEnd(Path file) throws IOException {
+    byte[] all = Files.readAllBytes(file);
+    int end = all.length;
+    while (end > 0 && all[end - 1] == 0) end--;
+    return end;
   }
 
   private static void flipByte(Path file, long offset, int mask) throws IOException {
@@ -162,14 +178,17 @@ class FileAcceptorStoreTest {
     int batchBytes = OnContext.get(handedOver);
     assertFalse(put.isComplete(), "a put must not complete while its record is not written");
     assertEquals(0, metrics.flushes.get());
-    assertEquals(0, Files.size(logFile(1)));
+    assertEquals(0, store.logPosition());
+    assertEquals(0, dataEnd(logFile(1)), "nothing is in the file yet");
     on.await(() -> {
       gate.complete();
       return put;
     });
     assertEquals(1, metrics.flushes.get(), "the flush is counted before the put completes");
-    assertEquals(batchBytes, Files.size(logFile(1)));
+    assertEquals(batchBytes, store.logPosition());
+    assertTrue(dataEnd(logFile(1)) > 0, "the batch is in the file");
     on.await(store::close);
+    assertEquals(batchBytes, Files.size(logFile(1)), "close cuts the preallocated space");
   }
 
   @Test
@@ -456,6 +475,123 @@ class FileAcceptorStoreTest {
     on.await(store::close);
   }
 
+  // ------------------------------------------------------------------------------------------------ preallocation
+
+  /** The data directory as a kill -9 leaves it: every file as it is now (the page cache survives such a crash). */
+  private Path crashImage() throws IOException {
+    Path image = dir.resolveSibling(dir.getFileName() + "-crash-" + System.nanoTime());
+    Files.createDirectories(image);
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) Files.copy(f, image.resolve(f.getFileName()));
+    }
+    return image;
+  }
+
+  @Test
+  void theLogGrowsInPreallocatedStepsAndCloseCutsThem() throws Exception {
+    long step = 4096;
+    FileAcceptorStore store = open(options().withPreallocateBytes(step));
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(store, expected, 1);
+    assertEquals(step, Files.size(logFile(1)), "the first batch reserves one step");
+    for (int round = 0; round < 5; round++) {
+      putOneByOne(store, expected, 20);
+      long size = Files.size(logFile(1));
+      assertEquals(0, size % step, "size " + size + " is whole steps");
+      assertTrue(size >= store.logPosition() && size - store.logPosition() < step,
+          "size " + size + " at most one step past the records' end " + store.logPosition());
+      assertEquals(store.logPosition(), dataEnd(logFile(1)), "only zero bytes past the records");
+    }
+    long end = store.logPosition();
+    on.await(store::close);
+    assertEquals(end, Files.size(logFile(1)), "close cuts the preallocated space");
+    assertHolds(open(), expected);
+  }
+
+  @Test
+  void aCrashLeavesPreallocatedSpaceThatRecoveryDropsQuietly() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(store, expected, 10);
+    long end = store.logPosition();
+    Path image = crashImage();
+    assertEquals(StoreOptions.DEFAULT_PREALLOCATE_BYTES, Files.size(image.resolve(FileAcceptorStore.logName(1))));
+    on.await(store::close);
+    FileAcceptorStore recovered = open(StoreOptions.defaults(image.toString()).withMetrics(metrics));
+    assertHolds(recovered, expected);
+    assertEquals(0, metrics.cutBytes.get(), "zero bytes past the last record are not a torn tail");
+    assertEquals(end, Files.size(image.resolve(FileAcceptorStore.logName(1))));
+    // appends continue where the records ended
+    AcceptorState s = state(99, 99, "after", 1);
+    on.await(() -> recovered.put("after", s));
+    expected.put("after", s);
+    on.await(recovered::close);
+    assertHolds(open(StoreOptions.defaults(image.toString())), expected);
+  }
+
+  @Test
+  void aRecordTornInsidePreallocatedSpaceIsCut() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    List<Long> offsets = putOneByOne(store, expected, 5);
+    Path image = crashImage();
+    on.await(store::close);
+    // the crash wrote the last record's header and the start of its body, not the rest: zeros follow
+    Path log = image.resolve(FileAcceptorStore.logName(1));
+    long lastStart = offsets.get(4);
+    try (RandomAccessFile raf = new RandomAccessFile(log.toFile(), "rw")) {
+      raf.seek(lastStart + 20);
+      raf.write(new byte[(int) (offsets.get(5) - lastStart - 20)]);
+    }
+    expected.remove("key-4");
+    FileAcceptorStore cut = open(StoreOptions.defaults(image.toString()).withMetrics(metrics));
+    assertHolds(cut, expected);
+    assertEquals(lastStart, Files.size(log), "cut at the end of the last whole record");
+    assertEquals(StoreOptions.DEFAULT_PREALLOCATE_BYTES - lastStart, metrics.cutBytes.get());
+    on.await(cut::close);
+  }
+
+  @Test
+  void aBadRecordFollowedByOtherDataIsCorruptEvenWithPreallocatedSpace() throws Exception {
+    FileAcceptorStore store = open();
+    List<Long> offsets = putOneByOne(store, new HashMap<>(), 5);
+    Path image = crashImage();
+    on.await(store::close);
+    Path log = image.resolve(FileAcceptorStore.logName(1));
+    flipByte(log, offsets.get(3) + 20, 0x01); // the fourth of five records
+    Throwable t = on.failure(() -> new FileAcceptorStore(on.vertx, StoreOptions.defaults(image.toString())).open());
+    assertEquals(offsets.get(3), assertInstanceOf(StoreCorruptedException.class, t).offset());
+  }
+
+  @Test
+  void rotationCutsTheOldSegmentBeforeTheNewOneExists() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(store, expected, 20);
+    long end = store.logPosition();
+    Promise<Void> renameGate = Promise.promise();
+    CompletableFuture<Void> snapshotWritten = new CompletableFuture<>();
+    store.beforeSnapshotRename(() -> {
+      snapshotWritten.complete(null);
+      return renameGate.future();
+    });
+    Future<Void> compaction = on.run(store::compact);
+    OnContext.get(snapshotWritten);
+    AcceptorState s = state(500, 500, "in-new-segment", 2);
+    on.await(() -> store.put("key-1", s));
+    expected.put("key-1", s);
+    // a crash now: segment 1 is no longer the newest, and recovery reads it strictly
+    Path image = crashImage();
+    assertEquals(end, Files.size(image.resolve(FileAcceptorStore.logName(1))));
+    on.await(() -> {
+      renameGate.complete();
+      return compaction;
+    });
+    on.await(store::close);
+    Files.deleteIfExists(image.resolve(FileAcceptorStore.snapshotName(2) + ".tmp"));
+    assertHolds(open(StoreOptions.defaults(image.toString())), expected);
+  }
+
   @Test
   void corruptRecordBeforeTheEndStopsOpenNamingFileAndOffset() throws Exception {
     FileAcceptorStore store = open();
@@ -605,7 +741,7 @@ class FileAcceptorStoreTest {
     Map<String, AcceptorState> expected = new HashMap<>();
     putOneByOne(store, expected, 20);
     Path saved = dir.resolveSibling(dir.getFileName() + "-saved-log");
-    Files.copy(logFile(1), saved);
+    copyAsRotated(store, saved);
     on.await(store::compact);
     AcceptorState s = state(900, 900, "after", 50);
     on.await(() -> store.put("key-3", s));
@@ -625,7 +761,7 @@ class FileAcceptorStoreTest {
     Map<String, AcceptorState> expected = new HashMap<>();
     putOneByOne(store, expected, 20);
     Path saved = dir.resolveSibling(dir.getFileName() + "-saved-log");
-    Files.copy(logFile(1), saved);
+    copyAsRotated(store, saved);
     on.await(store::compact);
     AcceptorState s = state(900, 900, "after", 50);
     on.await(() -> store.put("key-3", s));
@@ -718,9 +854,9 @@ class FileAcceptorStoreTest {
       assertFalse(on.await(() -> store.remove(k, BT)), k + " does not qualify");
       assertEquals(states.get(k), store.get(k), k + " is unchanged");
     }
-    long before = Files.size(logFile(1));
+    long before = store.logPosition();
     assertTrue(on.await(() -> store.remove("tomb", BT)));
-    assertTrue(Files.size(logFile(1)) > before, "the removal is logged");
+    assertTrue(store.logPosition() > before, "the removal is logged");
     assertSame(AcceptorState.INITIAL, store.get("tomb"));
     assertEquals(4, store.size());
     assertEquals(1, store.tombstones());
@@ -887,9 +1023,9 @@ class FileAcceptorStoreTest {
     AcceptorState tomb = forgottenAtBt();
     on.await(() -> store.put("tomb", tomb));
     expected.put("tomb", tomb);
-    long removeStart = Files.size(logFile(1));
+    long removeStart = store.logPosition();
     assertTrue(on.await(() -> store.remove("tomb", BT)));
-    long removeEnd = Files.size(logFile(1));
+    long removeEnd = store.logPosition();
     assertEquals(RecordCodec.removeSize(4, BT), removeEnd - removeStart);
     on.await(store::close);
     try (RandomAccessFile raf = new RandomAccessFile(logFile(1).toFile(), "rw")) {

@@ -51,11 +51,15 @@ class StoreBenchmark {
     return new AcceptorState(b, b, new RegisterState(value, version));
   }
 
-  /** Each writer puts one key at a time (the next after the previous is durable) for {@code seconds}. */
-  private void writers(int writers, int keys, double seconds) throws Exception {
+  /**
+   * Each writer puts one key at a time (the next after the previous is durable) for {@code seconds}, into a store
+   * whose log grows {@code preallocate} bytes at a time (0: as each batch is appended).
+   */
+  private void writers(int writers, int keys, double seconds, long preallocate) throws Exception {
     RecordingMetrics metrics = new RecordingMetrics();
-    Path sub = dir.resolve("writers-" + writers);
-    FileAcceptorStore store = new FileAcceptorStore(on.vertx, StoreOptions.defaults(sub.toString()).withMetrics(metrics));
+    Path sub = dir.resolve("writers-" + writers + "-" + preallocate + "-" + System.nanoTime());
+    FileAcceptorStore store = new FileAcceptorStore(on.vertx,
+        StoreOptions.defaults(sub.toString()).withMetrics(metrics).withPreallocateBytes(preallocate));
     on.await(store::open);
     AtomicLong done = new AtomicLong();
     long[] latencies = new long[2_000_000];
@@ -76,10 +80,10 @@ class StoreBenchmark {
     long[] sorted = java.util.Arrays.copyOf(latencies, n);
     java.util.Arrays.sort(sorted);
     String line = String.format(Locale.ROOT,
-        "(load average %.1f) group commit, %d writers: %d durable puts in %.1f s = %.0f puts/s; %d flushes (%.1f records/flush); "
+        "(load average %.1f) group commit, %d writers, preallocation %s: %d durable puts in %.1f s = %.0f puts/s; %d flushes (%.1f records/flush); "
             + "put latency p50 %.2f ms, p99 %.2f ms",
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-        writers, done.get(), elapsed, done.get() / elapsed, metrics.flushes.get(),
+        writers, preallocate == 0 ? "off" : (preallocate >> 20) + " MiB", done.get(), elapsed, done.get() / elapsed, metrics.flushes.get(),
         metrics.records.get() / (double) Math.max(1, metrics.flushes.get()),
         sorted[n / 2] / 1e6, sorted[(int) (n * 0.99)] / 1e6);
     LOG.info(line);
@@ -110,9 +114,14 @@ class StoreBenchmark {
 
   @Test
   void groupCommitThroughput() throws Exception {
-    writers(1, 10_000, 5);
-    writers(64, 10_000, 10);
-    writers(256, 10_000, 10);
+    // preallocation off and on in turn, twice, so that both see the same machine
+    for (int round = 0; round < 2; round++) {
+      for (long preallocate : new long[] {0, StoreOptions.DEFAULT_PREALLOCATE_BYTES}) {
+        writers(1, 10_000, 5, preallocate);
+        writers(64, 10_000, 5, preallocate);
+      }
+    }
+    writers(256, 10_000, 10, StoreOptions.DEFAULT_PREALLOCATE_BYTES);
   }
 
   private static long processCpuNanos() {
