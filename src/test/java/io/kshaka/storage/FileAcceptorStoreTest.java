@@ -115,6 +115,18 @@ class FileAcceptorStoreTest {
     return offsets;
   }
 
+  /** Starts a compaction and returns once its snapshot is written; the rename waits for {@code renameGate}. */
+  private Future<Void> compactUntilRename(FileAcceptorStore store, Promise<Void> renameGate) throws Exception {
+    CompletableFuture<Void> snapshotWritten = new CompletableFuture<>();
+    store.beforeSnapshotRename(() -> {
+      snapshotWritten.complete(null);
+      return renameGate.future();
+    });
+    Future<Void> compaction = on.run(store::compact);
+    OnContext.get(snapshotWritten);
+    return compaction;
+  }
+
   /** Copies the active log segment as the next rotation will leave it: cut at its last record. */
   private void copyAsRotated(FileAcceptorStore store, Path to) throws IOException {
     Files.copy(logFile(1), to);
@@ -570,13 +582,7 @@ class FileAcceptorStoreTest {
     putOneByOne(store, expected, 20);
     long end = store.logPosition();
     Promise<Void> renameGate = Promise.promise();
-    CompletableFuture<Void> snapshotWritten = new CompletableFuture<>();
-    store.beforeSnapshotRename(() -> {
-      snapshotWritten.complete(null);
-      return renameGate.future();
-    });
-    Future<Void> compaction = on.run(store::compact);
-    OnContext.get(snapshotWritten);
+    Future<Void> compaction = compactUntilRename(store, renameGate);
     AcceptorState s = state(500, 500, "in-new-segment", 2);
     on.await(() -> store.put("key-1", s));
     expected.put("key-1", s);
@@ -711,13 +717,7 @@ class FileAcceptorStoreTest {
     for (int i = 0; i < 100; i++) expected.put("key-" + i, state(i + 1, i + 1, value(i, 0), 1));
     putAll(store, expected);
     Promise<Void> renameGate = Promise.promise();
-    CompletableFuture<Void> snapshotWritten = new CompletableFuture<>();
-    store.beforeSnapshotRename(() -> {
-      snapshotWritten.complete(null);
-      return renameGate.future();
-    });
-    Future<Void> compaction = on.run(store::compact);
-    OnContext.get(snapshotWritten);
+    Future<Void> compaction = compactUntilRename(store, renameGate);
     // the snapshot is written but not yet renamed: puts are durable meanwhile, in the new segment
     Map<String, AcceptorState> during = new HashMap<>();
     for (int i = 0; i < 100; i += 3) during.put("key-" + i, state(1000 + i, 1000 + i, value(i, 1), 2));
