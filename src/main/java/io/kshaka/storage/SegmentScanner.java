@@ -15,8 +15,8 @@ import java.util.zip.CRC32C;
  * and hands each record to a visitor.
  *
  * <p>A record that cannot be read is <em>torn</em> (the file is cut there) when it is the tail a crash during an
- * append can leave: a partial header, a record running past the end of the file, a last record whose body checksum
- * fails with nothing but zero bytes after it (the log's preallocated space), or a tail of zero bytes. Anything else
+ * append can leave: a partial header, a record running past the end of the file, a last record whose header or body
+ * checksum fails with nothing but zero bytes after it (the log's preallocated space), or a tail of zero bytes. Anything else
  * (a bad checksum with other data after it, an impossible length, a record that does not decode) is
  * <em>corrupt</em>. When {@code tolerateTornTail} is false, a torn tail is corrupt too.
  */
@@ -155,7 +155,13 @@ final class SegmentScanner {
       int headerCrc = ByteSink.getInt(window, p + 4);
       if (RecordCodec.crc(crc, window, p, 4) != headerCrc) {
         if (!tolerateTornTail) throw corrupt(at, "record header checksum mismatch");
-        suspect(at, "zero-filled tail of " + (size - at) + " bytes", true, "record header checksum mismatch");
+        if (allZero(p, RecordCodec.HEADER_BYTES)) {
+          suspect(at, "zero-filled tail of " + (size - at) + " bytes", true, "record header checksum mismatch");
+        } else { // a header torn inside preallocated space: only zero bytes may follow it
+          p += RecordCodec.HEADER_BYTES;
+          suspect(at, "torn record header (" + (size - at - RecordCodec.HEADER_BYTES) + " zero bytes follow it)", false,
+              "record header checksum mismatch");
+        }
         return;
       }
       if (length <= 0 || length > maxRecordBytes) throw corrupt(at, "impossible record length " + length);

@@ -564,6 +564,27 @@ class FileAcceptorStoreTest {
   }
 
   @Test
+  void aHeaderTornInsidePreallocatedSpaceIsCut() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    List<Long> offsets = putOneByOne(store, expected, 5);
+    Path image = crashImage();
+    on.await(store::close);
+    // the crash wrote only the first 5 bytes of the last record's header: zeros follow
+    Path log = image.resolve(FileAcceptorStore.logName(1));
+    long lastStart = offsets.get(4);
+    try (RandomAccessFile raf = new RandomAccessFile(log.toFile(), "rw")) {
+      raf.seek(lastStart + 5);
+      raf.write(new byte[(int) (offsets.get(5) - lastStart - 5)]);
+    }
+    expected.remove("key-4");
+    FileAcceptorStore cut = open(StoreOptions.defaults(image.toString()).withMetrics(metrics));
+    assertHolds(cut, expected);
+    assertEquals(lastStart, Files.size(log), "cut at the end of the last whole record");
+    on.await(cut::close);
+  }
+
+  @Test
   void aBadRecordFollowedByOtherDataIsCorruptEvenWithPreallocatedSpace() throws Exception {
     FileAcceptorStore store = open();
     List<Long> offsets = putOneByOne(store, new HashMap<>(), 5);
