@@ -6,6 +6,7 @@ import io.kshaka.core.RegisterState;
 import io.kshaka.core.RequestLog;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -52,6 +53,11 @@ final class RecordCodec {
   /** Receives decoded records. May throw {@link MalformedRecordException} to reject a record in its place. */
   interface Visitor {
     void put(String key, int keyBytes, AcceptorState state);
+
+    /** A PUT record, with its body {@code a[off, off+len)} for a visitor that keeps the encoding. */
+    default void put(String key, int keyBytes, AcceptorState state, byte[] a, int off, int len) {
+      put(key, keyBytes, state);
+    }
 
     default void remove(String key, int keyBytes, Ballot bt) {
       throw new MalformedRecordException("remove record outside a log segment");
@@ -124,6 +130,13 @@ final class RecordCodec {
     sink.writeVarLong(keyUtf8.length);
     sink.writeBytes(keyUtf8, 0, keyUtf8.length);
     writeBallot(sink, bt);
+    return endRecord(sink, start, crc);
+  }
+
+  /** Appends a record with the given body (one {@link #appendPut} wrote before); returns its size, header included. */
+  static int appendBody(ByteSink sink, byte[] body, CRC32C crc) {
+    int start = beginRecord(sink);
+    sink.writeBytes(body, 0, body.length);
     return endRecord(sink, start, crc);
   }
 
@@ -231,36 +244,7 @@ final class RecordCodec {
       case PUT_EXPIRING: {
         int keyBytes = c.readLength("key length");
         String key = new String(a, c.take(keyBytes), keyBytes, StandardCharsets.UTF_8);
-        Ballot promised = c.readBallot();
-        Ballot accepted = c.readBallot();
-        if (accepted.equals(promised)) accepted = promised; // share one instance: keeps the map lean
-        long version = c.readVarLong("version");
-        long valueField = c.readVarLong("value length");
-        byte[] value = null;
-        if (valueField != 0) {
-          if (valueField - 1 > Integer.MAX_VALUE) throw new MalformedRecordException("value length " + valueField);
-          int valueLength = (int) (valueField - 1);
-          int at = c.take(valueLength);
-          value = new byte[valueLength];
-          System.arraycopy(a, at, value, 0, valueLength);
-        }
-        RequestLog log = type == PUT ? RequestLog.EMPTY : c.readLog();
-        long expiresAt = RegisterState.NO_EXPIRY;
-        if (type == PUT_EXPIRING) {
-          expiresAt = c.readVarLong("expiry");
-          if (expiresAt <= 0 || value == null) throw new MalformedRecordException("expiry " + expiresAt
-              + (value == null ? " on an absent value" : ""));
-        }
-        c.expectEnd();
-        AcceptorState state;
-        try {
-          RegisterState rs = value == null && version == 0 && log == RequestLog.EMPTY ? RegisterState.EMPTY
-              : new RegisterState(value, version, log, expiresAt);
-          state = new AcceptorState(promised, accepted, rs);
-        } catch (IllegalArgumentException e) {
-          throw new MalformedRecordException("invalid state for key '" + key + "': " + e.getMessage());
-        }
-        visitor.put(key, keyBytes, state);
+        visitor.put(key, keyBytes, readState(c, type, key), a, off, len);
         return;
       }
       case REMOVE: {
@@ -289,6 +273,62 @@ final class RecordCodec {
       }
       default:
         throw new MalformedRecordException("unknown record type " + type);
+    }
+  }
+
+  /** The state of a PUT body that {@link #appendPut} wrote (the record without its header, checksums verified). */
+  static AcceptorState decodeState(byte[] body) {
+    Cursor c = new Cursor(body, 0, body.length);
+    int type = c.readByte();
+    if (type != PUT && type != PUT_LOGGED && type != PUT_EXPIRING) {
+      throw new MalformedRecordException("not a put record: type " + type);
+    }
+    c.take(c.readLength("key length"));
+    return readState(c, type, null);
+  }
+
+  /**
+   * Whether the PUT body holds a tombstone (no value, version above 0), as {@link FileAcceptorStore#tombstone}
+   * says of its state; reads only the fields up to the value's length.
+   */
+  static boolean tombstone(byte[] body) {
+    Cursor c = new Cursor(body, 0, body.length);
+    c.readByte();
+    c.take(c.readLength("key length"));
+    for (int i = 0; i < 4; i++) c.readVarLong("ballot"); // promised and accepted: counter and node each
+    long version = c.readVarLong("version");
+    return c.readVarLong("value length") == 0 && version > 0;
+  }
+
+  /** The fields of a PUT body after its key, up to its end. {@code key} is only for messages (null: not named). */
+  private static AcceptorState readState(Cursor c, int type, String key) {
+    Ballot promised = c.readBallot();
+    Ballot accepted = c.readBallot();
+    if (accepted.equals(promised)) accepted = promised; // share one instance
+    long version = c.readVarLong("version");
+    long valueField = c.readVarLong("value length");
+    byte[] value = null;
+    if (valueField != 0) {
+      if (valueField - 1 > Integer.MAX_VALUE) throw new MalformedRecordException("value length " + valueField);
+      int valueLength = (int) (valueField - 1);
+      int at = c.take(valueLength);
+      value = Arrays.copyOfRange(c.a, at, at + valueLength);
+    }
+    RequestLog log = type == PUT ? RequestLog.EMPTY : c.readLog();
+    long expiresAt = RegisterState.NO_EXPIRY;
+    if (type == PUT_EXPIRING) {
+      expiresAt = c.readVarLong("expiry");
+      if (expiresAt <= 0 || value == null) throw new MalformedRecordException("expiry " + expiresAt
+          + (value == null ? " on an absent value" : ""));
+    }
+    c.expectEnd();
+    try {
+      RegisterState rs = value == null && version == 0 && log == RequestLog.EMPTY ? RegisterState.EMPTY
+          : new RegisterState(value, version, log, expiresAt);
+      return new AcceptorState(promised, accepted, rs);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedRecordException("invalid state" + (key == null ? "" : " for key '" + key + "'") + ": "
+          + e.getMessage());
     }
   }
 

@@ -1,5 +1,7 @@
 package io.kshaka.storage;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
 import io.kshaka.core.RegisterState;
@@ -18,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Measurement, not a test (needs {@code -Dkshaka.bench=true}): the event-loop thread CPU time of the synchronous part of
  * {@link FileAcceptorStore#put} (encode, map, key index), without the disk: new keys (which enter the index) against
- * updates of known keys (which never touch it). Run with
- * {@code mvn -B -q test -Dtest=PutCostBenchmark -Dkshaka.bench=true} and read its -output.txt report.
+ * updates of known keys (which never touch it); and of {@link FileAcceptorStore#get} (which decodes the key's
+ * record). Run with {@code mvn -B -q test -Dtest=PutCostBenchmark -Dkshaka.bench=true} and read its -output.txt
+ * report.
  */
 @ExtendWith(VertxExtension.class)
 @EnabledIfSystemProperty(named = "kshaka.bench", matches = "true")
@@ -55,6 +58,14 @@ class PutCostBenchmark {
     return nanos[0];
   }
 
+  /** CPU time of reading every key once (the acceptor's read before each request), and a checksum of the reads. */
+  private static long[] timedGets(FileAcceptorStore store, String[] names) {
+    long sum = 0;
+    long t0 = cpu();
+    for (String name : names) sum += store.get(name).state().version();
+    return new long[] {cpu() - t0, sum};
+  }
+
   @Test
   void putCpuCostOfNewKeysAndUpdates(Vertx vertx) throws Exception {
     OnContext on = new OnContext(vertx);
@@ -67,8 +78,11 @@ class PutCostBenchmark {
       on.await(store::open);
       long fresh = timedPuts(on, store, names, batch, 1);
       long updates = timedPuts(on, store, names, batch, 2);
-      String line = String.format(Locale.ROOT, "round %d: put() of %d new keys %.0f ns each; of %d updates %.0f ns each",
-          round, keys, fresh / (double) keys, keys, updates / (double) keys);
+      long[] gets = timedGets(store, names);
+      assertEquals(2L * keys, gets[1], "every key read back at version 2");
+      String line = String.format(Locale.ROOT, "round %d: put() of %d new keys %.0f ns each; of %d updates %.0f ns "
+          + "each; get() %.0f ns each", round, keys, fresh / (double) keys, keys, updates / (double) keys,
+          gets[0] / (double) keys);
       System.out.println("BENCH " + line);
       on.await(store::close);
     }

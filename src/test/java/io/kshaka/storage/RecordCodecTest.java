@@ -1,9 +1,12 @@
 package io.kshaka.storage;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kshaka.core.AcceptorState;
 import io.kshaka.core.Ballot;
@@ -12,6 +15,7 @@ import io.kshaka.core.RequestId;
 import io.kshaka.core.RequestLog;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -87,6 +91,48 @@ class RecordCodecTest {
     for (int i = 0; i < states.size(); i++) assertEquals(states.get(i), decoded.get(i).state());
     assertEquals(1_764_547_200_000L, decoded.get(0).state().state().expiresAt());
     assertEquals(RegisterState.NO_EXPIRY, decoded.get(2).state().state().expiresAt(), "a PUT record has no expiry");
+  }
+
+  /** What the store keeps per key: a PUT body, read back with decodeState and tombstone, rewritten by appendBody. */
+  @Test
+  void aPutBodyAloneGivesItsStateItsTombstoneFlagAndTheSameRecord() {
+    List<AcceptorState> states = List.of(
+        AcceptorState.INITIAL,
+        new AcceptorState(new Ballot(7, 3), Ballot.ZERO, RegisterState.EMPTY),
+        new AcceptorState(new Ballot(9, 2), new Ballot(9, 2), RegisterState.of("hello", 4)),
+        new AcceptorState(new Ballot(5, -1), new Ballot(4, 1), new RegisterState(null, 12)),
+        new AcceptorState(new Ballot(5, 1), new Ballot(4, 1), new RegisterState(new byte[0], 1)),
+        new AcceptorState(new Ballot(Long.MAX_VALUE, 2), new Ballot(3, 2), new RegisterState(null, Long.MAX_VALUE,
+            RequestLog.EMPTY.with(new RequestId(-5, 0), 8, Long.MIN_VALUE, 4))),
+        new AcceptorState(new Ballot(4, 2), new Ballot(4, 2), new RegisterState(new byte[300], 5,
+            RequestLog.EMPTY.with(new RequestId(7, 70), 5, 0, 4), Long.MAX_VALUE)));
+    for (int i = 0; i < states.size(); i++) {
+      AcceptorState st = states.get(i);
+      byte[] key = ("clé-" + i).getBytes(StandardCharsets.UTF_8);
+      ByteSink sink = new ByteSink(16);
+      int size = RecordCodec.appendPut(sink, key, st, crc);
+      byte[] body = Arrays.copyOfRange(sink.array(), RecordCodec.HEADER_BYTES, size);
+      assertEquals(st, RecordCodec.decodeState(body), "state " + i);
+      assertEquals(FileAcceptorStore.tombstone(st), RecordCodec.tombstone(body), "tombstone flag of state " + i);
+      ByteSink again = new ByteSink(16);
+      assertEquals(size, RecordCodec.appendBody(again, body, crc));
+      assertArrayEquals(Arrays.copyOf(sink.array(), size), Arrays.copyOf(again.array(), again.size()), "record " + i);
+    }
+    assertTrue(RecordCodec.tombstone(bodyOf(new RegisterState(null, 1))));
+    assertFalse(RecordCodec.tombstone(bodyOf(new RegisterState(null, 0))));
+    assertFalse(RecordCodec.tombstone(bodyOf(new RegisterState(new byte[0], 1))));
+    ByteSink sink = new ByteSink(16);
+    int size = RecordCodec.appendRemove(sink, "k".getBytes(StandardCharsets.UTF_8), new Ballot(1, 1), crc);
+    byte[] remove = Arrays.copyOfRange(sink.array(), RecordCodec.HEADER_BYTES, size);
+    assertThrows(RecordCodec.MalformedRecordException.class, () -> RecordCodec.decodeState(remove),
+        "a REMOVE body is not a state");
+  }
+
+  private byte[] bodyOf(RegisterState rs) {
+    ByteSink sink = new ByteSink(16);
+    int size = RecordCodec.appendPut(sink, "k".getBytes(StandardCharsets.UTF_8),
+        new AcceptorState(new Ballot(2, 1), new Ballot(2, 1), rs), crc);
+    return Arrays.copyOfRange(sink.array(), RecordCodec.HEADER_BYTES, size);
   }
 
   @Test
