@@ -39,22 +39,25 @@ class RecordCodecTest {
     return out;
   }
 
+  /** States that exercise every field of a PUT record (extremes, absent and empty values, request logs). */
+  private static final List<AcceptorState> STATES = List.of(
+      AcceptorState.INITIAL,
+      new AcceptorState(new Ballot(7, 3), Ballot.ZERO, RegisterState.EMPTY),
+      new AcceptorState(new Ballot(9, 2), new Ballot(9, 2), RegisterState.of("hello", 4)),
+      new AcceptorState(new Ballot(Long.MAX_VALUE, Integer.MAX_VALUE), new Ballot(Long.MAX_VALUE, Integer.MIN_VALUE),
+          new RegisterState(new byte[] {0, -1, 127, -128}, Long.MAX_VALUE)),
+      new AcceptorState(new Ballot(5, -1), new Ballot(4, 1), new RegisterState(null, 12)),
+      new AcceptorState(new Ballot(5, 1), new Ballot(4, 1), new RegisterState(new byte[0], 1)),
+      new AcceptorState(new Ballot(8, 1), new Ballot(8, 1), new RegisterState("7".getBytes(StandardCharsets.UTF_8), 9,
+          RequestLog.EMPTY.with(new RequestId(-5, 0), 8, Long.MIN_VALUE, 4)
+              .with(new RequestId(Long.MAX_VALUE, 1_764_547_200_000L), 9, 7, 4))),
+      new AcceptorState(new Ballot(8, 1), new Ballot(8, 1), new RegisterState(null, 3,
+          RequestLog.EMPTY.with(new RequestId(1, 10), 1, 0, 1).with(new RequestId(2, 20), 2, 0, 1)
+              .with(new RequestId(3, 5), 3, -1, 1))));
+
   @Test
   void putRecordRoundTripsEveryField() {
-    List<AcceptorState> states = List.of(
-        AcceptorState.INITIAL,
-        new AcceptorState(new Ballot(7, 3), Ballot.ZERO, RegisterState.EMPTY),
-        new AcceptorState(new Ballot(9, 2), new Ballot(9, 2), RegisterState.of("hello", 4)),
-        new AcceptorState(new Ballot(Long.MAX_VALUE, Integer.MAX_VALUE), new Ballot(Long.MAX_VALUE, Integer.MIN_VALUE),
-            new RegisterState(new byte[] {0, -1, 127, -128}, Long.MAX_VALUE)),
-        new AcceptorState(new Ballot(5, -1), new Ballot(4, 1), new RegisterState(null, 12)),
-        new AcceptorState(new Ballot(5, 1), new Ballot(4, 1), new RegisterState(new byte[0], 1)),
-        new AcceptorState(new Ballot(8, 1), new Ballot(8, 1), new RegisterState("7".getBytes(StandardCharsets.UTF_8), 9,
-            RequestLog.EMPTY.with(new RequestId(-5, 0), 8, Long.MIN_VALUE, 4)
-                .with(new RequestId(Long.MAX_VALUE, 1_764_547_200_000L), 9, 7, 4))),
-        new AcceptorState(new Ballot(8, 1), new Ballot(8, 1), new RegisterState(null, 3,
-            RequestLog.EMPTY.with(new RequestId(1, 10), 1, 0, 1).with(new RequestId(2, 20), 2, 0, 1)
-                .with(new RequestId(3, 5), 3, -1, 1))));
+    List<AcceptorState> states = STATES;
     String[] keys = {"", "a", "clé/ünïcödé/🔑", "x".repeat(512), "k", "empty-value", "with-ids", "forgot-some"};
     ByteSink sink = new ByteSink(16);
     for (int i = 0; i < states.size(); i++) {
@@ -96,16 +99,11 @@ class RecordCodecTest {
   /** What the store keeps per key: a PUT body, read back with decodeState and tombstone, rewritten by appendBody. */
   @Test
   void aPutBodyAloneGivesItsStateItsTombstoneFlagAndTheSameRecord() {
-    List<AcceptorState> states = List.of(
-        AcceptorState.INITIAL,
-        new AcceptorState(new Ballot(7, 3), Ballot.ZERO, RegisterState.EMPTY),
-        new AcceptorState(new Ballot(9, 2), new Ballot(9, 2), RegisterState.of("hello", 4)),
-        new AcceptorState(new Ballot(5, -1), new Ballot(4, 1), new RegisterState(null, 12)),
-        new AcceptorState(new Ballot(5, 1), new Ballot(4, 1), new RegisterState(new byte[0], 1)),
-        new AcceptorState(new Ballot(Long.MAX_VALUE, 2), new Ballot(3, 2), new RegisterState(null, Long.MAX_VALUE,
-            RequestLog.EMPTY.with(new RequestId(-5, 0), 8, Long.MIN_VALUE, 4))),
-        new AcceptorState(new Ballot(4, 2), new Ballot(4, 2), new RegisterState(new byte[300], 5,
-            RequestLog.EMPTY.with(new RequestId(7, 70), 5, 0, 4), Long.MAX_VALUE)));
+    List<AcceptorState> states = new ArrayList<>(STATES);
+    states.add(new AcceptorState(new Ballot(Long.MAX_VALUE, 2), new Ballot(3, 2), new RegisterState(null,
+        Long.MAX_VALUE, RequestLog.EMPTY.with(new RequestId(-5, 0), 8, Long.MIN_VALUE, 4))));
+    states.add(new AcceptorState(new Ballot(4, 2), new Ballot(4, 2), new RegisterState(new byte[300], 5,
+        RequestLog.EMPTY.with(new RequestId(7, 70), 5, 0, 4), Long.MAX_VALUE)));
     for (int i = 0; i < states.size(); i++) {
       AcceptorState st = states.get(i);
       byte[] key = ("clé-" + i).getBytes(StandardCharsets.UTF_8);
