@@ -174,7 +174,7 @@ class MembershipTest {
 
       // node 2 loses its disk: it never votes, until it is removed and added back as incarnation 2
       cluster.stopNode(2);
-      Path data = dir.resolve("node-2");
+      Path data = cluster.dataDir(2);
       try (var files = Files.walk(data)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
@@ -258,7 +258,7 @@ class MembershipTest {
     try (TestCluster cluster = TestCluster.start(dir, 3, new JsonObject())) {
       awaitVoting(cluster, 1, 2, 3);
       cluster.stopNode(2);
-      Path data = dir.resolve("node-2");
+      Path data = cluster.dataDir(2);
       ClusterConfig theirs = ClusterConfig.bootstrap("another-cluster", QuorumSpec.majority(List.of(1, 2, 3)));
       Files.writeString(data.resolve(ConfigStore.CONFIG_FILE), Wire.configToJson(theirs).encode(),
           StandardCharsets.UTF_8);

@@ -23,10 +23,14 @@ import java.util.concurrent.TimeUnit;
  * user deploys the module (DeploymentOptions config).
  */
 public final class TestCluster implements AutoCloseable {
-  private final String clusterName = "kshaka-test-" + UUID.randomUUID();
   private final Path baseDir;
+  // a whole-cluster start that does not finish is abandoned and made again with all of these fresh (startAll)
+  private String clusterName = "kshaka-test-" + UUID.randomUUID();
+  private Path dataRoot;
   private final int[] hzPorts;
   private final int[] httpPorts;
+  /** Bumped when a whole-cluster start is abandoned: a node of an older attempt that comes up later closes itself. */
+  private volatile int attempt;
   private final Vertx[] nodes;
   private final KshakaVerticle[] verticles;
   private final JsonObject proposerOptions;
@@ -38,12 +42,17 @@ public final class TestCluster implements AutoCloseable {
   private TestCluster(Path baseDir, int n, int bootstrap, JsonObject proposerOptions) {
     this.bootstrap = bootstrap;
     this.baseDir = baseDir;
+    this.dataRoot = baseDir;
     this.hzPorts = new int[n];
     this.httpPorts = new int[n];
     this.nodes = new Vertx[n];
     this.verticles = new KshakaVerticle[n];
     this.proposerOptions = proposerOptions;
-    for (int i = 0; i < n; i++) {
+    choosePorts();
+  }
+
+  private void choosePorts() {
+    for (int i = 0; i < nodes.length; i++) {
       hzPorts[i] = freePort();
       httpPorts[i] = freePort();
     }
@@ -57,9 +66,7 @@ public final class TestCluster implements AutoCloseable {
   /** Starts n nodes together, of which 1..bootstrap are the bootstrap acceptors, and waits until all are deployed. */
   public static TestCluster start(Path baseDir, int n, int bootstrap, JsonObject proposerOptions) {
     TestCluster c = new TestCluster(baseDir, n, bootstrap, proposerOptions);
-    List<Future<Vertx>> all = new ArrayList<>();
-    for (int i = 1; i <= n; i++) all.add(c.startAsync(i));
-    for (Future<Vertx> f : all) await(f);
+    c.startAll(c::config);
     return c;
   }
 
@@ -67,9 +74,7 @@ public final class TestCluster implements AutoCloseable {
   public static TestCluster start(Path baseDir, int n, JsonObject proposerOptions, JsonObject extra) {
     TestCluster c = new TestCluster(baseDir, n, n, proposerOptions);
     c.extra = extra.copy();
-    List<Future<Vertx>> all = new ArrayList<>();
-    for (int i = 1; i <= n; i++) all.add(c.startAsync(i));
-    for (Future<Vertx> f : all) await(f);
+    c.startAll(c::config);
     return c;
   }
 
@@ -81,12 +86,45 @@ public final class TestCluster implements AutoCloseable {
     return new TestCluster(baseDir, n, n, proposerOptions);
   }
 
-  /** Starts every node together, node i with {@code configOf.apply(i)}, and waits until all are deployed. */
+  /**
+   * Starts every node together, node i with {@code configOf.apply(i)}, and waits until all are deployed.
+   *
+   * <p>Three Hazelcast members that join each other at the same moment can, on a loaded machine, stay without a
+   * cluster for minutes (seen in CI: a 3-node start that did not finish in 120 s). A start that has not finished in
+   * {@link #START_ATTEMPT_SECONDS} is abandoned: its nodes are closed (a late one closes itself) and every node starts
+   * again as a new cluster, with a fresh cluster name, fresh ports and fresh data directories, so nothing of the
+   * abandoned attempt can join or share a file with it. {@code configOf} is called again, so it must build each
+   * config from {@link #config}.
+   */
   public void startAll(java.util.function.IntFunction<JsonObject> configOf) {
-    List<Future<Vertx>> all = new ArrayList<>();
-    for (int i = 1; i <= nodes.length; i++) all.add(startAsync(i, configOf.apply(i)));
-    for (Future<Vertx> f : all) await(f);
+    for (int tries = 1; ; tries++) {
+      List<Future<Vertx>> all = new ArrayList<>();
+      // one join per member: a stuck one fails after 30 s and the whole start is made again
+      for (int i = 1; i <= nodes.length; i++) all.add(startAsync(i, configOf.apply(i), System.nanoTime()));
+      try {
+        Future.all(all).toCompletionStage().toCompletableFuture().get(START_ATTEMPT_SECONDS, TimeUnit.SECONDS);
+        return;
+      } catch (Exception e) {
+        if (tries == START_ATTEMPTS) throw new IllegalStateException("the cluster did not start in " + tries
+            + " attempts of " + START_ATTEMPT_SECONDS + " s", e.getCause() != null ? e.getCause() : e);
+        List<Integer> up = new ArrayList<>();
+        for (int i = 1; i <= nodes.length; i++) if (nodes[i - 1] != null) up.add(i);
+        System.err.println("TestCluster: the start of " + clusterName + " did not finish (" + e + "; nodes up: " + up
+            + "); starting all " + nodes.length + " nodes again as a new cluster");
+        synchronized (this) {
+          attempt++;
+        }
+        close();
+        clusterName = "kshaka-test-" + UUID.randomUUID();
+        dataRoot = baseDir.resolve("start-" + (attempt + 1));
+        choosePorts();
+      }
+    }
   }
+
+  /** How long one whole-cluster start may take (a normal one takes 3-20 s), and how many are made. */
+  private static final int START_ATTEMPT_SECONDS = 70;
+  private static final int START_ATTEMPTS = 3;
 
   /** Starts the node (as {@link #startNode} does) without waiting. */
   public Future<Vertx> startNodeAsync(int node) {
@@ -106,7 +144,7 @@ public final class TestCluster implements AutoCloseable {
     }
     return extra.copy()
         .put("nodeId", node)
-        .put("dataDir", baseDir.resolve("node-" + node).toString())
+        .put("dataDir", dataDir(node).toString())
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPorts[node - 1]))
         // extra's "cluster" fields (for example secretFile) join the ones made here
         .put("cluster", (extra.getValue("cluster") instanceof JsonObject more ? more.copy() : new JsonObject())
@@ -153,6 +191,11 @@ public final class TestCluster implements AutoCloseable {
     return startAsync(node, config, System.nanoTime() + TimeUnit.SECONDS.toNanos(JOIN_RETRY_UNTIL_SECONDS));
   }
 
+  /** The node's data directory. */
+  public Path dataDir(int node) {
+    return dataRoot.resolve("node-" + node);
+  }
+
   /** Join attempts stop after this (the caller's await allows 120 s). */
   private static final long JOIN_RETRY_UNTIL_SECONDS = 80;
 
@@ -161,6 +204,7 @@ public final class TestCluster implements AutoCloseable {
    * tries again, since a joiner can stay stuck for minutes (seen once in CI: three nodes of one start, none joined).
    */
   private Future<Vertx> startAsync(int node, JsonObject config, long retryUntil) {
+    int startedIn = attempt;
     NodeConfig cfg = NodeConfig.fromJson(config);
     com.hazelcast.config.Config hazelcast = HazelcastSetup.hazelcast(cfg);
     hazelcast.setProperty("hazelcast.max.join.seconds", "30");
@@ -169,7 +213,7 @@ public final class TestCluster implements AutoCloseable {
         .withClusterManager(new HazelcastClusterManager(hazelcast))
         .buildClustered()
         .recover(e -> {
-          if (System.nanoTime() > retryUntil) return Future.failedFuture(e);
+          if (System.nanoTime() > retryUntil || startedIn != attempt) return Future.failedFuture(e);
           System.err.println("node " + node + " could not join the cluster (" + e + "); trying again with a fresh member");
           return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> { },
               java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)))
@@ -178,10 +222,15 @@ public final class TestCluster implements AutoCloseable {
         .compose(vertx -> {
           KshakaVerticle verticle = new KshakaVerticle();
           return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config))
-            .map(id -> {
-              nodes[node - 1] = vertx;
-              verticles[node - 1] = verticle;
-              return vertx;
+            .compose(id -> {
+              synchronized (this) {
+                if (startedIn == attempt) {
+                  nodes[node - 1] = vertx;
+                  verticles[node - 1] = verticle;
+                  return Future.succeededFuture(vertx);
+                }
+              }
+              return vertx.close().transform(ignored -> Future.failedFuture("a node of an abandoned start"));
             })
             .recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
         });
