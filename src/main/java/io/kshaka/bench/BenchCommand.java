@@ -158,6 +158,12 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Warm-up before measuring; its ops are not counted (default: ${DEFAULT-VALUE}).")
   double warmupSeconds;
 
+  @Option(names = "--warm-generator", defaultValue = "0", paramLabel = "SECONDS",
+      description = "Before the first case, drive the same clients and mix for SECONDS against a stub HTTP server "
+          + "in the bench's own JVM, so that the load generator is compiled before it meets the cluster: the "
+          + "figures then show the cluster's warm-up, not the generator's (default: ${DEFAULT-VALUE}; HTTP only).")
+  double warmGeneratorSeconds;
+
   @Option(names = "--timeout", defaultValue = "5000", paramLabel = "MS",
       description = "Timeout of each request (default: ${DEFAULT-VALUE}).")
   long timeoutMs;
@@ -306,6 +312,7 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     long runSeed = seed != null ? seed : new SplittableRandom().nextLong() & Long.MAX_VALUE;
     FaultRun.Settings faultSettings = faultSettings();
+    if (faultSettings != null && warmGeneratorSeconds > 0) usage("--warm-generator is not for --fault runs");
     if (faultSettings != null && !matched("--timeout")) timeoutMs = 10_000; // past the servers' own 504 deadline
     List<Workload> cases = cases(runSeed);
     if (faultSettings != null) return faultRun(faultSettings, cases.get(0), runSeed, out, err);
@@ -334,6 +341,7 @@ public final class BenchCommand implements Callable<Integer> {
       } else {
         vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(eventLoops)).build();
       }
+      if (warmGeneratorSeconds > 0) GeneratorWarmup.run(vertx, cases.get(0), warmGeneratorSeconds, eventLoops, out);
       List<String> targets = new ArrayList<>();
       for (Endpoint e : eventBus ? hzMembers : httpEndpoints) targets.add(eventBus ? e.hostPort() : e.url());
       for (Workload w : cases) {
@@ -480,6 +488,10 @@ public final class BenchCommand implements Callable<Integer> {
   private List<Workload> cases(long runSeed) {
     if (durationSeconds <= 0 || !Double.isFinite(durationSeconds)) usage("--duration must be > 0 seconds");
     if (warmupSeconds < 0 || !Double.isFinite(warmupSeconds)) usage("--warmup must be >= 0 seconds");
+    if (warmGeneratorSeconds < 0 || !Double.isFinite(warmGeneratorSeconds)) {
+      usage("--warm-generator must be >= 0 seconds");
+    }
+    if (warmGeneratorSeconds > 0 && eventBus) usage("--warm-generator is for HTTP targets only, not --event-bus");
     if (timeoutMs <= 0) usage("--timeout must be > 0 ms");
     if (maxOps < 0) usage("--max-ops must be >= 0 (0 = no cap)");
     if (valueSize < 0 || valueSize > 64 << 20) usage("--value-size must be 0..67108864 bytes");

@@ -85,6 +85,37 @@ class BenchHttpTest {
   }
 
   @Test
+  void warmGeneratorDrivesEveryOpAgainstItsOwnStubFirstAndNeverTheTarget() throws Exception {
+    FakeKvServer fake = server(FakeKvServer.Mode.NORMAL);
+    Path json = dir.resolve("warm.json");
+    int code = bench("--endpoints", fake.url(), "--clients", "4", "--hot-key", "--mix", "get=20,put=20,cas=40,add=20",
+        "--warm-generator", "1", "--duration", "1", "--warmup", "0", "--seed", "7", "--json", json.toString());
+    assertEquals(0, code, () -> "exit code; stderr: " + err);
+    String printed = out.toString();
+    java.util.regex.Matcher line = java.util.regex.Pattern
+        .compile("load generator warmed up for 1 s against a stub server in its own JVM \\(([0-9,]+) ops/s, (\\d+) errors\\)")
+        .matcher(printed);
+    assertTrue(line.find(), printed);
+    assertTrue(Long.parseLong(line.group(1).replace(",", "")) > 0, "the stub answered: " + line.group());
+    assertEquals("0", line.group(2), "the stub answers every op of the mix as a node would: " + line.group());
+    assertTrue(printed.indexOf(line.group()) < printed.indexOf("== run"), "before the run: " + printed);
+
+    // every op the target saw is one of the measured run's: the warm-up went to the stub only
+    JsonObject r = read(json);
+    assertEquals(0L, r.getLong("errors"), () -> r.encode());
+    JsonObject byOp = r.getJsonObject("opsByOp");
+    assertEquals(byOp.getLong("put") + byOp.getLong("cas") - r.getLong("conflicts"), fake.entry("bench-0").version());
+    assertEquals(String.valueOf(byOp.getLong("add")),
+        new String(fake.entry("bench-ctr-0").value(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void warmGeneratorIsRefusedWhereItCannotApply() {
+    assertEquals(2, bench("--event-bus", "--warm-generator", "1"), () -> out + " " + err);
+    assertTrue(err.toString().contains("--warm-generator is for HTTP targets only"), err.toString());
+  }
+
+  @Test
   void maxOpsCapsMeasuredOpsAndWarmupIsNotCounted() throws Exception {
     FakeKvServer fake = server(FakeKvServer.Mode.NORMAL);
     Path json = dir.resolve("cap.json");
