@@ -146,7 +146,7 @@ public record NodeConfig(
 
   /**
    * The proposer's tuning. Beyond the fields above: {@code proposer.oneRtt} (true), {@code proposer.cacheTtlMs}
-   * (2,000: how long a 1-RTT cache entry may be used), {@code proposer.requestLogBound} (4: how many request ids
+   * (60,000: how long a 1-RTT cache entry may be used), {@code proposer.requestLogBound} (4: how many request ids
    * each register remembers), and the largest value a change may leave: {@code http.maxValueBytes}.
    */
   public Proposer.Options proposerOptions() {
@@ -155,7 +155,7 @@ public record NodeConfig(
     if (oneRtt != null && !(oneRtt instanceof Boolean)) throw bad("proposer.oneRtt", "must be true or false");
     return new Proposer.Options(backoffMinMs, backoffMaxMs, requestTimeoutMs, batchMax, counterBlock, 100_000,
         oneRtt == null || (Boolean) oneRtt,
-        longIn(proposer, "proposer.cacheTtlMs", 2_000, 0, 3_600_000),
+        longIn(proposer, "proposer.cacheTtlMs", 60_000, 0, 3_600_000),
         (int) longIn(proposer, "proposer.requestLogBound", RequestLog.DEFAULT_BOUND, 1, 64),
         // A state bigger than the store's record limit would be refused by every acceptor: never send one.
         Math.min(maxValueBytes, StoreOptions.DEFAULT_MAX_RECORD_BYTES - 8192));

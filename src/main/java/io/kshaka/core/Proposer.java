@@ -35,9 +35,10 @@ import java.util.random.RandomGenerator;
  *       refused by more acceptors than the quorum tolerates is never chosen, but the state it carried may still
  *       be: an acceptor that accepted it shows it to a later prepare, which adopts it.)</li>
  *   <li>1-RTT: an accept promises the next ballot; while that promise holds the next change skips prepare. Any
- *       failure drops the cache, and entries expire after {@link Options#cacheTtlMillis()}: a proposer that was
- *       paused or cut off starts each key with a full prepare. Changes that may have been proposed elsewhere always
- *       take a full round.</li>
+ *       failure drops the key's entry, and entries expire after {@link Options#cacheTtlMillis()}. Safety never
+ *       depends on the expiry: an entry made stale by another proposer (a stand-in while this one was paused or
+ *       cut off) costs one refused accept, after which the key takes a full round. Changes that may have been
+ *       proposed elsewhere always take a full round.</li>
  * </ul>
  */
 public final class Proposer {
