@@ -72,8 +72,12 @@ class EmbeddingTest {
     config.getJsonObject("http").put("enabled", false);
     NodeConfig nodeConfig = NodeConfig.fromJson(config);
     registryName = "embedding-test-" + UUID.randomUUID();
+    // nodes 1 and 2 first, then the host joins their cluster: three members joining each other at the same moment
+    // can stay without a cluster for minutes on a loaded machine, and the host gets no join retry
     Future<Vertx> node1 = cluster.startNodeAsync(1);
     Future<Vertx> node2 = cluster.startNodeAsync(2);
+    await(node1);
+    await(node2);
     // the host application: its own clustered Vert.x with Micrometer metrics (Prometheus backend) enabled
     Future<String> embedded = Vertx.builder()
         .with(HazelcastSetup.vertxOptions(nodeConfig).setMetricsOptions(new MicrometerMetricsOptions()
@@ -86,8 +90,6 @@ class EmbeddingTest {
           return v.deployVerticle("io.kshaka.KshakaVerticle", new DeploymentOptions().setConfig(config));
         });
     deployment = await(embedded);
-    await(node1);
-    await(node2);
     kshaka = KshakaVerticle.deployed(deployment);
     assertNotNull(kshaka, "the node deployed by name is found by its deployment id");
     Router router = Router.router(host);
