@@ -66,6 +66,8 @@ public final class KvRouter implements KvService {
   private final AtomicLong resends = new AtomicLong();
   /** Signs forwards and pings and checks their replies (an unauthenticated reply is no reply). */
   private final BusGuard guard;
+  /** Sends requests to other nodes' proposers, several to one home in one message under load. */
+  private final ForwardBatcher forwards;
   /** The {@code list} operation: pages of the acceptors' key indexes, each key read through this router. */
   private final KeyLister lister;
 
@@ -82,6 +84,7 @@ public final class KvRouter implements KvService {
     this.homes = new ArrayList<>(new TreeSet<>(config.acceptors()));
     // The home proposer gives up at its own deadline and answers 503/504 itself; wait a little longer than that.
     this.requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000);
+    this.forwards = new ForwardBatcher(vertx, guard, addresses::kv, requestOptions);
     this.lister = new KeyLister(vertx, this::quorumsInForce, this::execute, addresses::acceptorAdmin,
         Math.max(config.sendTimeoutMs(), 2_000), guard);
     health.detector().addListener(new FailureDetector.Listener() {
@@ -240,7 +243,9 @@ public final class KvRouter implements KvService {
     return new String(out);
   }
 
+  /** Sends a request to a proposer: this node's directly, another node's batched with others for it. */
   private Future<JsonObject> send(int node, JsonObject request) {
+    if (node != config.nodeId()) return forwards.send(node, request);
     return guard.<JsonObject>request(vertx, addresses.kv(node), request, requestOptions, BusGuard.Kind.FORWARD)
         .map(Message::body);
   }

@@ -24,6 +24,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -62,6 +64,7 @@ public final class ProposerVerticle extends VerticleBase {
   private DeliveryOptions acceptorOptions;
   private final Map<Integer, List<Outgoing>> outbox = new HashMap<>();
   private DistributionSummary batchSizes;
+  private DistributionSummary forwardBatchSizes;
   private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
   private final SplittableRandom random = new SplittableRandom();
   /**
@@ -216,20 +219,60 @@ public final class ProposerVerticle extends VerticleBase {
 
   private void handleKv(Message<JsonObject> msg) {
     if (!guard.admit(msg, BusGuard.Kind.FORWARD)) return;
-    if ("list".equals(msg.body().getValue("op"))) { // not one key's: the router lists (KeyLister)
-      router.execute(msg.body()).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+    JsonObject body = msg.body();
+    Object op = body.getValue("op");
+    if ("list".equals(op)) { // not one key's: the router lists (KeyLister)
+      router.execute(body).onComplete(ar -> reply(msg, ar.succeeded() ? ar.result() : null, ar.cause()));
+    } else if ("batch".equals(op)) {
+      handleBatch(msg);
+    } else {
+      forwardBatchSizes.record(1);
+      handleForward(body).onComplete(ar -> {
+        if (ar.succeeded()) {
+          guard.reply(msg, ar.result());
+        } else {
+          reply(msg, null, ar.cause());
+        }
+      });
+    }
+  }
+
+  /**
+   * A batch of forwarded requests ({@link ForwardBatcher}): each runs as if it came alone; the reply lists their
+   * answers in order once all are in.
+   */
+  private void handleBatch(Message<JsonObject> msg) {
+    if (!(msg.body().getValue("requests") instanceof JsonArray requests) || requests.isEmpty()) {
+      reply(msg, null, Wire.failure(KvError.BAD_REQUEST, "a batch needs a non-empty array 'requests'", null));
       return;
     }
+    forwardBatchSizes.record(requests.size());
+    List<Future<JsonObject>> answers = new ArrayList<>(requests.size());
+    for (Object r : requests) {
+      answers.add(r instanceof JsonObject request ? handleForward(request)
+          : Future.failedFuture(Wire.failure(KvError.BAD_REQUEST, "a batched request is not an object", null)));
+    }
+    Future.join(answers).onComplete(ignored -> {
+      JsonArray replies = new JsonArray();
+      for (Future<JsonObject> a : answers) {
+        replies.add(a.succeeded() ? ForwardBatcher.answer(a.result(), 0, null)
+            : ForwardBatcher.answer(null, failureStatus(a.cause()), failureMessage(a.cause())));
+      }
+      guard.reply(msg, new JsonObject().put("replies", replies));
+    });
+  }
+
+  /** One request forwarded from a router (alone or in a batch): its reply body, or a failure as {@link #reply}. */
+  private Future<JsonObject> handleForward(JsonObject body) {
     String key;
     Change change;
     RequestId id;
     try {
-      key = Wire.key(msg.body());
-      change = Wire.change(msg.body(), config.maxValueBytes());
-      id = Wire.requestId(msg.body());
+      key = Wire.key(body);
+      change = Wire.change(body, config.maxValueBytes());
+      id = Wire.requestId(body);
     } catch (ReplyException e) {
-      msg.fail(e.failureCode(), e.getMessage());
-      return;
+      return Future.failedFuture(e);
     }
     // A request without an id of its own is new: nobody else can hold it. One with an id may be a retry or a
     // takeover, unless the router that made the id says this is its first dispatch, and nothing kept that router
@@ -237,19 +280,13 @@ public final class ProposerVerticle extends VerticleBase {
     // have been taken over meanwhile (then this run must look for it like any retry).
     // Only a router this node watches can be judged steady: one it does not watch (a node outside the
     // configuration, which routes only) may have been cut off from here without this node knowing.
-    Integer from = Wire.freshFrom(msg.body());
+    Integer from = Wire.freshFrom(body);
     // A fresh dispatch from another node's router is fresh only for a window after its stamp: that router may take
     // it over afterwards (KvRouter.FRESH_TAKEOVER_MS), and a round here that started later must then look for it.
     long freshUntil = id == null || (from != null && from == config.nodeId()) ? Long.MAX_VALUE
         : from != null && health.watches(from) && health.steady(from, freshWindowMs)
             ? id.stamp() + io.kshaka.core.Proposer.FRESH_MILLIS : Long.MIN_VALUE;
-    submit(key, change, id, freshUntil).onComplete(ar -> {
-      if (ar.succeeded()) {
-        guard.reply(msg, ar.result());
-      } else {
-        reply(msg, null, ar.cause());
-      }
-    });
+    return submit(key, change, id, freshUntil);
   }
 
   private void handleLocal(Message<Change.Custom> msg) {
@@ -269,12 +306,21 @@ public final class ProposerVerticle extends VerticleBase {
   private static void reply(Message<?> msg, JsonObject result, Throwable failure) {
     if (failure == null) {
       msg.reply(result);
-    } else if (failure instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
-      msg.fail(re.failureCode(), re.getMessage());
     } else {
-      JsonObject body = Wire.errorBody(failure);
-      msg.fail(Wire.status(failure), body.encode());
+      msg.fail(failureStatus(failure), failureMessage(failure));
     }
+  }
+
+  /** The failure code a failed request is answered with. */
+  private static int failureStatus(Throwable failure) {
+    return failure instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        ? re.failureCode() : Wire.status(failure);
+  }
+
+  /** The failure message (a JSON error body) a failed request is answered with. */
+  private static String failureMessage(Throwable failure) {
+    return failure instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        ? re.getMessage() : Wire.errorBody(failure).encode();
   }
 
   /**
@@ -434,6 +480,8 @@ public final class ProposerVerticle extends VerticleBase {
         .register(registry);
     batchSizes = DistributionSummary.builder("kshaka_proposer_acceptor_batch")
         .description("acceptor requests per message sent to an acceptor").register(registry);
+    forwardBatchSizes = DistributionSummary.builder("kshaka_proposer_forward_batch")
+        .description("client requests per message received from another node's router").register(registry);
   }
 
   private void countOutcome(ProposerResult r) {

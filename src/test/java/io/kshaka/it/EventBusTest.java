@@ -19,6 +19,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import io.kshaka.cluster.Addresses;
+import io.kshaka.cluster.KvRouter;
+import io.kshaka.cluster.Wire;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +61,52 @@ class EventBusTest {
   static void stop() {
     if (app != null) TestCluster.await(app.close());
     if (cluster != null) cluster.close();
+  }
+
+  /**
+   * A batch of forwarded requests sent straight to node 2's proposer (what another node's router sends under load):
+   * each request is answered in order as if it came alone, a failure with its own status.
+   */
+  @Test
+  void aHomeAnswersABatchOfForwardsEachAsIfAlone() {
+    JsonArray requests = new JsonArray()
+        .add(Wire.kvRequest("put", "batch-a", "one".getBytes(StandardCharsets.UTF_8), null, null))
+        .add(Wire.kvRequest("cas", "batch-b", "two".getBytes(StandardCharsets.UTF_8), 5L, null))
+        .add(new JsonObject().put("op", "put").put("key", ""))
+        .add(Wire.kvRequest("get", "batch-a", null, null, null));
+    JsonObject reply = await(cluster.vertx(1).eventBus().<JsonObject>request(Addresses.DEFAULT.kv(2),
+        new JsonObject().put("op", "batch").put("requests", requests))).body();
+    JsonArray replies = reply.getJsonArray("replies");
+    assertEquals(4, replies.size(), reply.encode());
+    assertEquals(1, replies.getJsonObject(0).getJsonObject("ok").getLong("version"));
+    assertEquals(412, replies.getJsonObject(1).getInteger("status"), reply.encode());
+    assertEquals(400, replies.getJsonObject(2).getInteger("status"), reply.encode());
+    assertTrue(replies.getJsonObject(2).getString("message").contains("bad_request"), reply.encode());
+    assertEquals(1, replies.getJsonObject(3).getJsonObject("ok").getLong("version"), reply.encode());
+    assertEquals("one", await(client.get("batch-a")).asString());
+    ReplyException empty = (ReplyException) assertThrowsCause(cluster.vertx(1).eventBus().request(
+        Addresses.DEFAULT.kv(2), new JsonObject().put("op", "batch").put("requests", new JsonArray())));
+    assertEquals(400, empty.failureCode());
+  }
+
+  /** Node 1's router sends the requests of one event-loop turn for keys homed on node 2 as one message. */
+  @Test
+  void aRouterBatchesTheForwardsOfOneTurn() {
+    KvRouter router = cluster.verticle(1).router();
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < 8; i++) if (router.home("turn-" + i) == 2) keys.add("turn-" + i);
+    DistributionSummary received = cluster.verticle(2).registry().get("kshaka_proposer_forward_batch").summary();
+    long messagesBefore = received.count();
+    double requestsBefore = received.totalAmount();
+    java.util.concurrent.CompletableFuture<List<Future<JsonObject>>> sent = new java.util.concurrent.CompletableFuture<>();
+    cluster.vertx(1).getOrCreateContext().runOnContext(v -> {
+      List<Future<JsonObject>> answers = new ArrayList<>();
+      for (String k : keys) answers.add(router.execute(Wire.kvRequest("put", k, new byte[] {7}, null, null)));
+      sent.complete(answers);
+    });
+    for (Future<JsonObject> a : await(Future.fromCompletionStage(sent))) assertEquals(1, await(a).getLong("version"));
+    assertEquals(8.0, received.totalAmount() - requestsBefore);
+    assertEquals(1, received.count() - messagesBefore, "8 forwards of one turn in one message");
   }
 
   static <T> T await(Future<T> f) {
