@@ -84,7 +84,10 @@ public final class KvRouter implements KvService {
     this.homes = new ArrayList<>(new TreeSet<>(config.acceptors()));
     // The home proposer gives up at its own deadline and answers 503/504 itself; wait a little longer than that.
     this.requestOptions = new DeliveryOptions().setSendTimeout(config.requestTimeoutMs() + 1_000);
-    this.forwards = new ForwardBatcher(vertx, guard, addresses::kv, requestOptions);
+    this.forwards = new ForwardBatcher(vertx, guard, addresses::kv, requestOptions, home -> {
+      Set<Forward> pending = inFlight.get(home);
+      return pending == null ? 0 : pending.size();
+    });
     this.lister = new KeyLister(vertx, this::quorumsInForce, this::execute, addresses::acceptorAdmin,
         Math.max(config.sendTimeoutMs(), 2_000), guard);
     health.detector().addListener(new FailureDetector.Listener() {

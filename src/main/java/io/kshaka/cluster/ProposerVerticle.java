@@ -481,7 +481,7 @@ public final class ProposerVerticle extends VerticleBase {
     batchSizes = DistributionSummary.builder("kshaka_proposer_acceptor_batch")
         .description("acceptor requests per message sent to an acceptor").register(registry);
     forwardBatchSizes = DistributionSummary.builder("kshaka_proposer_forward_batch")
-        .description("client requests per message received from another node's router").register(registry);
+        .description("client requests per message received from a router (this node's own: one each)").register(registry);
   }
 
   private void countOutcome(ProposerResult r) {

@@ -35,8 +35,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ForwardBatcherTest {
   private final List<JsonObject> received = new CopyOnWriteArrayList<>();
 
+  /** A batcher whose homes are busy (enough requests in flight for batches). */
   private ForwardBatcher batcher(Vertx vertx, BusGuard guard, long timeoutMs) {
-    return new ForwardBatcher(vertx, guard, Addresses.DEFAULT::kv, new DeliveryOptions().setSendTimeout(timeoutMs));
+    return new ForwardBatcher(vertx, guard, Addresses.DEFAULT::kv, new DeliveryOptions().setSendTimeout(timeoutMs),
+        home -> ForwardBatcher.MIN_IN_FLIGHT);
   }
 
   /** The fake home: {@code answer} handles each message after it is recorded. */
@@ -116,6 +118,22 @@ class ForwardBatcherTest {
     List<Future<JsonObject>> answers = sendInOneTurn(vertx, batcher(vertx, BusGuard.OFF, 10_000), put("a"));
     assertEquals(List.of(put("a")), received);
     assertEquals("a", answers.get(0).result().getString("key"));
+  }
+
+  @Test
+  void aHomeWithFewRequestsInFlightGetsEachAloneAtOnce(Vertx vertx) {
+    home(vertx, BusGuard.OFF, m -> answering(m, BusGuard.OFF));
+    int[] inFlight = {0};
+    ForwardBatcher idle = new ForwardBatcher(vertx, BusGuard.OFF, Addresses.DEFAULT::kv,
+        new DeliveryOptions().setSendTimeout(10_000), home -> ++inFlight[0]);
+    JsonObject[] requests = new JsonObject[ForwardBatcher.MIN_IN_FLIGHT + 2];
+    for (int i = 0; i < requests.length; i++) requests[i] = put("k" + i);
+    List<Future<JsonObject>> answers = sendInOneTurn(vertx, idle, requests);
+    for (Future<JsonObject> a : answers) assertTrue(a.succeeded());
+    // 1 .. MIN_IN_FLIGHT - 1 in flight: alone; from MIN_IN_FLIGHT on: one batch
+    assertEquals(ForwardBatcher.MIN_IN_FLIGHT, received.size(), received.toString());
+    for (int i = 0; i < ForwardBatcher.MIN_IN_FLIGHT - 1; i++) assertEquals(requests[i], received.get(i));
+    assertEquals(3, received.get(ForwardBatcher.MIN_IN_FLIGHT - 1).getJsonArray("requests").size());
   }
 
   @Test
