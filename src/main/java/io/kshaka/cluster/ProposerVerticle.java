@@ -242,8 +242,10 @@ public final class ProposerVerticle extends VerticleBase {
    * answers in order once all are in.
    */
   private void handleBatch(Message<JsonObject> msg) {
-    if (!(msg.body().getValue("requests") instanceof JsonArray requests) || requests.isEmpty()) {
-      reply(msg, null, Wire.failure(KvError.BAD_REQUEST, "a batch needs a non-empty array 'requests'", null));
+    if (!(msg.body().getValue("requests") instanceof JsonArray requests) || requests.isEmpty()
+        || requests.size() > ForwardBatcher.MAX_BATCH) {
+      reply(msg, null, Wire.failure(KvError.BAD_REQUEST, "a batch needs an array 'requests' of 1 to "
+          + ForwardBatcher.MAX_BATCH + " requests", null));
       return;
     }
     forwardBatchSizes.record(requests.size());
@@ -481,7 +483,8 @@ public final class ProposerVerticle extends VerticleBase {
     batchSizes = DistributionSummary.builder("kshaka_proposer_acceptor_batch")
         .description("acceptor requests per message sent to an acceptor").register(registry);
     forwardBatchSizes = DistributionSummary.builder("kshaka_proposer_forward_batch")
-        .description("client requests per message received from a router (this node's own: one each)").register(registry);
+        .description("client requests per message received from a router (this node's own: one each)")
+        .register(registry);
   }
 
   private void countOutcome(ProposerResult r) {

@@ -87,6 +87,11 @@ class EventBusTest {
     ReplyException empty = (ReplyException) assertThrowsCause(cluster.vertx(1).eventBus().request(
         Addresses.DEFAULT.kv(2), new JsonObject().put("op", "batch").put("requests", new JsonArray())));
     assertEquals(400, empty.failureCode());
+    JsonArray tooMany = new JsonArray();
+    for (int i = 0; i < 65; i++) tooMany.add(Wire.kvRequest("get", "batch-" + i, null, null, null));
+    ReplyException over = (ReplyException) assertThrowsCause(cluster.vertx(1).eventBus().request(
+        Addresses.DEFAULT.kv(2), new JsonObject().put("op", "batch").put("requests", tooMany)));
+    assertEquals(400, over.failureCode());
   }
 
   /**
@@ -101,7 +106,7 @@ class EventBusTest {
     DistributionSummary received = cluster.verticle(2).registry().get("kshaka_proposer_forward_batch").summary();
     long messagesBefore = received.count();
     double requestsBefore = received.totalAmount();
-    java.util.concurrent.CompletableFuture<List<Future<JsonObject>>> sent = new java.util.concurrent.CompletableFuture<>();
+    var sent = new java.util.concurrent.CompletableFuture<List<Future<JsonObject>>>();
     cluster.vertx(1).getOrCreateContext().runOnContext(v -> {
       List<Future<JsonObject>> answers = new ArrayList<>();
       for (String k : keys) answers.add(router.execute(Wire.kvRequest("put", k, new byte[] {7}, null, null)));
