@@ -24,9 +24,10 @@ import java.util.function.IntUnaryOperator;
  * Sends requests forwarded to their home proposer ({@code kshaka.kv.<id>}), batching those for one home made in the
  * same event-loop turn into one message: {@code {"op":"batch","requests":[...]}}, answered by
  * {@code {"replies":[...]}} in the same order, each either {@code {"ok":<reply>}} or
- * {@code {"status":<code>,"message":<error body>}} (what a single request's failure carries). Under load that is one
- * message, one MAC and one TLS record each way for several requests instead of one per request. Batches start only
- * under load ({@link #MIN_IN_FLIGHT}); a request alone still travels alone, in the format it always had.
+ * {@code {"status":<code>,"message":<error body>}} (what a single request's failure carries): one message, one MAC
+ * and one TLS record each way for several requests instead of one per request. Batches start only while enough
+ * requests are in flight to the home ({@link #MIN_IN_FLIGHT}); a request alone travels alone, in the format it
+ * always had.
  *
  * <p>A batch holds at most one request per key: a second request for a key already waiting sends the waiting batch
  * first (so a key's requests leave in order, and one key's queue at its home never holds back the other answers of
