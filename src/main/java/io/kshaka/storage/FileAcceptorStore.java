@@ -105,11 +105,19 @@ public final class FileAcceptorStore implements AcceptorStore {
    * third of the objects per key of the decoded state, which is what a restart with many keys spends its time
    * allocating and collecting.
    */
-  private final ConcurrentHashMap<String, byte[]> map = new ConcurrentHashMap<>(1024, 0.75f, 1);
+  private volatile ConcurrentHashMap<String, byte[]> map = newMap(0);
   /** The keys of {@link #map} in {@link AcceptorStore#KEY_ORDER}; updated only when a key comes or goes. */
   private volatile ConcurrentSkipListMap<String, Boolean> index = new ConcurrentSkipListMap<>(KEY_ORDER);
-  /** While a snapshot loads: its keys, in file order (the index is built from them at the end). */
+  /**
+   * While the store recovers: the snapshot's keys and (while it loads) their bodies, in file order, and the keys
+   * the log segments added. The map is built from the snapshot's lists once it is read (sized once, not grown a
+   * million times), and the index at the end of the replay, in linear time from the two key lists.
+   */
   private List<String> snapshotKeys;
+  private List<byte[]> snapshotBodies;
+  private List<String> logKeys;
+  /** Whether the log segments replayed so far removed a key (the index then checks each key against the map). */
+  private boolean logRemoved;
   private final CRC32C crc = new CRC32C();
   /** Keys of {@link #map} holding a tombstone; written on the store's context only. */
   private volatile int tombstones;
@@ -778,6 +786,8 @@ public final class FileAcceptorStore implements AcceptorStore {
           "snapshot missing: the oldest log segment is " + logName(first) + ", not " + logName(1)));
     }
     long[] cut = new long[1];
+    snapshotKeys = new ArrayList<>();
+    logKeys = new ArrayList<>();
     Future<Void> loaded = Future.join(tmpDeletions).<Void>mapEmpty()
         .compose(v -> snapshot == null ? Future.<Void>succeededFuture() : loadSnapshot(snapshots.get(snapshot), snapshot));
     for (int i = 0; i < replay.size(); i++) {
@@ -786,6 +796,12 @@ public final class FileAcceptorStore implements AcceptorStore {
       loaded = loaded.compose(v -> replaySegment(logs.get(segment), segment, last, cut));
     }
     return loaded
+        .andThen(ar -> {
+          if (ar.succeeded()) buildIndex();
+          snapshotKeys = null;
+          snapshotBodies = null;
+          logKeys = null;
+        })
         .compose(v -> replay.isEmpty() ? startFirstSegment(first) : Future.<Void>succeededFuture())
         .compose(v -> deleteObsolete(first))
         .onSuccess(v -> {
@@ -808,6 +824,11 @@ public final class FileAcceptorStore implements AcceptorStore {
       @Override
       public void put(String key, int keyBytes, AcceptorState state) {
         throw new AssertionError("unused: RecordCodec.decode calls the form with the body");
+      }
+
+      @Override
+      public boolean keepsEncoding() {
+        return true; // only the body is kept
       }
 
       @Override
@@ -834,10 +855,14 @@ public final class FileAcceptorStore implements AcceptorStore {
         expectedKeys[0] = keyCount;
       }
     };
-    snapshotKeys = new ArrayList<>();
+    snapshotBodies = new ArrayList<>();
     return scanner(path, false, visitor).scan().eventually(() -> {
-      buildIndex(snapshotKeys);
-      snapshotKeys = null;
+      map = newMap(snapshotKeys.size());
+      for (int i = 0; i < snapshotKeys.size(); i++) {
+        byte[] body = snapshotBodies.get(i);
+        account(map.put(snapshotKeys.get(i), body), body);
+      }
+      snapshotBodies = null;
       return Future.succeededFuture();
     }).compose(r -> {
       if (expectedKeys[0] < 0) {
@@ -859,6 +884,11 @@ public final class FileAcceptorStore implements AcceptorStore {
       }
 
       @Override
+      public boolean keepsEncoding() {
+        return true; // only the body is kept
+      }
+
+      @Override
       public void put(String key, int keyBytes, AcceptorState state, byte[] a, int off, int len) {
         putRecovered(key, a, off, len);
       }
@@ -866,7 +896,10 @@ public final class FileAcceptorStore implements AcceptorStore {
       @Override
       public void remove(String key, int keyBytes, Ballot bt) {
         byte[] old = map.get(key);
-        if (old != null) forget(key, old);
+        if (old != null) {
+          forget(key, old);
+          logRemoved = true;
+        }
       }
     };
     return scanner(path, last, visitor).scan().compose(r -> {
@@ -908,27 +941,47 @@ public final class FileAcceptorStore implements AcceptorStore {
     });
   }
 
-  /** A key's PUT record read at recovery, its body {@code a[off, off+len)} (already decoded, so valid). */
+  /** A key's PUT record read at recovery, its body {@code a[off, off+len)} (already checked, so valid). */
   private void putRecovered(String key, byte[] a, int off, int len) {
     byte[] body = Arrays.copyOfRange(a, off, off + len);
+    if (snapshotBodies != null) {
+      snapshotKeys.add(key);
+      snapshotBodies.add(body);
+      return;
+    }
     byte[] old = map.put(key, body);
-    if (snapshotKeys != null) snapshotKeys.add(key);
-    else if (old == null) index.put(key, Boolean.TRUE);
+    if (old == null) logKeys.add(key);
     account(old, body);
   }
 
+  /** A key map with room for {@code keys} keys without growing. */
+  private static ConcurrentHashMap<String, byte[]> newMap(int keys) {
+    return new ConcurrentHashMap<>(Math.max(1024, (int) Math.min(1 << 30, keys / 0.75 + 1)), 0.75f, 1);
+  }
+
   /**
-   * The index of a snapshot's keys: built in linear time when they are in key order (snapshots written since the
-   * index exists), else key by key.
+   * The index of the recovered keys, built in linear time from the snapshot's keys (in key order in snapshots
+   * written since the index exists, else sorted here) merged with the log's added keys, sorted here; a key that
+   * appears twice, or that the log removed, is left out.
    */
-  private void buildIndex(List<String> keys) {
-    for (int i = 1; i < keys.size(); i++) {
-      if (KEY_ORDER.compare(keys.get(i - 1), keys.get(i)) >= 0) {
-        ConcurrentSkipListMap<String, Boolean> built = new ConcurrentSkipListMap<>(KEY_ORDER);
-        for (String k : keys) built.put(k, Boolean.TRUE);
-        index = built;
-        return;
+  private void buildIndex() {
+    List<String> fromSnapshot = snapshotKeys;
+    for (int i = 1; i < fromSnapshot.size(); i++) {
+      if (KEY_ORDER.compare(fromSnapshot.get(i - 1), fromSnapshot.get(i)) >= 0) {
+        fromSnapshot = new ArrayList<>(fromSnapshot);
+        fromSnapshot.sort(KEY_ORDER);
+        break;
       }
+    }
+    List<String> fromLog = logKeys;
+    fromLog.sort(KEY_ORDER);
+    List<String> keys = new ArrayList<>(map.size());
+    for (int i = 0, j = 0; i < fromSnapshot.size() || j < fromLog.size(); ) {
+      String k = j == fromLog.size()
+          || i < fromSnapshot.size() && KEY_ORDER.compare(fromSnapshot.get(i), fromLog.get(j)) <= 0
+          ? fromSnapshot.get(i++) : fromLog.get(j++);
+      boolean repeated = !keys.isEmpty() && keys.get(keys.size() - 1).equals(k);
+      if (!repeated && (!logRemoved || map.containsKey(k))) keys.add(k);
     }
     index = new ConcurrentSkipListMap<>(new SortedKeys(keys));
   }

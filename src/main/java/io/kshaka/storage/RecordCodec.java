@@ -54,9 +54,20 @@ final class RecordCodec {
   interface Visitor {
     void put(String key, int keyBytes, AcceptorState state);
 
-    /** A PUT record, with its body {@code a[off, off+len)} for a visitor that keeps the encoding. */
+    /**
+     * A PUT record, with its body {@code a[off, off+len)} for a visitor that keeps the encoding. {@code state} is
+     * null when {@link #keepsEncoding}: the body was checked as strictly as a decode does, but nothing was built.
+     */
     default void put(String key, int keyBytes, AcceptorState state, byte[] a, int off, int len) {
       put(key, keyBytes, state);
+    }
+
+    /**
+     * True for a visitor that keeps only PUT bodies (a store's recovery): their states are then checked without
+     * being built, which spares a million-key recovery most of its allocation.
+     */
+    default boolean keepsEncoding() {
+      return false;
     }
 
     default void remove(String key, int keyBytes, Ballot bt) {
@@ -244,7 +255,7 @@ final class RecordCodec {
       case PUT_EXPIRING: {
         int keyBytes = c.readLength("key length");
         String key = new String(a, c.take(keyBytes), keyBytes, StandardCharsets.UTF_8);
-        visitor.put(key, keyBytes, readState(c, type, key), a, off, len);
+        visitor.put(key, keyBytes, readState(c, type, key, !visitor.keepsEncoding()), a, off, len);
         return;
       }
       case REMOVE: {
@@ -284,7 +295,7 @@ final class RecordCodec {
       throw new MalformedRecordException("not a put record: type " + type);
     }
     c.take(c.readLength("key length"));
-    return readState(c, type, null);
+    return readState(c, type, null, true);
   }
 
   /**
@@ -300,36 +311,48 @@ final class RecordCodec {
     return c.readVarLong("value length") == 0 && version > 0;
   }
 
-  /** The fields of a PUT body after its key, up to its end. {@code key} is only for messages (null: not named). */
-  private static AcceptorState readState(Cursor c, int type, String key) {
+  /**
+   * The fields of a PUT body after its key, up to its end; with {@code build} false they are only checked (every
+   * check a build makes) and null is returned. {@code key} is only for messages (null: not named).
+   */
+  private static AcceptorState readState(Cursor c, int type, String key, boolean build) {
     Ballot promised = c.readBallot();
     Ballot accepted = c.readBallot();
     if (accepted.equals(promised)) accepted = promised; // share one instance
     long version = c.readVarLong("version");
     long valueField = c.readVarLong("value length");
     byte[] value = null;
-    if (valueField != 0) {
+    boolean present = valueField != 0;
+    if (present) {
       if (valueField - 1 > Integer.MAX_VALUE) throw new MalformedRecordException("value length " + valueField);
       int valueLength = (int) (valueField - 1);
       int at = c.take(valueLength);
-      value = Arrays.copyOfRange(c.a, at, at + valueLength);
+      if (build) value = Arrays.copyOfRange(c.a, at, at + valueLength);
     }
-    RequestLog log = type == PUT ? RequestLog.EMPTY : c.readLog();
+    RequestLog log = type == PUT ? RequestLog.EMPTY : c.readLog(build);
     long expiresAt = RegisterState.NO_EXPIRY;
     if (type == PUT_EXPIRING) {
       expiresAt = c.readVarLong("expiry");
-      if (expiresAt <= 0 || value == null) throw new MalformedRecordException("expiry " + expiresAt
-          + (value == null ? " on an absent value" : ""));
+      if (expiresAt <= 0 || !present) throw new MalformedRecordException("expiry " + expiresAt
+          + (present ? "" : " on an absent value"));
     }
     c.expectEnd();
+    if (!build) { // what the constructors below check
+      if (version < 0) throw invalidState(key, "version must be >= 0: " + version);
+      if (accepted.isAbove(promised)) throw invalidState(key, "accepted " + accepted + " above promised " + promised);
+      return null;
+    }
     try {
       RegisterState rs = value == null && version == 0 && log == RequestLog.EMPTY ? RegisterState.EMPTY
           : new RegisterState(value, version, log, expiresAt);
       return new AcceptorState(promised, accepted, rs);
     } catch (IllegalArgumentException e) {
-      throw new MalformedRecordException("invalid state" + (key == null ? "" : " for key '" + key + "'") + ": "
-          + e.getMessage());
+      throw invalidState(key, e.getMessage());
     }
+  }
+
+  private static MalformedRecordException invalidState(String key, String why) {
+    return new MalformedRecordException("invalid state" + (key == null ? "" : " for key '" + key + "'") + ": " + why);
   }
 
   /** Bounds-checked reads over one record body. */
@@ -391,17 +414,24 @@ final class RecordCodec {
       return counter == 0 && nodeId == 0 ? Ballot.ZERO : new Ballot(counter, nodeId);
     }
 
-    RequestLog readLog() {
+    /** A request log, or null after the same checks when {@code build} is false. */
+    RequestLog readLog(boolean build) {
       long forgotten = readVarLong("forgotten stamp") - 1;
       long count = readVarLong("request log size");
-      if (count > 1024) throw new MalformedRecordException("request log of " + count + " entries");
-      List<RequestLog.Entry> entries = new ArrayList<>((int) count);
+      if (count < 0 || count > 1024) throw new MalformedRecordException("request log of " + count + " entries");
+      List<RequestLog.Entry> entries = build ? new ArrayList<>((int) count) : null;
+      boolean valid = forgotten >= RequestLog.NONE; // what RequestLog.of checks, when not built
       for (int i = 0; i < count; i++) {
         long hash = ((long) readInt() << 32) | (readInt() & 0xFFFFFFFFL);
         long stamp = readVarLong("request stamp");
         long version = readVarLong("request version");
         long z = readVarLong("request sum");
-        entries.add(new RequestLog.Entry(hash, stamp, version, (z >>> 1) ^ -(z & 1)));
+        if (build) entries.add(new RequestLog.Entry(hash, stamp, version, (z >>> 1) ^ -(z & 1)));
+        valid &= stamp >= 0 && version >= 1;
+      }
+      if (!build) {
+        if (!valid) throw new MalformedRecordException("invalid request log: a bad entry or forgotten stamp");
+        return null;
       }
       try {
         return RequestLog.of(entries, forgotten);

@@ -995,6 +995,42 @@ class FileAcceptorStoreTest {
     on.await(reopened::close);
   }
 
+  /**
+   * Recovery builds the map and the index once, after the replay: the snapshot's keys merged with those the log
+   * added, less those it removed, each once (removed and put again, or removed from the snapshot and put again).
+   */
+  @Test
+  void recoveryIndexesTheSnapshotAndTheLogsAdditionsAndRemovalsEachKeyOnce() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    for (String k : List.of("b", "d", "f", "h", "gone", "back")) expected.put(k, state(5, 5, k, 1));
+    putAll(store, expected);
+    on.await(() -> store.put("gone", forgottenAtBt()));
+    on.await(() -> store.put("back", forgottenAtBt()));
+    on.await(store::compact); // the snapshot holds b d f h gone back
+    for (String k : List.of("a", "c", "i", "\uD83D\uDE00", "again")) {
+      on.await(() -> store.put(k, state(6, 6, k, 1)));
+      expected.put(k, state(6, 6, k, 1));
+    }
+    on.await(() -> store.put("c", state(7, 7, "c2", 2))); // a second record of a key the log added
+    expected.put("c", state(7, 7, "c2", 2));
+    on.await(() -> store.put("again", forgottenAtBt()));
+    assertTrue(on.await(() -> store.remove("again", BT))); // added, removed, added again by the log
+    assertTrue(on.await(() -> store.remove("gone", BT))); // removed from the snapshot
+    assertTrue(on.await(() -> store.remove("back", BT))); // removed from the snapshot, then put again
+    on.await(() -> store.put("back", state(8, 8, "back2", 3)));
+    on.await(() -> store.put("again", state(8, 8, "again2", 3)));
+    expected.remove("gone");
+    expected.put("back", state(8, 8, "back2", 3));
+    expected.put("again", state(8, 8, "again2", 3));
+    FileAcceptorStore reopened = reopen(store);
+    assertHolds(reopened, expected);
+    assertEquals(expected.size(), reopened.size());
+    assertEquals(0, reopened.tombstones());
+    assertEquals(utf8Sorted(expected.keySet()), allKeysInPages(reopened, 3));
+    on.await(reopened::close);
+  }
+
   @Test
   void aSnapshotInHashOrderFromBeforeTheIndexStillOpensWithEveryKeyIndexed() throws Exception {
     List<String> keys = List.of("m", "b", "\uD83D\uDE00", "z", "a", "\uFFFD", "c");

@@ -195,4 +195,78 @@ class RecordCodecTest {
     // a visitor that does not expect removals (a snapshot's) rejects the record as malformed
     assertThrows(RecordCodec.MalformedRecordException.class, () -> RecordCodec.decode(a, 12, size - 12, (k, kb, s) -> {}));
   }
+
+  /**
+   * A store's recovery only checks each PUT body (its visitor keeps the encoding): it must refuse exactly the bodies
+   * a full decode refuses. Every valid body is mutated byte by byte (and cut short, and extended), and both ways
+   * must agree on each; the mutations reach the checks the constructors make (ballot order, request log entries).
+   */
+  @Test
+  void checkingABodyRefusesExactlyWhatDecodingItRefuses() {
+    List<AcceptorState> states = new ArrayList<>(STATES);
+    states.add(new AcceptorState(new Ballot(4, 2), new Ballot(4, 2), new RegisterState(new byte[3], 5,
+        RequestLog.EMPTY.with(new RequestId(7, 70), 5, 0, 4), Long.MAX_VALUE)));
+    List<String> refusals = new ArrayList<>();
+    int agreed = 0;
+    for (int n = 0; n < states.size(); n++) {
+      byte[] body = bodyOf("k" + n, states.get(n));
+      List<byte[]> variants = new ArrayList<>();
+      for (int i = 0; i < body.length; i++) {
+        for (int v : new int[] {0x00, 0x01, 0x02, 0x7F, 0x80, 0xFF, (body[i] ^ 0x01) & 0xFF, (body[i] ^ 0x40) & 0xFF}) {
+          byte[] m = body.clone();
+          m[i] = (byte) v;
+          variants.add(m);
+        }
+      }
+      for (int cut = 1; cut <= Math.min(4, body.length); cut++) variants.add(Arrays.copyOf(body, body.length - cut));
+      variants.add(Arrays.copyOf(body, body.length + 1));
+      for (byte[] m : variants) {
+        String built = outcome(m, false);
+        String checked = outcome(m, true);
+        assertEquals(built, checked, "state " + n + ", body " + Arrays.toString(m));
+        if (built.startsWith("refused")) refusals.add(built);
+        agreed++;
+      }
+    }
+    assertTrue(agreed > 1000, agreed + " bodies");
+    assertTrue(refusals.stream().anyMatch(r -> r.contains("above promised")), "no mutation broke the ballot order");
+    assertTrue(refusals.stream().anyMatch(r -> r.contains("invalid request log")), "no mutation broke a request log");
+    assertTrue(refusals.stream().anyMatch(r -> r.contains("expiry")), "no mutation broke an expiry");
+  }
+
+  private static byte[] bodyOf(String key, AcceptorState st) {
+    ByteSink sink = new ByteSink(16);
+    int size = RecordCodec.appendPut(sink, key.getBytes(StandardCharsets.UTF_8), st, new CRC32C());
+    return Arrays.copyOfRange(sink.array(), RecordCodec.HEADER_BYTES, size);
+  }
+
+  /** "refused: <kind>" or "key <k>" (and whether a state was built), decoding fully or only checking. */
+  private static String outcome(byte[] body, boolean checkOnly) {
+    String[] seen = new String[1];
+    RecordCodec.Visitor visitor = new RecordCodec.Visitor() {
+      @Override
+      public void put(String key, int keyBytes, AcceptorState state) {
+        throw new AssertionError("the body form is called");
+      }
+
+      @Override
+      public void put(String key, int keyBytes, AcceptorState state, byte[] a, int off, int len) {
+        assertEquals(checkOnly, state == null, "a state is built unless only checked");
+        seen[0] = "key " + key + " of " + keyBytes + " bytes, body " + off + "+" + len;
+      }
+
+      @Override
+      public boolean keepsEncoding() {
+        return checkOnly;
+      }
+    };
+    try {
+      RecordCodec.decode(body, 0, body.length, visitor);
+      return seen[0];
+    } catch (RecordCodec.MalformedRecordException e) {
+      String m = e.getMessage();
+      return "refused: " + (m.contains("above promised") ? "above promised" : m.contains("invalid request log")
+          ? "invalid request log" : m.replaceAll("[0-9-]+", "N"));
+    }
+  }
 }
