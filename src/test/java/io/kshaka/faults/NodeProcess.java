@@ -88,9 +88,12 @@ final class NodeProcess {
 
   /**
    * The class path of the tests: Surefire may run us from a manifest-only jar, so prefer the class path it
-   * publishes.
+   * publishes. {@code -Dkshaka.node.classpath=target/kshaka-VERSION-all.jar} runs the nodes from the built jar
+   * instead, as {@code ./run.sh} does (with {@code -Dkshaka.bench.jvm} naming its class-data sharing archive).
    */
   static String testClassPath() {
+    String node = System.getProperty("kshaka.node.classpath");
+    if (node != null && !node.isBlank()) return node;
     String cp = System.getProperty("surefire.test.class.path");
     return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
   }
