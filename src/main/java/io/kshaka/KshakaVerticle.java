@@ -76,6 +76,7 @@ public final class KshakaVerticle extends VerticleBase {
   private final MeterRegistry explicitRegistry;
   private MeterRegistry registry;
   private FileAcceptorStore store;
+  private FileAcceptorStore.Preloaded preloaded;
   private HttpVerticle http;
   private ProposerVerticle proposer;
   private RegistrationJanitor janitor;
@@ -127,6 +128,15 @@ public final class KshakaVerticle extends VerticleBase {
   }
 
   /**
+   * The node's store as {@link FileAcceptorStore#preload()} read it before this Vert.x existed (null: none), taken
+   * over at deploy when its files are unchanged since. Call before deploying.
+   */
+  KshakaVerticle preloadedStore(FileAcceptorStore.Preloaded preloaded) {
+    this.preloaded = preloaded;
+    return this;
+  }
+
+  /**
    * The Micrometer registry of {@code vertx} when it was built with Micrometer metrics enabled
    * (vertx-micrometer-metrics), else null.
    */
@@ -156,7 +166,8 @@ public final class KshakaVerticle extends VerticleBase {
     store = new FileAcceptorStore(vertx, StoreOptions.defaults(cfg.dataDir())
         .withSnapshotThresholds(Math.min(cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_MIN_LOG_BYTES),
             cfg.snapshotBytes(), StoreOptions.DEFAULT_SNAPSHOT_LIVE_RATIO)
-        .withMetrics(storeMetrics(cfg.nodeId())));
+        .withMetrics(storeMetrics(cfg.nodeId()))).adoptOnOpen(preloaded);
+    preloaded = null;
     ClusterSecret secret;
     try {
       secret = cfg.clusterSecret();

@@ -2,10 +2,13 @@ package io.kshaka;
 
 import io.kshaka.cluster.HazelcastSetup;
 import io.kshaka.cluster.NodeConfig;
+import io.kshaka.storage.FileAcceptorStore;
+import io.kshaka.storage.StoreOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -128,7 +131,8 @@ final class NodeRunner {
     hazelcast.setProperty("hazelcast.max.join.seconds", String.valueOf(JOIN_LIMIT_SECONDS));
     HazelcastClusterManager cluster = new HazelcastClusterManager(hazelcast);
     long started = System.nanoTime();
-    log.info("node {} starting: joining the cluster", config.nodeId());
+    log.info("node {} starting: reading its store while it joins the cluster", config.nodeId());
+    Future<FileAcceptorStore.Preloaded> store = preloadStore();
     return Vertx.builder()
         .with(HazelcastSetup.vertxOptions(config).setMetricsOptions(metricsOptions()))
         .withClusterManager(cluster)
@@ -137,9 +141,33 @@ final class NodeRunner {
         .onSuccess(v -> log.info("node {} joined the cluster in {} ms", config.nodeId(),
             (System.nanoTime() - started) / 1_000_000))
         .recover(e -> Future.failedFuture(fromHazelcast(e) ? new JoinFailed(e) : e))
-        .compose(v -> v.deployVerticle(new KshakaVerticle(config.json(), registry))
+        .compose(v -> store.compose(preloaded -> v.deployVerticle(new KshakaVerticle(config.json(), registry)
+                .preloadedStore(preloaded)))
             .map(id -> new Incarnation(v, cluster, id))
             .recover(e -> v.close().transform(ignored -> Future.failedFuture(e))));
+  }
+
+  /**
+   * Reads the acceptor store on a Vert.x of its own while the clustered one joins (a restart with a million keys
+   * spends seconds in each), for the node to take over once deployed. Null when that failed: the node then opens the
+   * store itself and reports what is wrong with it the usual way.
+   */
+  private Future<FileAcceptorStore.Preloaded> preloadStore() {
+    Vertx reader = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
+        .setInternalBlockingPoolSize(1));
+    Future<FileAcceptorStore.Preloaded> read;
+    try {
+      read = new FileAcceptorStore(reader, StoreOptions.defaults(config.dataDir())).preload();
+    } catch (RuntimeException e) {
+      read = Future.failedFuture(e);
+    }
+    return read.<FileAcceptorStore.Preloaded>transform(ar -> {
+      if (ar.failed()) {
+        log.info("node {}: reading the store ahead of the join failed ({}); the node opens it once deployed",
+            config.nodeId(), ar.cause().toString());
+      }
+      return reader.close().transform(c -> Future.succeededFuture(ar.succeeded() ? ar.result() : null));
+    });
   }
 
   private static void await(Future<?> f, Duration limit) {

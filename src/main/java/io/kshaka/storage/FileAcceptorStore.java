@@ -17,6 +17,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Arrays;
@@ -154,6 +155,12 @@ public final class FileAcceptorStore implements AcceptorStore {
   private boolean snapshotRunning;
 
   private Future<Void> closeFuture;
+  /** Handed over by {@link #adoptOnOpen}, for {@link #open()}. */
+  private Preloaded preloaded;
+  private volatile boolean tookOver;
+  /** What the last recovery took and cut (for {@link #preload()}). */
+  private long recoveryNanos;
+  private long recoveredCut;
   private WriteHook writeHook;
   private Supplier<Future<Void>> beforeSnapshotRename;
 
@@ -167,25 +174,102 @@ public final class FileAcceptorStore implements AcceptorStore {
 
   // ------------------------------------------------------------------------------------------------ public API
 
+  /**
+   * Opens the store: recovers it from its files, or takes over what {@link #preload()} read when one was handed
+   * over with {@link #adoptOnOpen}.
+   */
   @Override
   public Future<Void> open() {
+    return open(preloaded);
+  }
+
+  /**
+   * Makes {@link #open()} adopt {@code preloaded} (from {@link #preload()} of this directory) instead of reading the
+   * files again, but only when they are exactly as the preload left them (same names, sizes and modification times,
+   * checked under this store's lock); else it recovers from the files as usual. Call before {@link #open()}.
+   */
+  public FileAcceptorStore adoptOnOpen(Preloaded preloaded) {
+    if (preloaded != null && !preloaded.dir.equals(dir)) {
+      throw new IllegalArgumentException("preloaded " + preloaded.dir + ", not " + dir);
+    }
+    this.preloaded = preloaded;
+    return this;
+  }
+
+  /**
+   * What {@link #preload()} read: the whole state of a store at the end of its files, and a fingerprint of those
+   * files (names, sizes, modification times) when it let go of them.
+   */
+  public static final class Preloaded {
+    private final Path dir;
+    private final ConcurrentHashMap<String, byte[]> map;
+    private final ConcurrentSkipListMap<String, Boolean> index;
+    private final int tombstones;
+    private final long logSegment;
+    private final long logPosition;
+    private final long logBytes;
+    private final long liveBytes;
+    private final long cut;
+    private final long nanos;
+    private final List<String> files;
+
+    private Preloaded(FileAcceptorStore s, List<String> files) {
+      this.dir = s.dir;
+      this.map = s.map;
+      this.index = s.index;
+      this.tombstones = s.tombstones;
+      this.logSegment = s.logSegment;
+      this.logPosition = s.logPosition;
+      this.logBytes = s.logBytes;
+      this.liveBytes = s.liveBytes;
+      this.cut = s.recoveredCut;
+      this.nanos = s.recoveryNanos;
+      this.files = files;
+    }
+
+    /** Keys read. */
+    public int size() {
+      return map.size();
+    }
+  }
+
+  /** Whether {@link #open()} took over a preloaded state rather than reading the files. */
+  boolean tookOverPreload() {
+    return tookOver;
+  }
+
+  /**
+   * Recovers the store as {@link #open()} does, then closes it (releasing its lock) and hands over what it read, for a
+   * store of the same directory, possibly of another Vert.x, to adopt ({@link #adoptOnOpen}). A node reads its
+   * store this way while it joins the cluster, before its clustered Vert.x exists. This store is closed afterwards.
+   */
+  public Future<Preloaded> preload() {
+    return open().compose(v -> close()).compose(v -> fingerprint()).map(files -> new Preloaded(this, files));
+  }
+
+  private Future<Void> open(Preloaded preloaded) {
     if (status != Status.NEW) return Future.failedFuture(new IllegalStateException("open() called twice"));
+    this.preloaded = null; // read once: the map it holds becomes this store's
     status = Status.OPENING;
     context = vertx.getOrCreateContext();
     long started = System.nanoTime();
     Promise<Void> opened = Promise.promise();
     context.runOnContext(v -> {
       if (context.isEventLoopContext()) ownerThread = Thread.currentThread();
-      recoverAll(started, opened);
+      recoverAll(started, opened, preloaded);
     });
     return opened.future();
   }
 
-  private void recoverAll(long started, Promise<Void> opened) {
+  private void recoverAll(long started, Promise<Void> opened, Preloaded preloaded) {
     fs.mkdirs(dir.toString())
         .compose(x -> lock())
-        .compose(x -> fs.readDir(dir.toString()))
-        .compose(names -> recover(names, started))
+        .compose(x -> preloaded == null ? fs.readDir(dir.toString()).compose(names -> recover(names, started))
+            : fingerprint().compose(files -> {
+              if (files.equals(preloaded.files)) return adopt(preloaded, started);
+              LOG.info("acceptor store {}: its files changed since they were preloaded; reading them again", dir);
+              return fs.readDir(dir.toString()).compose(names -> recover(names, started));
+            }))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             status = Status.OPEN;
@@ -756,6 +840,52 @@ public final class FileAcceptorStore implements AcceptorStore {
     });
   }
 
+  /**
+   * Name, size and modification time of each of the store's own files (log segments, snapshots, unfinished
+   * snapshots), sorted by name; the node keeps other files in the directory and may write them meanwhile.
+   */
+  private Future<List<String>> fingerprint() {
+    return fs.readDir(dir.toString()).compose(paths -> {
+      List<String> sorted = new ArrayList<>(paths);
+      sorted.removeIf(p -> {
+        String name = Path.of(p).getFileName().toString();
+        return number(LOG_NAME, name) == null && number(SNAPSHOT_NAME, name) == null && !name.endsWith(TMP_SUFFIX);
+      });
+      Collections.sort(sorted);
+      List<Future<String>> entries = new ArrayList<>();
+      for (String p : sorted) {
+        entries.add(fs.props(p).map(props -> Path.of(p).getFileName() + " " + props.size() + " "
+            + props.lastModifiedTime()));
+      }
+      return Future.all(entries).map(all -> all.<String>list());
+    });
+  }
+
+  /** Takes over the state {@link #preload()} read, and appends to the log segment it ended with. */
+  private Future<Void> adopt(Preloaded p, long started) {
+    return fs.open(dir.resolve(logName(p.logSegment)).toString(), logOpenOptions()).map(f -> {
+      log = f;
+      logSegment = p.logSegment;
+      logPosition = p.logPosition;
+      logAllocated = p.logPosition; // the close after the preload cut the preallocated space
+      logBytes = p.logBytes;
+      liveBytes = p.liveBytes;
+      tombstones = p.tombstones;
+      map = p.map;
+      index = p.index;
+      tookOver = true;
+      LOG.info("acceptor store {} open: {} keys read while the node joined the cluster ({} log bytes){} in {} ms, "
+          + "taken over in {} ms", dir, map.size(), logBytes, p.cut > 0 ? ", cut " + p.cut + " torn bytes" : "",
+          p.nanos / 1_000_000, (System.nanoTime() - started) / 1_000_000);
+      try {
+        metrics.onRecovery(map.size(), logBytes, p.cut, p.nanos);
+      } catch (RuntimeException e) {
+        LOG.warn("StoreMetrics.onRecovery threw", e);
+      }
+      return null;
+    });
+  }
+
   private Future<Void> recover(List<String> paths, long started) {
     TreeMap<Long, String> logs = new TreeMap<>();
     TreeMap<Long, String> snapshots = new TreeMap<>();
@@ -806,6 +936,8 @@ public final class FileAcceptorStore implements AcceptorStore {
         .compose(v -> deleteObsolete(first))
         .onSuccess(v -> {
           long nanos = System.nanoTime() - started;
+          recoveryNanos = nanos;
+          recoveredCut = cut[0];
           LOG.info("acceptor store {} open: {} keys from {}{} segment(s) ({} log bytes){} in {} ms", dir, map.size(),
               snapshot == null ? "" : snapshotName(snapshot) + " and ", replay.size(), logBytes,
               cut[0] > 0 ? ", cut " + cut[0] + " torn bytes" : "", nanos / 1_000_000);

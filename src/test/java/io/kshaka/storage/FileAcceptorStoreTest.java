@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -403,6 +404,93 @@ class FileAcceptorStoreTest {
     assertEquals(expected.size(), metrics.recoveredKeys.get());
     assertEquals(0, metrics.cutBytes.get());
     on.await(store::close);
+  }
+
+  /** {@link FileAcceptorStore#preload()} on a Vert.x of its own (as a node does while it joins the cluster). */
+  private FileAcceptorStore.Preloaded preload() throws Exception {
+    Vertx reader = Vertx.vertx();
+    try {
+      return new FileAcceptorStore(reader, StoreOptions.defaults(dir.toString())).preload()
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } finally {
+      reader.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aStorePreloadedOnAnotherVertxIsTakenOverAndAppendsAfterItsTornTail() throws Exception {
+    FileAcceptorStore first = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(first, expected, 20);
+    on.await(first::close);
+    long end = Files.size(logFile(1));
+    Files.write(logFile(1), new byte[] {1, 2, 3, 4, 5}, java.nio.file.StandardOpenOption.APPEND); // a torn header
+
+    FileAcceptorStore.Preloaded preloaded = preload();
+    assertEquals(20, preloaded.size());
+    assertEquals(end, Files.size(logFile(1)), "the preload cut the torn tail");
+    FileAcceptorStore store = new FileAcceptorStore(on.vertx, options()).adoptOnOpen(preloaded);
+    on.await(store::open);
+    assertTrue(store.tookOverPreload(), "files unchanged since the preload: taken over, not read again");
+    assertHolds(store, expected);
+    assertEquals(5, metrics.cutBytes.get(), "the preload's cut is reported");
+    // appends go where the preload's last whole record ended, and survive a restart
+    AcceptorState after = state(100, 100, "after", 99);
+    on.await(() -> store.put("after", after));
+    expected.put("after", after);
+    FileAcceptorStore reopened = reopen(store);
+    assertFalse(reopened.tookOverPreload());
+    assertHolds(reopened, expected);
+    assertEquals(0, metrics.cutBytes.get(), "nothing torn after the takeover's append");
+    on.await(reopened::close);
+  }
+
+  @Test
+  void aStorePreloadedBeforeItsFilesChangedIsReadAgain() throws Exception {
+    FileAcceptorStore first = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(first, expected, 5);
+    on.await(first::close);
+    FileAcceptorStore.Preloaded preloaded = preload();
+    // another store of the directory writes between the preload and the takeover
+    FileAcceptorStore other = open();
+    AcceptorState late = state(50, 50, "late", 7);
+    on.await(() -> other.put("late", late));
+    expected.put("late", late);
+    on.await(other::close);
+
+    FileAcceptorStore store = new FileAcceptorStore(on.vertx, options()).adoptOnOpen(preloaded);
+    on.await(store::open);
+    assertFalse(store.tookOverPreload(), "the files changed: read again");
+    assertHolds(store, expected);
+    on.await(store::close);
+  }
+
+  /** The node keeps other files in the data directory (identity, membership) and writes them during its start. */
+  @Test
+  void otherFilesOfTheDirectoryWrittenAfterThePreloadDoNotPreventTheTakeover() throws Exception {
+    FileAcceptorStore first = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    putOneByOne(first, expected, 5);
+    on.await(first::close);
+    Files.writeString(dir.resolve("identity.json"), "{}");
+    FileAcceptorStore.Preloaded preloaded = preload();
+    Files.writeString(dir.resolve("identity.json"), "{\"changed\": true}");
+    Files.writeString(dir.resolve("cluster.json.writing"), "{}");
+    FileAcceptorStore store = new FileAcceptorStore(on.vertx, options()).adoptOnOpen(preloaded);
+    on.await(store::open);
+    assertTrue(store.tookOverPreload(), "only the store's own files count");
+    assertHolds(store, expected);
+    on.await(store::close);
+  }
+
+  @Test
+  void aPreloadOfAnotherDirectoryIsRefused() throws Exception {
+    FileAcceptorStore first = open();
+    on.await(first::close);
+    FileAcceptorStore.Preloaded preloaded = preload();
+    FileAcceptorStore elsewhere = new FileAcceptorStore(on.vertx, StoreOptions.defaults(dir.resolve("sub").toString()));
+    assertThrows(IllegalArgumentException.class, () -> elsewhere.adoptOnOpen(preloaded));
   }
 
   @Test
