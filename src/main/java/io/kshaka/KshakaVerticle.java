@@ -136,6 +136,11 @@ public final class KshakaVerticle extends VerticleBase {
     return this;
   }
 
+  /** Whether the store took over what {@link #preloadedStore} handed it (its files were unchanged). */
+  boolean storeTookOverPreload() {
+    return store != null && store.tookOverPreload();
+  }
+
   /**
    * The Micrometer registry of {@code vertx} when it was built with Micrometer metrics enabled
    * (vertx-micrometer-metrics), else null.

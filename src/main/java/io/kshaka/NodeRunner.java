@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one node as {@code ./run.sh node CONF} does: a clustered Vert.x (Hazelcast) with a {@link KshakaVerticle}
- * deployed in it.
+ * deployed in it. The acceptor store is read while Hazelcast joins, on a Vert.x of its own, and the node takes over
+ * what was read if the store's files are unchanged by then ({@link FileAcceptorStore#preload()}): a restart with a
+ * million keys per node no longer reads them after the join.
  *
  * <p>A split-brain merge no longer restarts anything: {@link KshakaVerticle}'s registration janitor repairs the
  * event-bus routing that vertx-hazelcast leaves stale after a merge, in place, while requests in flight go on
@@ -51,7 +53,7 @@ final class NodeRunner {
   private final AtomicInteger failedJoins = new AtomicInteger();
 
   /** One clustered Vert.x of this node, with the node deployed in it. */
-  private record Incarnation(Vertx vertx, HazelcastClusterManager cluster, String deployment) {}
+  private record Incarnation(Vertx vertx, HazelcastClusterManager cluster, KshakaVerticle node) {}
 
   NodeRunner(NodeConfig config) {
     this.config = config;
@@ -64,9 +66,11 @@ final class NodeRunner {
    */
   void start() throws Exception {
     long deadline = System.nanoTime() + START_LIMIT.toNanos();
+    log.info("node {} starting: reading its store while it joins the cluster", config.nodeId());
+    Future<FileAcceptorStore.Preloaded> store = preloadStore(); // once: a join tried again does not read it again
     for (int attempt = 1; ; attempt++) {
       try {
-        Incarnation started = startOnce().toCompletionStage().toCompletableFuture()
+        Incarnation started = startOnce(store).toCompletionStage().toCompletableFuture()
             .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         synchronized (lock) {
           current = started;
@@ -84,6 +88,13 @@ final class NodeRunner {
             config.nodeId(), attempt, why.toString());
         Thread.sleep(JOIN_RETRY_PAUSE.toMillis()); // a join that fails at once (a port still held) does not spin
       }
+    }
+  }
+
+  /** Whether the running node took over the store read during its join, rather than reading it again. */
+  boolean storeTakenOver() {
+    synchronized (lock) {
+      return current != null && current.node().storeTookOverPreload();
     }
   }
 
@@ -125,14 +136,12 @@ final class NodeRunner {
     if (last != null) await(last.vertx().close(), limit);
   }
 
-  private Future<Incarnation> startOnce() {
+  private Future<Incarnation> startOnce(Future<FileAcceptorStore.Preloaded> store) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     com.hazelcast.config.Config hazelcast = HazelcastSetup.hazelcast(config);
     hazelcast.setProperty("hazelcast.max.join.seconds", String.valueOf(JOIN_LIMIT_SECONDS));
     HazelcastClusterManager cluster = new HazelcastClusterManager(hazelcast);
     long started = System.nanoTime();
-    log.info("node {} starting: reading its store while it joins the cluster", config.nodeId());
-    Future<FileAcceptorStore.Preloaded> store = preloadStore();
     return Vertx.builder()
         .with(HazelcastSetup.vertxOptions(config).setMetricsOptions(metricsOptions()))
         .withClusterManager(cluster)
@@ -141,9 +150,10 @@ final class NodeRunner {
         .onSuccess(v -> log.info("node {} joined the cluster in {} ms", config.nodeId(),
             (System.nanoTime() - started) / 1_000_000))
         .recover(e -> Future.failedFuture(fromHazelcast(e) ? new JoinFailed(e) : e))
-        .compose(v -> store.compose(preloaded -> v.deployVerticle(new KshakaVerticle(config.json(), registry)
-                .preloadedStore(preloaded)))
-            .map(id -> new Incarnation(v, cluster, id))
+        .compose(v -> store.compose(preloaded -> {
+          KshakaVerticle node = new KshakaVerticle(config.json(), registry).preloadedStore(preloaded);
+          return v.deployVerticle(node).map(id -> new Incarnation(v, cluster, node));
+        })
             .recover(e -> v.close().transform(ignored -> Future.failedFuture(e))));
   }
 

@@ -234,7 +234,7 @@ public final class FileAcceptorStore implements AcceptorStore {
   }
 
   /** Whether {@link #open()} took over a preloaded state rather than reading the files. */
-  boolean tookOverPreload() {
+  public boolean tookOverPreload() {
     return tookOver;
   }
 
