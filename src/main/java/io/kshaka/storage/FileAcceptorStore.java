@@ -75,7 +75,14 @@ import org.slf4j.LoggerFactory;
  * <h2>Key index</h2>
  * Beside the hash map (the hot path) a skip list holds the keys in {@link AcceptorStore#KEY_ORDER} for
  * {@link #keys}; it changes only when a key is added or removed, never when a known key is updated. Snapshots are
- * written in key order, so recovery builds the index from a snapshot in linear time.
+ * written in key order, so recovery builds the index once, in linear time, from the snapshot's keys merged with the
+ * keys the log added.
+ *
+ * <h2>Recovery</h2>
+ * Recovery loads the newest snapshot and replays the log segments after it, checking every record (checksums and
+ * content) but keeping each key's PUT body as it is, without building its state. {@link #preload()} does the same
+ * on a Vert.x of its own (a node reads its store while it joins the cluster) and a store of the same directory
+ * takes it over at {@link #open()} ({@link #adoptOnOpen}) when the store's files are unchanged since.
  *
  * <h2>Threading</h2>
  * {@link #get}, {@link #size}, {@link #keys} and {@link #tombstones} may be called from any thread. Every other method must be called on the Vert.x
@@ -104,7 +111,7 @@ public final class FileAcceptorStore implements AcceptorStore {
   /**
    * Each key's state as the body of its latest PUT record (decoded on {@link #get}): about half the memory and a
    * third of the objects per key of the decoded state, which is what a restart with many keys spends its time
-   * allocating and collecting.
+   * allocating and collecting. Replaced only while the store opens (sized once from the snapshot, or taken over).
    */
   private volatile ConcurrentHashMap<String, byte[]> map = newMap(0);
   /** The keys of {@link #map} in {@link AcceptorStore#KEY_ORDER}; updated only when a key comes or goes. */
