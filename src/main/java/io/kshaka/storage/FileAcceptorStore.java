@@ -848,15 +848,16 @@ public final class FileAcceptorStore implements AcceptorStore {
   }
 
   /**
-   * Name, size and modification time of each of the store's own files (log segments, snapshots, unfinished
-   * snapshots), sorted by name; the node keeps other files in the directory and may write them meanwhile.
+   * Name, size and modification time of each of the store's log segments and snapshots, sorted by name. The node
+   * keeps other files in the directory and may write them meanwhile (its identity, membership and ballot floor,
+   * whose {@code .tmp} file is not the store's); the store's own unfinished snapshots are deleted by any recovery.
    */
   private Future<List<String>> fingerprint() {
     return fs.readDir(dir.toString()).compose(paths -> {
       List<String> sorted = new ArrayList<>(paths);
       sorted.removeIf(p -> {
         String name = Path.of(p).getFileName().toString();
-        return number(LOG_NAME, name) == null && number(SNAPSHOT_NAME, name) == null && !name.endsWith(TMP_SUFFIX);
+        return number(LOG_NAME, name) == null && number(SNAPSHOT_NAME, name) == null;
       });
       Collections.sort(sorted);
       List<Future<String>> entries = new ArrayList<>();

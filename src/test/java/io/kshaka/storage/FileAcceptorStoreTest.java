@@ -477,6 +477,7 @@ class FileAcceptorStoreTest {
     FileAcceptorStore.Preloaded preloaded = preload();
     Files.writeString(dir.resolve("identity.json"), "{\"changed\": true}");
     Files.writeString(dir.resolve("cluster.json.writing"), "{}");
+    Files.writeString(dir.resolve("proposer-counter-floor.tmp"), "floor");
     FileAcceptorStore store = new FileAcceptorStore(on.vertx, options()).adoptOnOpen(preloaded);
     on.await(store::open);
     assertTrue(store.tookOverPreload(), "only the store's own files count");
