@@ -88,7 +88,8 @@ public final class Main {
     try {
       node.start();
     } catch (Exception e) {
-      log.error("node {} failed to start: {}", config.nodeId(), e.getCause() != null ? e.getCause() : e);
+      Throwable why = e.getCause() != null ? e.getCause() : e;
+      log.error("node {} failed to start: {}", config.nodeId(), why.getMessage(), why); // message first, then the trace
       System.exit(1);
       return;
     }
