@@ -15,6 +15,8 @@ import io.vertx.core.file.OpenOptions;
 import java.io.IOException;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -238,6 +240,22 @@ public final class FileAcceptorStore implements AcceptorStore {
     public int size() {
       return map.size();
     }
+  }
+
+  /**
+   * The bytes of the log segments and snapshots in {@code dataDir} (0 when it does not exist): how much an open
+   * would read. Blocking, for a caller deciding before its Vert.x runs whether to {@link #preload()}.
+   */
+  public static long filesSize(Path dataDir) throws IOException {
+    if (!Files.isDirectory(dataDir)) return 0;
+    long total = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dataDir)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (number(LOG_NAME, name) != null || number(SNAPSHOT_NAME, name) != null) total += Files.size(f);
+      }
+    }
+    return total;
   }
 
   /** Whether {@link #open()} took over a preloaded state rather than reading the files. */
