@@ -20,20 +20,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.AbstractMap;
-import java.util.AbstractSet;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableSet;
-import java.util.Set;
-import java.util.SortedMap;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,10 +68,10 @@ import org.slf4j.LoggerFactory;
  * recovery replays on top of that snapshot, forgets it again.
  *
  * <h2>Key index</h2>
- * Beside the hash map (the hot path) a skip list holds the keys in {@link AcceptorStore#KEY_ORDER} for
- * {@link #keys}; it changes only when a key is added or removed, never when a known key is updated. Snapshots are
- * written in key order, so recovery builds the index once, in linear time, from the snapshot's keys merged with the
- * keys the log added.
+ * Beside the hash map (the hot path) a {@link KeyIndex} holds the keys in {@link AcceptorStore#KEY_ORDER} for
+ * {@link #keys} and snapshots; it changes only when a key is added or removed, never when a known key is updated.
+ * Snapshots are written in key order, so recovery builds the index once, in linear time, from the snapshot's keys
+ * merged with the keys the log added: one sorted array, plus a skip list for the keys added after the start.
  *
  * <h2>Recovery</h2>
  * Recovery loads the newest snapshot and replays the log segments after it, checking every record (checksums and
@@ -117,7 +110,7 @@ public final class FileAcceptorStore implements AcceptorStore {
    */
   private volatile ConcurrentHashMap<String, byte[]> map = newMap(0);
   /** The keys of {@link #map} in {@link AcceptorStore#KEY_ORDER}; updated only when a key comes or goes. */
-  private volatile ConcurrentSkipListMap<String, Boolean> index = new ConcurrentSkipListMap<>(KEY_ORDER);
+  private volatile KeyIndex index = KeyIndex.empty(map);
   /**
    * While the store recovers: the snapshot's keys and (while it loads) their bodies, in file order, and the keys
    * the log segments added. The map is built from the snapshot's lists once it is read (sized once, not grown a
@@ -212,7 +205,7 @@ public final class FileAcceptorStore implements AcceptorStore {
   public static final class Preloaded {
     private final Path dir;
     private final ConcurrentHashMap<String, byte[]> map;
-    private final ConcurrentSkipListMap<String, Boolean> index;
+    private final KeyIndex index;
     private final int tombstones;
     private final long logSegment;
     private final long logPosition;
@@ -350,7 +343,7 @@ public final class FileAcceptorStore implements AcceptorStore {
     }
     byte[] body = Arrays.copyOfRange(pending.array(), start + RecordCodec.HEADER_BYTES, start + recordBytes);
     byte[] old = map.put(key, body);
-    if (old == null) index.put(key, Boolean.TRUE);
+    if (old == null) index.added(key);
     account(old, body);
     pendingRecords++;
     Promise<Void> durable = Promise.promise();
@@ -396,13 +389,13 @@ public final class FileAcceptorStore implements AcceptorStore {
   @Override
   public List<String> keys(String after, int limit) {
     if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
-    return page(index.keySet(), after, limit);
+    return page(index::tail, after, limit);
   }
 
   @Override
   public List<String> keys(String after, String prefix, int limit) {
     if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
-    return page(index.keySet(), after, prefix, limit);
+    return page(index::tail, after, prefix, limit);
   }
 
   @Override
@@ -410,31 +403,39 @@ public final class FileAcceptorStore implements AcceptorStore {
     return tombstones;
   }
 
+  /** Keys in {@link AcceptorStore#KEY_ORDER} from a key on: {@link KeyIndex#tail}, or a sorted set's tail. */
+  interface SortedKeys {
+    /** The keys from {@code from} (null: from the first), in order; {@code from} itself only if inclusive. */
+    Iterator<String> tail(String from, boolean inclusive);
+
+    static SortedKeys of(NavigableSet<String> set) {
+      return (from, inclusive) -> from == null ? set.iterator() : set.tailSet(from, inclusive).iterator();
+    }
+  }
+
   /**
    * A page of the keys of {@code index} that start with {@code prefix}, after {@code after} (exclusive; null =
    * from the first key with the prefix).
    */
-  static List<String> page(NavigableSet<String> index, String after, String prefix, int limit) {
+  static List<String> page(SortedKeys index, String after, String prefix, int limit) {
     if (prefix == null || prefix.isEmpty()) return page(index, after, limit);
     List<String> page = new ArrayList<>(Math.min(limit, 1024));
     if (limit == 0) return page;
-    NavigableSet<String> tail = after == null || KEY_ORDER.compare(after, prefix) < 0 ? index.tailSet(prefix, true)
-        : index.tailSet(after, false);
-    for (String k : tail) {
+    Iterator<String> tail = after == null || KEY_ORDER.compare(after, prefix) < 0 ? index.tail(prefix, true)
+        : index.tail(after, false);
+    while (tail.hasNext() && page.size() < limit) {
+      String k = tail.next();
       if (!k.startsWith(prefix)) break;
       page.add(k);
-      if (page.size() == limit) break;
     }
     return page;
   }
 
   /** A page of {@code index} after {@code after} (exclusive; null = from the start). */
-  static List<String> page(NavigableSet<String> index, String after, int limit) {
+  static List<String> page(SortedKeys index, String after, int limit) {
     List<String> page = new ArrayList<>(Math.min(limit, 1024));
-    if (limit == 0) return page;
-    for (String k : after == null ? index : index.tailSet(after, false)) {
-      page.add(k);
-      if (page.size() == limit) break;
+    for (Iterator<String> tail = index.tail(after, false); tail.hasNext() && page.size() < limit; ) {
+      page.add(tail.next());
     }
     return page;
   }
@@ -453,7 +454,7 @@ public final class FileAcceptorStore implements AcceptorStore {
   /** Drops a key from memory, the index and the counters (the caller logs why). */
   private void forget(String key, byte[] old) {
     map.remove(key);
-    index.remove(key);
+    index.removed(key);
     if (RecordCodec.tombstone(old)) tombstones--;
     liveBytes -= RecordCodec.HEADER_BYTES + old.length;
   }
@@ -785,7 +786,7 @@ public final class FileAcceptorStore implements AcceptorStore {
       CRC32C snapshotCrc = new CRC32C();
       RecordCodec.appendSnapshotHeader(sink, firstLogSegment, snapshotCrc);
       // in key order: the next recovery builds the index from the snapshot's keys in linear time
-      writeChunks(f, index.keySet().iterator(), sink, snapshotCrc, 0, written, done);
+      writeChunks(f, index.iterator(), sink, snapshotCrc, 0, written, done);
       return done.future()
           .compose(v -> f.flush())
           .transform(ar -> f.close().transform(c -> ar.failed() ? Future.<Void>failedFuture(ar.cause())
@@ -1133,83 +1134,16 @@ public final class FileAcceptorStore implements AcceptorStore {
     }
     List<String> fromLog = logKeys;
     fromLog.sort(KEY_ORDER);
-    List<String> keys = new ArrayList<>(map.size());
+    String[] keys = new String[map.size()];
+    int n = 0;
     for (int i = 0, j = 0; i < fromSnapshot.size() || j < fromLog.size(); ) {
       String k = j == fromLog.size()
           || i < fromSnapshot.size() && KEY_ORDER.compare(fromSnapshot.get(i), fromLog.get(j)) <= 0
           ? fromSnapshot.get(i++) : fromLog.get(j++);
-      boolean repeated = !keys.isEmpty() && keys.get(keys.size() - 1).equals(k);
-      if (!repeated && (!logRemoved || map.containsKey(k))) keys.add(k);
+      boolean repeated = n > 0 && keys[n - 1].equals(k);
+      if (!repeated && (!logRemoved || map.containsKey(k))) keys[n++] = k;
     }
-    index = new ConcurrentSkipListMap<>(new SortedKeys(keys));
-  }
-
-  /**
-   * Keys already in {@link AcceptorStore#KEY_ORDER} seen as a sorted map, for the linear-time constructor of
-   * {@link ConcurrentSkipListMap} (which reads only {@code comparator()} and {@code entrySet()}).
-   */
-  private static final class SortedKeys extends AbstractMap<String, Boolean> implements SortedMap<String, Boolean> {
-    private final List<String> keys;
-
-    SortedKeys(List<String> keys) {
-      this.keys = keys;
-    }
-
-    @Override
-    public Comparator<? super String> comparator() {
-      return KEY_ORDER;
-    }
-
-    @Override
-    public Set<Map.Entry<String, Boolean>> entrySet() {
-      return new AbstractSet<>() {
-        @Override
-        public int size() {
-          return keys.size();
-        }
-
-        @Override
-        public Iterator<Map.Entry<String, Boolean>> iterator() {
-          Iterator<String> it = keys.iterator();
-          return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-              return it.hasNext();
-            }
-
-            @Override
-            public Map.Entry<String, Boolean> next() {
-              return new AbstractMap.SimpleImmutableEntry<>(it.next(), Boolean.TRUE);
-            }
-          };
-        }
-      };
-    }
-
-    @Override
-    public SortedMap<String, Boolean> subMap(String fromKey, String toKey) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public SortedMap<String, Boolean> headMap(String toKey) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public SortedMap<String, Boolean> tailMap(String fromKey) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String firstKey() {
-      return keys.get(0);
-    }
-
-    @Override
-    public String lastKey() {
-      return keys.get(keys.size() - 1);
-    }
+    index = new KeyIndex(n == keys.length ? keys : Arrays.copyOf(keys, n), map);
   }
 
   private SegmentScanner scanner(String path, boolean tolerateTornTail, RecordCodec.Visitor visitor) {

@@ -102,13 +102,13 @@ public final class MemoryAcceptorStore implements AcceptorStore {
   @Override
   public List<String> keys(String after, int limit) {
     if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
-    return FileAcceptorStore.page(index, after, limit);
+    return FileAcceptorStore.page(FileAcceptorStore.SortedKeys.of(index), after, limit);
   }
 
   @Override
   public List<String> keys(String after, String prefix, int limit) {
     if (limit < 0) throw new IllegalArgumentException("limit must be >= 0: " + limit);
-    return FileAcceptorStore.page(index, after, prefix, limit);
+    return FileAcceptorStore.page(FileAcceptorStore.SortedKeys.of(index), after, prefix, limit);
   }
 
   @Override

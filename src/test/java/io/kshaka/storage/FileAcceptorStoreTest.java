@@ -1120,6 +1120,40 @@ class FileAcceptorStoreTest {
     on.await(reopened::close);
   }
 
+  /**
+   * After a restart the recovered keys are one sorted array (KeyIndex): keys removed from it must leave the listing
+   * and the next snapshot, a recovered key put back must be listed once, and keys added since must merge in order.
+   */
+  @Test
+  void recoveredKeysRemovedOrPutBackAfterARestartAreListedAndSnapshottedCorrectly() throws Exception {
+    FileAcceptorStore store = open();
+    Map<String, AcceptorState> expected = new HashMap<>();
+    for (String k : List.of("b", "d", "f", "h", "x1", "x2")) expected.put(k, state(5, 5, k, 1));
+    putAll(store, expected);
+    on.await(() -> store.put("gone", forgottenAtBt()));
+    on.await(() -> store.put("back", forgottenAtBt()));
+    FileAcceptorStore reopened = reopen(store); // every key recovered: the index is the sorted array alone
+    assertTrue(on.await(() -> reopened.remove("gone", BT)));
+    assertTrue(on.await(() -> reopened.remove("back", BT)));
+    on.await(() -> reopened.put("back", state(8, 8, "back2", 3))); // a recovered key, removed and put back
+    for (String k : List.of("a", "e", "x0", "\uD83D\uDE00")) {
+      on.await(() -> reopened.put(k, state(6, 6, k, 1)));
+      expected.put(k, state(6, 6, k, 1));
+    }
+    expected.put("back", state(8, 8, "back2", 3));
+    List<String> sorted = utf8Sorted(expected.keySet());
+    assertEquals(sorted, reopened.keys(null, 100));
+    assertEquals(sorted, allKeysInPages(reopened, 2));
+    assertEquals(List.of("x0", "x1", "x2"), reopened.keys(null, "x", 10));
+    assertEquals(List.of("x2"), reopened.keys("x1", "x", 10));
+    on.await(reopened::compact); // the snapshot is written by iterating the index
+    assertEquals(expected.size(), metrics.lastSnapshotKeys.get());
+    FileAcceptorStore third = reopen(reopened);
+    assertHolds(third, expected);
+    assertEquals(sorted, allKeysInPages(third, 3));
+    on.await(third::close);
+  }
+
   @Test
   void aSnapshotInHashOrderFromBeforeTheIndexStillOpensWithEveryKeyIndexed() throws Exception {
     List<String> keys = List.of("m", "b", "\uD83D\uDE00", "z", "a", "\uFFFD", "c");
