@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -106,19 +105,20 @@ public final class FileAcceptorStore implements AcceptorStore {
   /**
    * Each key's state as the body of its latest PUT record (decoded on {@link #get}): about half the memory and a
    * third of the objects per key of the decoded state, which is what a restart with many keys spends its time
-   * allocating and collecting. Replaced only while the store opens (sized once from the snapshot, or taken over).
+   * allocating and collecting. A {@link KeyMap}: the bodies alone, found by the key they begin with. Replaced only
+   * while the store opens (sized once from the snapshot, or taken over).
    */
-  private volatile ConcurrentHashMap<String, byte[]> map = newMap(0);
+  private volatile KeyMap map = new KeyMap(0);
   /** The keys of {@link #map} in {@link AcceptorStore#KEY_ORDER}; updated only when a key comes or goes. */
   private volatile KeyIndex index = KeyIndex.empty(map);
   /**
-   * While the store recovers: the snapshot's keys and (while it loads) their bodies, in file order, and the keys
-   * the log segments added. The map is built from the snapshot's lists once it is read (sized once, not grown a
-   * million times), and the index at the end of the replay, in linear time from the two key lists.
+   * While the store recovers: the UTF-8 keys of the snapshot and (while it loads) its bodies, in file order, and
+   * the keys the log segments added. The map is built from the snapshot's bodies once it is read (sized once, not
+   * grown a million times), and the index at the end of the replay, in linear time from the two key lists.
    */
-  private List<String> snapshotKeys;
+  private List<byte[]> snapshotKeys;
   private List<byte[]> snapshotBodies;
-  private List<String> logKeys;
+  private List<byte[]> logKeys;
   /** Whether the log segments replayed so far removed a key (the index then checks each key against the map). */
   private boolean logRemoved;
   private final CRC32C crc = new CRC32C();
@@ -204,7 +204,7 @@ public final class FileAcceptorStore implements AcceptorStore {
    */
   public static final class Preloaded {
     private final Path dir;
-    private final ConcurrentHashMap<String, byte[]> map;
+    private final KeyMap map;
     private final KeyIndex index;
     private final int tombstones;
     private final long logSegment;
@@ -306,7 +306,7 @@ public final class FileAcceptorStore implements AcceptorStore {
 
   @Override
   public AcceptorState get(String key) {
-    byte[] body = map.get(key);
+    byte[] body = map.get(key.getBytes(StandardCharsets.UTF_8));
     return body == null ? AcceptorState.INITIAL : RecordCodec.decodeState(body);
   }
 
@@ -342,8 +342,8 @@ public final class FileAcceptorStore implements AcceptorStore {
           "record of " + size + " bytes for key '" + key + "' could not be added to the batch: " + e, e));
     }
     byte[] body = Arrays.copyOfRange(pending.array(), start + RecordCodec.HEADER_BYTES, start + recordBytes);
-    byte[] old = map.put(key, body);
-    if (old == null) index.added(key);
+    byte[] old = map.put(body);
+    if (old == null) index.added(key, keyUtf8);
     account(old, body);
     pendingRecords++;
     Promise<Void> durable = Promise.promise();
@@ -359,11 +359,11 @@ public final class FileAcceptorStore implements AcceptorStore {
     checkContext("remove");
     if (failure != null) return Future.failedFuture(failedException());
     if (status != Status.OPEN) return Future.failedFuture(new IllegalStateException("acceptor store is " + status));
-    byte[] current = map.get(key);
+    byte[] keyUtf8 = key.getBytes(StandardCharsets.UTF_8);
+    byte[] current = map.get(keyUtf8);
     // absent: true once whatever was logged before (perhaps this key's own REMOVE) is durable
     if (current == null) return barrier().map(true);
     if (!Acceptor.collectable(RecordCodec.decodeState(current), bt)) return Future.succeededFuture(false);
-    byte[] keyUtf8 = key.getBytes(StandardCharsets.UTF_8);
     int size = RecordCodec.removeSize(keyUtf8.length, bt);
     int start = pending.size();
     if (pendingRecords > 0 && start + size > options.maxPendingBytes()) {
@@ -378,7 +378,7 @@ public final class FileAcceptorStore implements AcceptorStore {
       return Future.failedFuture(new StoreRefusedException(StoreRefusedException.Reason.NOT_ENCODED,
           "remove record for key '" + key + "' could not be added to the batch: " + e, e));
     }
-    forget(key, current);
+    forget(key, keyUtf8, current);
     pendingRecords++;
     Promise<Void> durable = Promise.promise();
     pendingWaiters.add(durable);
@@ -452,8 +452,8 @@ public final class FileAcceptorStore implements AcceptorStore {
   }
 
   /** Drops a key from memory, the index and the counters (the caller logs why). */
-  private void forget(String key, byte[] old) {
-    map.remove(key);
+  private void forget(String key, byte[] keyUtf8, byte[] old) {
+    map.remove(keyUtf8);
     index.removed(key);
     if (RecordCodec.tombstone(old)) tombstones--;
     liveBytes -= RecordCodec.HEADER_BYTES + old.length;
@@ -802,7 +802,7 @@ public final class FileAcceptorStore implements AcceptorStore {
     }
     while (it.hasNext() && sink.size() < options.snapshotChunkBytes()) {
       String key = it.next();
-      byte[] body = map.get(key);
+      byte[] body = map.get(key.getBytes(StandardCharsets.UTF_8));
       if (body == null) continue; // removed after the rotation: the new segment's REMOVE record says so
       RecordCodec.appendBody(sink, body, snapshotCrc);
       written[0]++;
@@ -995,7 +995,7 @@ public final class FileAcceptorStore implements AcceptorStore {
         if (!headerSeen[0] || expectedKeys[0] >= 0) {
           throw new RecordCodec.MalformedRecordException("key record outside the snapshot body");
         }
-        putRecovered(key, a, off, len);
+        putRecovered(a, off, len);
       }
 
       @Override
@@ -1016,10 +1016,10 @@ public final class FileAcceptorStore implements AcceptorStore {
     };
     snapshotBodies = new ArrayList<>();
     return scanner(path, false, visitor).scan().eventually(() -> {
-      map = newMap(snapshotKeys.size());
-      for (int i = 0; i < snapshotKeys.size(); i++) {
-        byte[] body = snapshotBodies.get(i);
-        account(map.put(snapshotKeys.get(i), body), body);
+      map = new KeyMap(snapshotBodies.size());
+      for (byte[] body : snapshotBodies) {
+        account(map.put(body), body);
+        snapshotKeys.add(KeyMap.key(body));
       }
       snapshotBodies = null;
       return Future.succeededFuture();
@@ -1049,14 +1049,15 @@ public final class FileAcceptorStore implements AcceptorStore {
 
       @Override
       public void put(String key, int keyBytes, AcceptorState state, byte[] a, int off, int len) {
-        putRecovered(key, a, off, len);
+        putRecovered(a, off, len);
       }
 
       @Override
       public void remove(String key, int keyBytes, Ballot bt) {
-        byte[] old = map.get(key);
+        byte[] keyUtf8 = key.getBytes(StandardCharsets.UTF_8);
+        byte[] old = map.get(keyUtf8);
         if (old != null) {
-          forget(key, old);
+          forget(key, keyUtf8, old);
           logRemoved = true;
         }
       }
@@ -1101,21 +1102,15 @@ public final class FileAcceptorStore implements AcceptorStore {
   }
 
   /** A key's PUT record read at recovery, its body {@code a[off, off+len)} (already checked, so valid). */
-  private void putRecovered(String key, byte[] a, int off, int len) {
+  private void putRecovered(byte[] a, int off, int len) {
     byte[] body = Arrays.copyOfRange(a, off, off + len);
     if (snapshotBodies != null) {
-      snapshotKeys.add(key);
       snapshotBodies.add(body);
       return;
     }
-    byte[] old = map.put(key, body);
-    if (old == null) logKeys.add(key);
+    byte[] old = map.put(body);
+    if (old == null) logKeys.add(KeyMap.key(body));
     account(old, body);
-  }
-
-  /** A key map with room for {@code keys} keys without growing. */
-  private static ConcurrentHashMap<String, byte[]> newMap(int keys) {
-    return new ConcurrentHashMap<>(Math.max(1024, (int) Math.min(1 << 30, keys / 0.75 + 1)), 0.75f, 1);
   }
 
   /**
@@ -1124,23 +1119,23 @@ public final class FileAcceptorStore implements AcceptorStore {
    * appears twice, or that the log removed, is left out.
    */
   private void buildIndex() {
-    List<String> fromSnapshot = snapshotKeys;
+    List<byte[]> fromSnapshot = snapshotKeys;
     for (int i = 1; i < fromSnapshot.size(); i++) {
-      if (KEY_ORDER.compare(fromSnapshot.get(i - 1), fromSnapshot.get(i)) >= 0) {
+      if (Arrays.compareUnsigned(fromSnapshot.get(i - 1), fromSnapshot.get(i)) >= 0) {
         fromSnapshot = new ArrayList<>(fromSnapshot);
-        fromSnapshot.sort(KEY_ORDER);
+        fromSnapshot.sort(Arrays::compareUnsigned);
         break;
       }
     }
-    List<String> fromLog = logKeys;
-    fromLog.sort(KEY_ORDER);
-    String[] keys = new String[map.size()];
+    List<byte[]> fromLog = logKeys;
+    fromLog.sort(Arrays::compareUnsigned);
+    byte[][] keys = new byte[map.size()][];
     int n = 0;
     for (int i = 0, j = 0; i < fromSnapshot.size() || j < fromLog.size(); ) {
-      String k = j == fromLog.size()
-          || i < fromSnapshot.size() && KEY_ORDER.compare(fromSnapshot.get(i), fromLog.get(j)) <= 0
+      byte[] k = j == fromLog.size()
+          || i < fromSnapshot.size() && Arrays.compareUnsigned(fromSnapshot.get(i), fromLog.get(j)) <= 0
           ? fromSnapshot.get(i++) : fromLog.get(j++);
-      boolean repeated = n > 0 && keys[n - 1].equals(k);
+      boolean repeated = n > 0 && Arrays.equals(keys[n - 1], k);
       if (!repeated && (!logRemoved || map.containsKey(k))) keys[n++] = k;
     }
     index = new KeyIndex(n == keys.length ? keys : Arrays.copyOf(keys, n), map);

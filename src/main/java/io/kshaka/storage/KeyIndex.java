@@ -2,16 +2,17 @@ package io.kshaka.storage;
 
 import static io.kshaka.storage.AcceptorStore.KEY_ORDER;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * The keys of a {@link FileAcceptorStore} in {@link AcceptorStore#KEY_ORDER}: the keys its recovery found, as one
- * sorted array, and a skip list of the keys added since. A million recovered keys cost one array rather than a
- * million skip-list nodes, which a restart allocated and its garbage collector copied.
+ * sorted array of their UTF-8 bytes (whose unsigned byte order is that order), and a skip list of the keys added
+ * since. A million recovered keys cost an array and a million byte arrays rather than a million skip-list nodes and
+ * strings, which a restart allocated and its garbage collector copied.
  *
  * <p>A recovered key that is removed stays in the array until the next start; iteration skips it while the store's
  * map lacks it, and finds it there again if it is put back. Keys added after recovery are in the skip list only, so
@@ -20,27 +21,27 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * come from the store's context only, after the map changed.
  */
 final class KeyIndex {
-  private final String[] recovered;
-  private final Map<String, ?> present;
+  private final byte[][] recovered;
+  private final KeyMap present;
   private final ConcurrentSkipListSet<String> added = new ConcurrentSkipListSet<>(KEY_ORDER);
 
   /**
-   * @param recovered distinct keys in {@link AcceptorStore#KEY_ORDER} (the array is kept, not copied)
+   * @param recovered the UTF-8 bytes of distinct keys in {@link AcceptorStore#KEY_ORDER} (kept, not copied)
    * @param present the store's map: a recovered key is listed while it holds the key
    */
-  KeyIndex(String[] recovered, Map<String, ?> present) {
+  KeyIndex(byte[][] recovered, KeyMap present) {
     this.recovered = recovered;
     this.present = present;
   }
 
   /** An empty index over {@code present}. */
-  static KeyIndex empty(Map<String, ?> present) {
-    return new KeyIndex(new String[0], present);
+  static KeyIndex empty(KeyMap present) {
+    return new KeyIndex(new byte[0][], present);
   }
 
-  /** {@code key} came into the map (it was absent). */
-  void added(String key) {
-    if (Arrays.binarySearch(recovered, key, KEY_ORDER) < 0) added.add(key);
+  /** {@code key} (whose UTF-8 bytes are {@code utf8}) came into the map (it was absent). */
+  void added(String key, byte[] utf8) {
+    if (Arrays.binarySearch(recovered, utf8, Arrays::compareUnsigned) < 0) added.add(key);
   }
 
   /** {@code key} left the map. */
@@ -57,7 +58,7 @@ final class KeyIndex {
   Iterator<String> tail(String from, boolean inclusive) {
     int start = 0;
     if (from != null) {
-      int at = Arrays.binarySearch(recovered, from, KEY_ORDER);
+      int at = Arrays.binarySearch(recovered, from.getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned);
       start = at < 0 ? -at - 1 : inclusive ? at : at + 1;
     }
     Iterator<String> later = from == null ? added.iterator() : added.tailSet(from, inclusive).iterator();
@@ -81,9 +82,9 @@ final class KeyIndex {
     private void advanceRecovered() {
       nextRecovered = null;
       while (i < recovered.length) {
-        String k = recovered[i++];
+        byte[] k = recovered[i++];
         if (present.containsKey(k)) {
-          nextRecovered = k;
+          nextRecovered = new String(k, StandardCharsets.UTF_8);
           return;
         }
       }
