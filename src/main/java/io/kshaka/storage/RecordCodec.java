@@ -55,8 +55,9 @@ final class RecordCodec {
     void put(String key, int keyBytes, AcceptorState state);
 
     /**
-     * A PUT record, with its body {@code a[off, off+len)} for a visitor that keeps the encoding. {@code state} is
-     * null when {@link #keepsEncoding}: the body was checked as strictly as a decode does, but nothing was built.
+     * A PUT record, with its body {@code a[off, off+len)} for a visitor that keeps the encoding. {@code key} and
+     * {@code state} are null when {@link #keepsEncoding}: the body (which begins with the key) was checked as
+     * strictly as a decode does, but nothing was built.
      */
     default void put(String key, int keyBytes, AcceptorState state, byte[] a, int off, int len) {
       put(key, keyBytes, state);
@@ -254,8 +255,10 @@ final class RecordCodec {
       case PUT_LOGGED:
       case PUT_EXPIRING: {
         int keyBytes = c.readLength("key length");
-        String key = new String(a, c.take(keyBytes), keyBytes, StandardCharsets.UTF_8);
-        visitor.put(key, keyBytes, readState(c, type, key, !visitor.keepsEncoding()), a, off, len);
+        int keyAt = c.take(keyBytes);
+        boolean build = !visitor.keepsEncoding();
+        String key = build ? new String(a, keyAt, keyBytes, StandardCharsets.UTF_8) : null;
+        visitor.put(key, keyBytes, readState(c, type, keyAt, keyBytes, build), a, off, len);
         return;
       }
       case REMOVE: {
@@ -295,7 +298,7 @@ final class RecordCodec {
       throw new MalformedRecordException("not a put record: type " + type);
     }
     c.take(c.readLength("key length"));
-    return readState(c, type, null, true);
+    return readState(c, type, -1, 0, true);
   }
 
   /**
@@ -315,10 +318,11 @@ final class RecordCodec {
    * The fields of a PUT body after its key, up to its end; with {@code build} false they are only checked (every
    * check a build makes) and null is returned. {@code key} is only for messages (null: not named).
    */
-  private static AcceptorState readState(Cursor c, int type, String key, boolean build) {
-    Ballot promised = c.readBallot();
-    Ballot accepted = c.readBallot();
-    if (accepted.equals(promised)) accepted = promised; // share one instance
+  private static AcceptorState readState(Cursor c, int type, int keyAt, int keyBytes, boolean build) {
+    long promisedCounter = c.readBallotCounter();
+    int promisedNode = c.readBallotNode();
+    long acceptedCounter = c.readBallotCounter();
+    int acceptedNode = c.readBallotNode();
     long version = c.readVarLong("version");
     long valueField = c.readVarLong("value length");
     byte[] value = null;
@@ -337,21 +341,35 @@ final class RecordCodec {
           + (present ? "" : " on an absent value"));
     }
     c.expectEnd();
-    if (!build) { // what the constructors below check
-      if (version < 0) throw invalidState(key, "version must be >= 0: " + version);
-      if (accepted.isAbove(promised)) throw invalidState(key, "accepted " + accepted + " above promised " + promised);
+    if (!build) { // what the constructors below check, on the numbers (no ballot is built)
+      if (version < 0) throw invalidState(c, keyAt, keyBytes, "version must be >= 0: " + version);
+      int order = Long.compare(acceptedCounter, promisedCounter);
+      if (order == 0) order = Integer.compare(acceptedNode, promisedNode);
+      if (order > 0) {
+        throw invalidState(c, keyAt, keyBytes, "accepted " + acceptedCounter + "." + acceptedNode + " above promised "
+            + promisedCounter + "." + promisedNode);
+      }
       return null;
     }
+    Ballot promised = ballot(promisedCounter, promisedNode);
+    Ballot accepted = acceptedCounter == promisedCounter && acceptedNode == promisedNode ? promised // one instance
+        : ballot(acceptedCounter, acceptedNode);
     try {
       RegisterState rs = value == null && version == 0 && log == RequestLog.EMPTY ? RegisterState.EMPTY
           : new RegisterState(value, version, log, expiresAt);
       return new AcceptorState(promised, accepted, rs);
     } catch (IllegalArgumentException e) {
-      throw invalidState(key, e.getMessage());
+      throw invalidState(c, keyAt, keyBytes, e.getMessage());
     }
   }
 
-  private static MalformedRecordException invalidState(String key, String why) {
+  private static Ballot ballot(long counter, int nodeId) {
+    return counter == 0 && nodeId == 0 ? Ballot.ZERO : new Ballot(counter, nodeId);
+  }
+
+  /** The key, at {@code c.a[keyAt, keyAt+keyBytes)}, is named (decoded) only here (keyAt -1: not named). */
+  private static MalformedRecordException invalidState(Cursor c, int keyAt, int keyBytes, String why) {
+    String key = keyAt < 0 ? null : new String(c.a, keyAt, keyBytes, StandardCharsets.UTF_8);
     return new MalformedRecordException("invalid state" + (key == null ? "" : " for key '" + key + "'") + ": " + why);
   }
 
@@ -405,13 +423,21 @@ final class RecordCodec {
     }
 
     Ballot readBallot() {
+      long counter = readBallotCounter();
+      return ballot(counter, readBallotNode());
+    }
+
+    long readBallotCounter() {
       long counter = readVarLong("ballot counter");
       if (counter < 0) throw new MalformedRecordException("negative ballot counter");
+      return counter;
+    }
+
+    int readBallotNode() {
       long z = readVarLong("ballot node");
       if (z > 0xFFFFFFFFL) throw new MalformedRecordException("ballot node id out of range");
       int zz = (int) z;
-      int nodeId = (zz >>> 1) ^ -(zz & 1);
-      return counter == 0 && nodeId == 0 ? Ballot.ZERO : new Ballot(counter, nodeId);
+      return (zz >>> 1) ^ -(zz & 1);
     }
 
     /** A request log, or null after the same checks when {@code build} is false. */

@@ -252,7 +252,10 @@ class RecordCodecTest {
       @Override
       public void put(String key, int keyBytes, AcceptorState state, byte[] a, int off, int len) {
         assertEquals(checkOnly, state == null, "a state is built unless only checked");
-        seen[0] = "key " + key + " of " + keyBytes + " bytes, body " + off + "+" + len;
+        assertEquals(checkOnly, key == null, "a key is decoded unless only checked");
+        String k = key != null ? key
+            : new String(KeyMap.key(java.util.Arrays.copyOfRange(a, off, off + len)), StandardCharsets.UTF_8);
+        seen[0] = "key " + k + " of " + keyBytes + " bytes, body " + off + "+" + len;
       }
 
       @Override
