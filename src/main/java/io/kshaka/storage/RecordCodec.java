@@ -316,7 +316,8 @@ final class RecordCodec {
 
   /**
    * The fields of a PUT body after its key, up to its end; with {@code build} false they are only checked (every
-   * check a build makes) and null is returned. {@code key} is only for messages (null: not named).
+   * check a build makes) and null is returned. The key at {@code keyAt} (-1: none) is decoded only to name it in
+   * an error.
    */
   private static AcceptorState readState(Cursor c, int type, int keyAt, int keyBytes, boolean build) {
     long promisedCounter = c.readBallotCounter();
