@@ -193,6 +193,7 @@ public final class KshakaVerticle extends VerticleBase {
     Addresses addresses = cfg.addresses();
     monitor = PeerMonitor.start(vertx, detector, addresses, guard);
     router = new KvRouter(vertx, cfg, health, guard);
+    router.timeForwards(registry);
     FunctionCounter.builder("kshaka_router_takeovers", router, KvRouter::takeovers)
         .description("forwarded requests taken over by this node's proposer (home suspect, silent or in doubt)")
         .register(registry);

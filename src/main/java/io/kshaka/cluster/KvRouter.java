@@ -2,6 +2,7 @@ package io.kshaka.cluster;
 
 import io.kshaka.security.BusGuard;
 import io.kshaka.core.Proposer;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -68,6 +69,8 @@ public final class KvRouter implements KvService {
   private final BusGuard guard;
   /** Sends requests to other nodes' proposers, several to one home in one message under load. */
   private final ForwardBatcher forwards;
+  /** Forward round trips per home ({@link #timeForwards}); null: not timed. */
+  private volatile NodeTimers forwardTimes;
   /** The {@code list} operation: pages of the acceptors' key indexes, each key read through this router. */
   private final KeyLister lister;
 
@@ -246,9 +249,28 @@ public final class KvRouter implements KvService {
     return new String(out);
   }
 
+  /**
+   * Times each request forwarded to another node's proposer until that node answers it (its reply, or a refusal
+   * such as a failed condition), per node: {@code kshaka_router_forward_seconds{home="<id>"}}. Off until called.
+   */
+  public void timeForwards(MeterRegistry registry) {
+    forwardTimes = new NodeTimers(registry, "kshaka_router_forward", "home",
+        "from forwarding a request to its home proposer to the home's answer");
+  }
+
   /** Sends a request to a proposer: this node's directly, another node's batched with others for it. */
   private Future<JsonObject> send(int node, JsonObject request) {
-    if (node != config.nodeId()) return forwards.send(node, request);
+    if (node != config.nodeId()) {
+      NodeTimers timers = forwardTimes;
+      if (timers == null) return forwards.send(node, request);
+      long sent = System.nanoTime();
+      return forwards.send(node, request).onComplete(ar -> {
+        if (ar.succeeded() || ar.cause() instanceof ReplyException re
+            && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+          timers.record(node, System.nanoTime() - sent);
+        }
+      });
+    }
     return guard.<JsonObject>request(vertx, addresses.kv(node), request, requestOptions, BusGuard.Kind.FORWARD)
         .map(Message::body);
   }

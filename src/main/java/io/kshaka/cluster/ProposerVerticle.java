@@ -64,6 +64,8 @@ public final class ProposerVerticle extends VerticleBase {
   private DeliveryOptions acceptorOptions;
   private final Map<Integer, List<Outgoing>> outbox = new HashMap<>();
   private DistributionSummary batchSizes;
+  /** Round trips to each acceptor (kshaka_proposer_acceptor_seconds). */
+  private NodeTimers acceptorTimes;
   private DistributionSummary forwardBatchSizes;
   private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
   private final SplittableRandom random = new SplittableRandom();
@@ -427,10 +429,12 @@ public final class ProposerVerticle extends VerticleBase {
       for (Outgoing o : queue) parts.add(o.body());
       body = Wire.batch(parts);
     }
+    long sent = System.nanoTime();
     guard.<Buffer>request(vertx, addresses.acceptor(to), body, acceptorOptions, BusGuard.Kind.ACCEPTOR)
         .onComplete(ar -> {
           List<AcceptorReply> replies = null;
           if (ar.succeeded()) {
+            acceptorTimes.record(to, System.nanoTime() - sent);
             health.success(to);
             try {
               replies = decodeReplies(ar.result().body(), queue.size());
@@ -480,6 +484,8 @@ public final class ProposerVerticle extends VerticleBase {
     FunctionCounter.builder("kshaka_proposer_forgotten_unknown", stats, s -> s.forgotten)
         .description("changes answered unknown because the register may have forgotten their request id")
         .register(registry);
+    acceptorTimes = new NodeTimers(registry, "kshaka_proposer_acceptor", "acceptor",
+        "from sending a message to an acceptor to its reply (the event bus both ways and the acceptor's durable write)");
     batchSizes = DistributionSummary.builder("kshaka_proposer_acceptor_batch")
         .description("acceptor requests per message sent to an acceptor").register(registry);
     forwardBatchSizes = DistributionSummary.builder("kshaka_proposer_forward_batch")

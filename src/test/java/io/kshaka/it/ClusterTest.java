@@ -1,6 +1,7 @@
 package io.kshaka.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
@@ -124,6 +125,38 @@ class ClusterTest {
     assertEquals(200, metrics.status());
     assertTrue(metrics.body().contains("kshaka_proposer_rounds"), "proposer metrics missing");
     assertTrue(metrics.body().contains("kshaka_store_flush"), "store metrics missing");
+  }
+
+  /**
+   * The latency breakdown an operator reads in /metrics: node 1 times the requests it forwards to each other home,
+   * and a home times each acceptor's round trips. A key homed on each of nodes 2 and 3 is put through node 1.
+   */
+  @Test
+  void forwardAndAcceptorRoundTripsAreTimedPerNode() {
+    List<Integer> nodes = List.of(1, 2, 3);
+    for (int home : List.of(2, 3)) {
+      String key = null;
+      for (int i = 0; key == null; i++) {
+        if (io.kshaka.cluster.KvRouter.home("timed-" + i, nodes) == home) key = "timed-" + i;
+      }
+      assertEquals(200, Http.put(kv(1, key), "x").status());
+      assertTrue(sample(cluster.url(1), "kshaka_router_forward_seconds_count{home=\"" + home + "\"}") >= 1,
+          "node 1 did not time its forward to home " + home);
+      for (int acceptor : nodes) {
+        assertTrue(sample(cluster.url(home), "kshaka_proposer_acceptor_seconds_count{acceptor=\"" + acceptor
+            + "\"}") >= 1, "home " + home + " did not time acceptor " + acceptor);
+      }
+    }
+    // node 1 forwarded nothing to itself
+    assertFalse(Http.get(cluster.url(1) + "/metrics").body().contains("kshaka_router_forward_seconds_count{home=\"1\"}"));
+  }
+
+  /** The value of one Prometheus sample line of a node's /metrics (series and labels as printed), or -1. */
+  private static double sample(String nodeUrl, String series) {
+    for (String line : Http.get(nodeUrl + "/metrics").body().split("\n")) {
+      if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).trim());
+    }
+    return -1;
   }
 
   @Test
