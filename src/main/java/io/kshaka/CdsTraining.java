@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * the bench drives for a few seconds over HTTP with every kind of request, then stops. The JVM that runs it with
  * {@code -XX:ArchiveClassesAtExit} records every class the node and the bench loaded; nodes and tools started with
  * {@code -XX:SharedArchiveFile} then map those classes instead of loading, verifying and linking them again: about
- * 3 s off the start of a 3-node cluster on two cores (README, "Start-up and warm-up").
+ * 3 s off the start of a 3-node cluster on two cores (docs/performance.md, "Start-up and warm-up").
  */
 final class CdsTraining {
   private CdsTraining() {}
