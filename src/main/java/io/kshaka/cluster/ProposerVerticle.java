@@ -485,7 +485,7 @@ public final class ProposerVerticle extends VerticleBase {
         .description("changes answered unknown because the register may have forgotten their request id")
         .register(registry);
     acceptorTimes = new NodeTimers(registry, "kshaka_proposer_acceptor", "acceptor",
-        "from sending a message to an acceptor to its reply (the event bus both ways and the acceptor's durable write)");
+        "from sending a message to an acceptor to its reply (the event bus both ways, the acceptor's durable write)");
     batchSizes = DistributionSummary.builder("kshaka_proposer_acceptor_batch")
         .description("acceptor requests per message sent to an acceptor").register(registry);
     forwardBatchSizes = DistributionSummary.builder("kshaka_proposer_forward_batch")
