@@ -270,14 +270,7 @@ class AuthTest {
 
   /** Sends raw bytes on a new connection and returns everything the server sends until it closes it. */
   static String rawHttp(String request) {
-    var socket = TestCluster.await(plain.createNetClient().connect(cluster.httpPort(1), "127.0.0.1"));
-    Buffer received = Buffer.buffer();
-    io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
-    socket.handler(received::appendBuffer);
-    socket.closeHandler(v -> closed.tryComplete());
-    socket.write(request);
-    TestCluster.await(closed.future().timeout(20, java.util.concurrent.TimeUnit.SECONDS));
-    return received.toString(StandardCharsets.ISO_8859_1);
+    return RawConnection.exchange(plain, cluster.httpPort(1), request);
   }
 
   @Test

@@ -13,14 +13,12 @@ import io.kshaka.cluster.Wire;
 import io.kshaka.core.RegisterState;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetSocket;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
@@ -99,14 +97,7 @@ class HttpVerticleTest {
 
   /** Sends raw bytes on a new connection and returns everything the server sends until it closes it. */
   private String raw(String request) {
-    NetSocket socket = vertx.createNetClient().connect(port, "127.0.0.1").await();
-    Buffer received = Buffer.buffer();
-    Promise<Void> closed = Promise.promise();
-    socket.handler(received::appendBuffer);
-    socket.closeHandler(v -> closed.tryComplete());
-    socket.write(request);
-    closed.future().timeout(10, TimeUnit.SECONDS).await();
-    return received.toString(StandardCharsets.ISO_8859_1);
+    return RawConnection.exchange(vertx, port, request);
   }
 
   private static String rawBody(String response) {
@@ -498,21 +489,14 @@ class HttpVerticleTest {
   @Test
   void expectContinueIsAnsweredForAValueUnderTheLimit(Vertx vertx) {
     start(vertx);
-    NetSocket socket = vertx.createNetClient().connect(port, "127.0.0.1").await();
-    Buffer received = Buffer.buffer();
-    Promise<Void> gotContinue = Promise.promise();
-    Promise<Void> closed = Promise.promise();
-    socket.handler(b -> {
-      received.appendBuffer(b);
-      if (received.toString().contains("100 Continue")) gotContinue.tryComplete();
-    });
-    socket.closeHandler(v -> closed.tryComplete());
-    socket.write("PUT /v1/kv/k HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n"
-        + "Connection: close\r\n\r\n");
-    gotContinue.future().timeout(10, TimeUnit.SECONDS).await();
-    socket.write("ok");
-    closed.future().timeout(10, TimeUnit.SECONDS).await();
-    assertTrue(received.toString().contains("HTTP/1.1 200"), received.toString());
+    try (RawConnection connection = RawConnection.open(vertx, port)) {
+      connection.write("PUT /v1/kv/k HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n"
+          + "Connection: close\r\n\r\n");
+      connection.awaitReceived("100 Continue");
+      connection.write("ok");
+      String received = connection.untilClosed();
+      assertTrue(received.contains("HTTP/1.1 200"), received);
+    }
     assertEquals(RegisterState.of("ok", 1), kv.state("k"));
   }
 
@@ -548,7 +532,7 @@ class HttpVerticleTest {
     JsonObject page = r.bodyAsJsonObject();
     assertEquals("a/2", page.getJsonArray("keys").getJsonObject(0).getString("key"));
     assertEquals("v-a/2", new String(java.util.Base64.getDecoder().decode(
-        page.getJsonArray("keys").getJsonObject(0).getString("value")), java.nio.charset.StandardCharsets.UTF_8));
+        page.getJsonArray("keys").getJsonObject(0).getString("value")), StandardCharsets.UTF_8));
     assertEquals("a/2", page.getString("next"));
     JsonObject bare = call(HttpMethod.GET, "/v1/kv", null).bodyAsJsonObject();
     assertEquals(4, bare.getJsonArray("keys").size());
