@@ -50,7 +50,8 @@ public final class KshakaConfig {
       "sendTimeoutMs", "requestTimeoutMs", "backoffMinMs", "backoffMaxMs", "batchMax", "counterBlock", "oneRtt",
       "cacheTtlMs", "requestLogBound", "failureDetector", "pingIntervalMs", "suspectAfterMs", "rejoinAfterMs",
       "storage", "snapshotBytes", "gc", "intervalMs", "tombstoneAgeMs", "concurrency", "eventLoops", "namespace",
-      "busPort", "tls", "cert", "key", "ca", "secretFile", "auth", "tokensFile", "readyOpen", "metricsOpen");
+      "busPort", "tls", "cert", "key", "ca", "secretFile", "auth", "tokensFile", "readyOpen", "metricsOpen",
+      "tokensReloadMs");
 
   private KshakaConfig() {}
 

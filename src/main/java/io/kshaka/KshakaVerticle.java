@@ -260,7 +260,8 @@ public final class KshakaVerticle extends VerticleBase {
     driver = new MembershipDriver(vertx, ports, MembershipDriver.Options.defaults(), System::currentTimeMillis);
     admin = new MembershipAdmin(vertx, cfg.addresses(), driver, me, membership::current, membership::voting,
         cfg.requestTimeoutMs() + 5_000);
-    Future<Tokens> tokens = cfg.auth().enabled() ? Tokens.load(vertx, cfg.auth().tokensFile())
+    Future<Tokens> tokens = cfg.auth().enabled()
+        ? Tokens.watch(vertx, cfg.auth().tokensFile(), cfg.auth().tokensReloadMs(), "admin API")
         : Future.succeededFuture(null);
     return tokens.compose(t -> admin.security(guard, t).register()).onSuccess(v -> {
       http.admin(admin);

@@ -9,17 +9,21 @@ import io.vertx.core.json.JsonObject;
  * <pre>
  * "auth": { "tokensFile": "conf/tokens.json",   bearer tokens, stored hashed (see {@link Tokens})
  *           "readyOpen": true,                   GET /ready without a token (default true)
- *           "metricsOpen": false }               GET /metrics without a token (default false: role read)
+ *           "metricsOpen": false,                GET /metrics without a token (default false: role read)
+ *           "tokensReloadMs": 2000 }             how often the tokens file is read again (0: only at start)
  * </pre>
  *
  * {@code auth.tokensFile} requires {@code cluster.secretFile}: without the cluster secret the node-to-node
  * addresses stay open, and anyone on the event bus could go around the tokens.
  *
  * @param tokensFile the tokens file, or null when authentication is off
+ * @param tokensReloadMs how often the tokens file is read again, taking its tokens when it changed (0: never)
  */
-public record AuthSettings(String tokensFile, boolean readyOpen, boolean metricsOpen) {
+public record AuthSettings(String tokensFile, boolean readyOpen, boolean metricsOpen, long tokensReloadMs) {
+  /** The default of {@code auth.tokensReloadMs}. */
+  public static final long DEFAULT_RELOAD_MS = 2_000;
   /** Authentication off: everything open. */
-  public static final AuthSettings OFF = new AuthSettings(null, true, true);
+  public static final AuthSettings OFF = new AuthSettings(null, true, true, DEFAULT_RELOAD_MS);
 
   /** True when requests must carry a bearer token. */
   public boolean enabled() {
@@ -38,7 +42,7 @@ public record AuthSettings(String tokensFile, boolean readyOpen, boolean metrics
 
   /**
    * Reads and validates the {@code auth} object of a node's JSON; throws {@link IllegalArgumentException} naming
-   * the field. Does no I/O: the tokens file is read by {@link Tokens#load}.
+   * the field. Does no I/O: the tokens file is read by {@link Tokens#watch}.
    */
   public static AuthSettings from(JsonObject nodeJson) {
     Object a = nodeJson.getValue("auth");
@@ -50,7 +54,12 @@ public record AuthSettings(String tokensFile, boolean readyOpen, boolean metrics
     }
     boolean readyOpen = flag(auth, "readyOpen", true);
     boolean metricsOpen = flag(auth, "metricsOpen", false);
-    if (file == null) return new AuthSettings(null, readyOpen, metricsOpen);
+    Object reload = auth.containsKey("tokensReloadMs") ? auth.getValue("tokensReloadMs") : DEFAULT_RELOAD_MS;
+    if (!(reload instanceof Integer || reload instanceof Long) || ((Number) reload).longValue() < 0) {
+      throw bad("auth.tokensReloadMs", "must be a whole number of milliseconds >= 0 (0: read the file only at start)");
+    }
+    long reloadMs = ((Number) reload).longValue();
+    if (file == null) return new AuthSettings(null, readyOpen, metricsOpen, reloadMs);
     Object cluster = nodeJson.getValue("cluster");
     Object secret = cluster instanceof JsonObject c ? c.getValue("secretFile") : null;
     if (!(secret instanceof String s) || s.isBlank()) {
@@ -58,7 +67,7 @@ public record AuthSettings(String tokensFile, boolean readyOpen, boolean metrics
           + "addresses (kshaka.acceptor.<id>, kshaka.kv.<id>) stay open, and any member of the cluster could "
           + "go around the tokens");
     }
-    return new AuthSettings((String) file, readyOpen, metricsOpen);
+    return new AuthSettings((String) file, readyOpen, metricsOpen, reloadMs);
   }
 
   private static boolean flag(JsonObject auth, String field, boolean dflt) {

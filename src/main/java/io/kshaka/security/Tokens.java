@@ -2,6 +2,7 @@ package io.kshaka.security;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +17,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bearer tokens a node accepts, held only as SHA-256 hashes: a presented token is hashed and its hash compared
@@ -26,8 +29,12 @@ import java.util.Map;
  * </pre>
  *
  * {@link #check} is the one decision shared by the HTTP API and the {@code kshaka.kv} event-bus API.
+ *
+ * <p>Tokens {@linkplain #watch watched} follow their file: a changed file is read again and, when it parses, its
+ * tokens replace the ones held, at once for every later request. A file that does not parse changes nothing.
  */
 public final class Tokens {
+  private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
   /** The event-bus header that carries {@code Bearer <token>} (as HTTP's Authorization). */
   public static final String HEADER = "authorization";
   private static final String BEARER = "bearer ";
@@ -35,7 +42,7 @@ public final class Tokens {
 
   private record Entry(String name, byte[] sha256, Role role) {}
 
-  private final List<Entry> entries;
+  private volatile List<Entry> entries;
 
   private Tokens(List<Entry> entries) {
     this.entries = List.copyOf(entries);
@@ -95,18 +102,83 @@ public final class Tokens {
     }
   }
 
-  /** Reads and parses the tokens file without blocking the event loop. */
-  public static Future<Tokens> load(Vertx vertx, String path) {
+  /**
+   * Reads and parses the tokens file without blocking the event loop; then, every {@code reloadMs} (0: never),
+   * reads it again and takes its tokens when its contents changed and parse. A file that cannot be read or does
+   * not parse (one caught half-written, say) is logged once and the tokens held before stay. The re-reads run on a
+   * timer of the calling verticle, and stop when it is undeployed.
+   *
+   * @param user who holds these tokens, for the log ("HTTP API")
+   */
+  public static Future<Tokens> watch(Vertx vertx, String path, long reloadMs, String user) {
     return vertx.fileSystem().readFile(path)
         .recover(t -> Future.failedFuture(new IllegalArgumentException("config: field 'auth.tokensFile': cannot "
             + "read " + path + ": " + t.getMessage())))
         .compose(b -> {
           try {
-            return Future.succeededFuture(parse(b.toString(StandardCharsets.UTF_8), path));
+            Tokens tokens = parse(b.toString(StandardCharsets.UTF_8), path);
+            if (reloadMs > 0) tokens.new Reload(vertx, path, b, user).every(reloadMs);
+            return Future.succeededFuture(tokens);
           } catch (IllegalArgumentException e) {
             return Future.failedFuture(e);
           }
         });
+  }
+
+  /** The re-reads of a watched file; runs on the event loop of the verticle that called {@link #watch}. */
+  private final class Reload {
+    private final Vertx vertx;
+    private final String path;
+    private final String user;
+    /** The contents the tokens held came from. */
+    private Buffer taken;
+    /** The contents, or the read error, last logged as refused: each is logged once. */
+    private Object refused;
+    private boolean reading;
+
+    Reload(Vertx vertx, String path, Buffer taken, String user) {
+      this.vertx = vertx;
+      this.path = path;
+      this.taken = taken;
+      this.user = user;
+    }
+
+    void every(long ms) {
+      vertx.setPeriodic(ms, ms, id -> {
+        if (reading) return;
+        reading = true;
+        vertx.fileSystem().readFile(path).onComplete(ar -> {
+          reading = false;
+          if (ar.failed()) {
+            refuse(String.valueOf(ar.cause().getMessage()), "cannot read it: " + ar.cause().getMessage());
+          } else if (ar.result().equals(taken)) {
+            refused = null;
+          } else {
+            take(ar.result());
+          }
+        });
+      });
+    }
+
+    private void take(Buffer contents) {
+      List<Entry> next;
+      try {
+        next = parse(contents.toString(StandardCharsets.UTF_8), path).entries;
+      } catch (IllegalArgumentException e) {
+        refuse(contents, e.getMessage());
+        return;
+      }
+      entries = next;
+      taken = contents;
+      refused = null;
+      LOG.info("{}: tokens file {} changed, {} tokens now", user, path, next.size());
+    }
+
+    private void refuse(Object what, String why) {
+      if (what.equals(refused)) return;
+      refused = what;
+      LOG.warn("{}: tokens file {} not taken, the {} tokens held stay: {}", user, path, entries.size(), why);
+    }
   }
 
   private static IllegalArgumentException bad(String source, String field, String why) {

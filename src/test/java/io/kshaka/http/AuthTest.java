@@ -109,7 +109,7 @@ class AuthTest {
     Path tokensFile = Files.writeString(dir.resolve("tokens.json"), new JsonObject().put("tokens", entries).encode());
     Path secretFile = Files.writeString(dir.resolve("secret"), Tokens.newToken(new SecureRandom()));
     cluster = TestCluster.start(dir, 1, new JsonObject(), new JsonObject()
-        .put("auth", new JsonObject().put("tokensFile", tokensFile.toString()))
+        .put("auth", new JsonObject().put("tokensFile", tokensFile.toString()).put("tokensReloadMs", 100))
         .put("cluster", new JsonObject().put("secretFile", secretFile.toString())));
     plain = Vertx.vertx();
     web = WebClient.create(plain);
@@ -356,6 +356,54 @@ class AuthTest {
         .getJsonObject(0).getString("key"), "list is a read");
   }
 
+  /**
+   * The node reads its tokens file again: a token added to it is taken by the HTTP API and both event-bus APIs
+   * (kshaka.kv, kshaka.admin) without a restart, and refused everywhere once it is removed.
+   */
+  @Test
+  void aTokenAddedToTheFileIsTakenAndOneRemovedIsRefusedWithoutARestart() throws Exception {
+    Path file = dir.resolve("tokens.json");
+    String before = Files.readString(file);
+    String added = Tokens.newToken(new SecureRandom());
+    JsonObject withAdded = new JsonObject(before);
+    withAdded.getJsonArray("tokens").add(Tokens.entry("added-admin", added, Role.ADMIN));
+    int port = cluster.httpPort(1);
+    JsonObject get = new JsonObject().put("op", "get").put("key", "rotated");
+    JsonObject status = new JsonObject().put("op", "status");
+    try {
+      Files.writeString(file, withAdded.encode());
+      TestCluster.waitUntil("the HTTP API takes the added token", 30_000,
+          () -> call(port, HttpMethod.GET, "/v1/kv/rotated", bearer(added)).statusCode() == 404);
+      TestCluster.waitUntil("kshaka.kv takes it", 30_000, () -> succeeds(raw(get, bearer(added))));
+      TestCluster.waitUntil("kshaka.admin takes it", 30_000, () -> succeeds(raw("kshaka.admin", status,
+          bearer(added))));
+    } finally {
+      Files.writeString(file, before);
+    }
+    TestCluster.waitUntil("the HTTP API refuses the removed token", 30_000,
+        () -> call(port, HttpMethod.GET, "/v1/kv/rotated", bearer(added)).statusCode() == 401);
+    TestCluster.waitUntil("kshaka.kv refuses it", 30_000, () -> !succeeds(raw(get, bearer(added))));
+    TestCluster.waitUntil("kshaka.admin refuses it", 30_000, () -> !succeeds(raw("kshaka.admin", status,
+        bearer(added))));
+    assertBusRefused(busFailure(raw(get, bearer(added))), 401, "unauthorized");
+    assertEquals(404, call(port, HttpMethod.GET, "/v1/kv/rotated", bearer(TOKENS.get(Role.READ))).statusCode(),
+        "the tokens that stayed still work");
+  }
+
+  /** True when the event-bus request is answered, false when it is refused (any other failure fails the test). */
+  static boolean succeeds(Future<io.vertx.core.eventbus.Message<JsonObject>> request) {
+    try {
+      TestCluster.await(request);
+      return true;
+    } catch (IllegalStateException e) {
+      if (e.getCause() instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+          && (re.failureCode() == 401 || re.failureCode() == 403)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
   static KshakaException clientFailure(Future<?> f) {
     try {
       TestCluster.await(f);
@@ -451,7 +499,10 @@ class AuthTest {
     List<String> secrets = new ArrayList<>(TOKENS.values());
     secrets.add(UNKNOWN);
     Map<String, String> leaks = new LinkedHashMap<>();
-    List<ILoggingEvent> events = new ArrayList<>(log.list);
+    List<ILoggingEvent> events;
+    synchronized (log) { // the appender adds under this lock, from the nodes' threads
+      events = new ArrayList<>(log.list);
+    }
     assertFalse(events.isEmpty(), "the log appender saw nothing: the check would prove nothing");
     for (ILoggingEvent event : events) {
       StringBuilder text = new StringBuilder(event.getFormattedMessage());

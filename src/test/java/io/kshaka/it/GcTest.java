@@ -64,15 +64,6 @@ class GcTest {
     return out;
   }
 
-  static void waitUntil(String what, long timeoutMs, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeoutMs + " ms: " + what);
-      Thread.sleep(100);
-    }
-  }
-
   /** Runs {@code op(i)} for i in 0..n-1 with at most {@link #IN_FLIGHT} in flight; every one must succeed. */
   static void each(int n, IntFunction<Future<?>> op) {
     Promise<Void> done = Promise.promise();
@@ -132,7 +123,7 @@ class GcTest {
 
   @Test
   void aDownAcceptorPostponesCollectionUntilItIsBack() throws Exception {
-    waitUntil("no tombstone left from earlier tests", 60_000 + 2 * AGE_MS,
+    TestCluster.waitUntil("no tombstone left from earlier tests", 60_000 + 2 * AGE_MS,
         () -> tombstones().values().stream().allMatch(t -> t == 0));
     cluster.stopNode(3);
     try {
@@ -146,7 +137,7 @@ class GcTest {
     } finally {
       cluster.startNode(3);
     }
-    waitUntil("the tombstones leave every acceptor once 3 is back", 120_000,
+    TestCluster.waitUntil("the tombstones leave every acceptor once 3 is back", 120_000,
         () -> tombstones().values().stream().allMatch(t -> t == 0));
     Http.Response r = Http.get(cluster.url(3) + "/v1/kv/down/7");
     assertEquals(404, r.status(), r.body());
@@ -155,7 +146,7 @@ class GcTest {
 
   @Test
   void aLeaderThatWasDownForTheWritesGetsTheirTombstonesFromAPeer() throws Exception {
-    waitUntil("no tombstone left from earlier tests", 60_000 + 2 * AGE_MS,
+    TestCluster.waitUntil("no tombstone left from earlier tests", 60_000 + 2 * AGE_MS,
         () -> tombstones().values().stream().allMatch(t -> t == 0));
     cluster.stopNode(1); // the leader: its acceptor never hears of these keys
     try {
@@ -168,7 +159,7 @@ class GcTest {
       client = KshakaClient.create(cluster.vertx(1));
     }
     // node 2 touches the tombstones acceptor 1 missed; then node 1 sees them, ages them and collects them
-    waitUntil("the tombstones leave every acceptor", 120_000 + 4 * AGE_MS,
+    TestCluster.waitUntil("the tombstones leave every acceptor", 120_000 + 4 * AGE_MS,
         () -> tombstones().values().stream().allMatch(t -> t == 0));
     Http.Response r = Http.get(cluster.url(1) + "/v1/kv/missed/3");
     assertEquals(404, r.status(), r.body());
@@ -181,7 +172,7 @@ class GcTest {
     assertEquals(1, TestCluster.await(client.put("warm-up", "x")).version());
     TestCluster.await(client.delete("warm-up"));
     // Not only forgotten (no tombstone left, it turns into (absent, 0) first) but removed from every acceptor.
-    waitUntil("the warm-up key is collected", 60_000 + 2 * AGE_MS, () -> heldByNoAcceptor("warm-up"));
+    TestCluster.waitUntil("the warm-up key is collected", 60_000 + 2 * AGE_MS, () -> heldByNoAcceptor("warm-up"));
     Map<Integer, Integer> before = keyCounts();
 
     long t0 = System.nanoTime();
@@ -193,7 +184,7 @@ class GcTest {
     }
     each(KEYS, i -> client.delete(key(i)));
     long lastDelete = System.nanoTime();
-    waitUntil("every acceptor's key count back to " + before, 120_000 + KEYS * 10L,
+    TestCluster.waitUntil("every acceptor's key count back to " + before, 120_000 + KEYS * 10L,
         () -> keyCounts().equals(before));
     long back = System.nanoTime();
     double gcSeconds = (back - lastDelete) / 1e9;

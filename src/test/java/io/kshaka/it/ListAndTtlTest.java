@@ -86,15 +86,6 @@ class ListAndTtlTest {
     throw new AssertionError("listing did not end");
   }
 
-  static void waitUntil(String what, long timeoutMs, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeoutMs + " ms: " + what);
-      Thread.sleep(50);
-    }
-  }
-
   @Test
   void listByPrefixPagesInCodePointOrderWithValuesAndSkipsTombstonesAndExpiredKeys() throws Exception {
     TreeSet<String> expected = new TreeSet<>(io.kshaka.storage.AcceptorStore.KEY_ORDER);
@@ -111,7 +102,7 @@ class ListAndTtlTest {
       expected.remove(gone);
     }
     TestCluster.await(client.put("ls/a/expiring", "soon gone", 1_000));
-    waitUntil("ls/a/expiring expires", 30_000, () -> !TestCluster.await(client.get("ls/a/expiring")).present());
+    TestCluster.waitUntil("ls/a/expiring expires", 30_000, () -> !TestCluster.await(client.get("ls/a/expiring")).present());
 
     List<JsonObject> listed = listAll("ls/a/", 5, true);
     List<String> keys = listed.stream().map(o -> o.getString("key")).toList();
@@ -221,7 +212,7 @@ class ListAndTtlTest {
     if (get.statusCode() == 200) { // unless this machine was slower than 1.5 s
       assertEquals(Long.toString(expiresAt), get.headers().firstValue("X-Kshaka-Expires").orElse(null));
     }
-    waitUntil("the key reads absent", 30_000, () -> Http.get(cluster.url(3) + "/v1/kv/ttl/one").status() == 404);
+    TestCluster.waitUntil("the key reads absent", 30_000, () -> Http.get(cluster.url(3) + "/v1/kv/ttl/one").status() == 404);
     assertTrue(System.currentTimeMillis() >= expiresAt, "not absent before its expiry");
     Http.Response absent = Http.get(cluster.url(1) + "/v1/kv/ttl/one");
     assertEquals(404, absent.status());
@@ -249,7 +240,7 @@ class ListAndTtlTest {
     }
     assertTrue(TestCluster.await(client.get("ttl/refresh")).present(), "alive 4 s after a 1.5 s TTL: refreshed");
     long last = v.version();
-    waitUntil("expires once no longer refreshed", 30_000, () -> !TestCluster.await(client.get("ttl/refresh")).present());
+    TestCluster.waitUntil("expires once no longer refreshed", 30_000, () -> !TestCluster.await(client.get("ttl/refresh")).present());
     assertEquals(last, TestCluster.await(client.get("ttl/refresh")).version());
   }
 
@@ -270,7 +261,7 @@ class ListAndTtlTest {
     TestCluster.await(client.put("gc-ttl/kept", "v", 600_000));
     TestCluster.await(client.put("gc-ttl/plain", "v"));
     assertFalse(heldByNoAcceptor("gc-ttl/leased"));
-    waitUntil("the expired key leaves every acceptor", 120_000, () -> heldByNoAcceptor("gc-ttl/leased"));
+    TestCluster.waitUntil("the expired key leaves every acceptor", 120_000, () -> heldByNoAcceptor("gc-ttl/leased"));
     Http.Response r = Http.get(cluster.url(2) + "/v1/kv/gc-ttl/leased");
     assertEquals(404, r.status(), r.body());
     assertEquals(0, r.json().getLong("version"), "collected: the key starts again at version 0");

@@ -255,6 +255,16 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
+  /** Polls {@code condition} every 50 ms until it holds; fails naming {@code what} after {@code timeoutMs}. */
+  public static void waitUntil(String what, long timeoutMs, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeoutMs + " ms: " + what);
+      Thread.sleep(50);
+    }
+  }
+
   public static <T> T await(Future<T> f) {
     try {
       return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
