@@ -116,7 +116,8 @@ public final class ProposerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     var auth = config.auth();
-    return (auth.enabled() ? Tokens.watch(vertx, auth.tokensFile(), auth.tokensReloadMs(), "event-bus API") : Future.<Tokens>succeededFuture(null))
+    return (auth.enabled() ? Tokens.watch(vertx, auth.tokensFile(), auth.tokensReloadMs(), "event-bus API")
+        : Future.<Tokens>succeededFuture(null))
         .compose(t -> {
           tokens = t;
           if (t != null) {

@@ -115,7 +115,8 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     var auth = config.auth();
-    return (auth.enabled() ? Tokens.watch(vertx, auth.tokensFile(), auth.tokensReloadMs(), "HTTP API") : Future.<Tokens>succeededFuture(null))
+    return (auth.enabled() ? Tokens.watch(vertx, auth.tokensFile(), auth.tokensReloadMs(), "HTTP API")
+        : Future.<Tokens>succeededFuture(null))
         .compose(tokens -> {
           guard = new Guard(auth, tokens);
           if (!config.httpServing().enabled()) {

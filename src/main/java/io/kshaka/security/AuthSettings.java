@@ -56,7 +56,8 @@ public record AuthSettings(String tokensFile, boolean readyOpen, boolean metrics
     boolean metricsOpen = flag(auth, "metricsOpen", false);
     Object reload = auth.containsKey("tokensReloadMs") ? auth.getValue("tokensReloadMs") : DEFAULT_RELOAD_MS;
     if (!(reload instanceof Integer || reload instanceof Long) || ((Number) reload).longValue() < 0) {
-      throw bad("auth.tokensReloadMs", "must be a whole number of milliseconds >= 0 (0: read the file only at start)");
+      throw bad("auth.tokensReloadMs", "must be a whole number of milliseconds >= 0 (0: read the file only at "
+          + "start)");
     }
     long reloadMs = ((Number) reload).longValue();
     if (file == null) return new AuthSettings(null, readyOpen, metricsOpen, reloadMs);

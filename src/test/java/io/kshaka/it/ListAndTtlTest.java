@@ -102,7 +102,8 @@ class ListAndTtlTest {
       expected.remove(gone);
     }
     TestCluster.await(client.put("ls/a/expiring", "soon gone", 1_000));
-    TestCluster.waitUntil("ls/a/expiring expires", 30_000, () -> !TestCluster.await(client.get("ls/a/expiring")).present());
+    TestCluster.waitUntil("ls/a/expiring expires", 30_000,
+        () -> !TestCluster.await(client.get("ls/a/expiring")).present());
 
     List<JsonObject> listed = listAll("ls/a/", 5, true);
     List<String> keys = listed.stream().map(o -> o.getString("key")).toList();
@@ -212,7 +213,8 @@ class ListAndTtlTest {
     if (get.statusCode() == 200) { // unless this machine was slower than 1.5 s
       assertEquals(Long.toString(expiresAt), get.headers().firstValue("X-Kshaka-Expires").orElse(null));
     }
-    TestCluster.waitUntil("the key reads absent", 30_000, () -> Http.get(cluster.url(3) + "/v1/kv/ttl/one").status() == 404);
+    TestCluster.waitUntil("the key reads absent", 30_000,
+        () -> Http.get(cluster.url(3) + "/v1/kv/ttl/one").status() == 404);
     assertTrue(System.currentTimeMillis() >= expiresAt, "not absent before its expiry");
     Http.Response absent = Http.get(cluster.url(1) + "/v1/kv/ttl/one");
     assertEquals(404, absent.status());
@@ -240,7 +242,8 @@ class ListAndTtlTest {
     }
     assertTrue(TestCluster.await(client.get("ttl/refresh")).present(), "alive 4 s after a 1.5 s TTL: refreshed");
     long last = v.version();
-    TestCluster.waitUntil("expires once no longer refreshed", 30_000, () -> !TestCluster.await(client.get("ttl/refresh")).present());
+    TestCluster.waitUntil("expires once no longer refreshed", 30_000,
+        () -> !TestCluster.await(client.get("ttl/refresh")).present());
     assertEquals(last, TestCluster.await(client.get("ttl/refresh")).version());
   }
 
