@@ -42,7 +42,8 @@ public final class TokenCommand implements Callable<Integer> {
     out.println(token);
     out.println(Tokens.entry(name, token, r).encode());
     err.println("The first line is the token: give it to its holder now, it is not stored anywhere. Add the second "
-        + "line to the \"tokens\" array of the tokens file, then restart the nodes.");
+        + "line to the \"tokens\" array of the tokens file on every node: the nodes take it within "
+        + "auth.tokensReloadMs (2 s by default), without a restart.");
     return 0;
   }
 
